@@ -1,0 +1,62 @@
+from django.contrib import admin
+
+from billing.models import Order, PaymentEvent, Refund
+
+
+class PaymentEventInline(admin.TabularInline):
+    model = PaymentEvent
+    extra = 0
+    fields = ["received_at", "provider", "kind", "event_id", "verified", "outcome", "error"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    extra = 0
+    fields = ["out_refund_no", "amount", "status", "refunded_at", "reason"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "buyer_name",
+        "cohort",
+        "amount",
+        "currency",
+        "status",
+        "provider",
+        "created_at",
+        "paid_at",
+    ]
+    list_filter = ["status", "provider", "cohort", "paid_at"]
+    search_fields = ["number", "provider_trade_no", "buyer_name", "buyer_email", "buyer_phone"]
+    list_select_related = ["cohort__course"]
+    raw_id_fields = ["lead", "user", "enrollment", "created_by"]
+    date_hierarchy = "created_at"
+    inlines = [RefundInline, PaymentEventInline]
+
+
+@admin.register(PaymentEvent)
+class PaymentEventAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "provider", "kind", "event_id", "order", "verified", "outcome"]
+    list_filter = ["provider", "kind", "verified", "outcome"]
+    search_fields = ["event_id", "order__number", "body"]
+    list_select_related = ["order"]
+    raw_id_fields = ["order"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # the audit trail is read-only
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    list_display = ["out_refund_no", "order", "amount", "status", "created_at", "refunded_at"]
+    list_filter = ["status", "refunded_at"]
+    search_fields = ["out_refund_no", "provider_refund_id", "order__number"]
+    list_select_related = ["order"]
+    raw_id_fields = ["order", "created_by"]

@@ -1,0 +1,107 @@
+from django.contrib import admin
+
+from cohorts.models import (
+    Assessment,
+    Assignment,
+    Attendance,
+    Cohort,
+    Course,
+    Enrollment,
+    FeedbackTemplate,
+    Lesson,
+    Student,
+    Submission,
+)
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["title", "slug", "tagline"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    list_display = ["name", "course", "starts_on", "ends_on", "capacity", "price", "sale_open"]
+    list_filter = ["sale_open", "course", "starts_on"]
+    search_fields = ["name", "slug", "course__title"]
+    list_select_related = ["course"]
+
+
+@admin.register(Student)
+class StudentAdmin(admin.ModelAdmin):
+    list_display = ["user", "phone", "wechat", "lead", "created_at"]
+    search_fields = ["user__email", "user__name", "phone", "wechat"]
+    list_select_related = ["user", "lead"]
+    raw_id_fields = ["user", "lead"]
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ["student", "cohort", "status", "enrolled_at", "ended_at", "graduated_at"]
+    list_filter = ["status", "cohort"]
+    search_fields = ["student__user__email", "student__user__name", "cohort__name"]
+    list_select_related = ["student__user", "cohort__course"]
+    raw_id_fields = ["student"]
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    list_display = ["title", "cohort", "starts_at", "duration_minutes"]
+    list_filter = ["cohort", "starts_at"]
+    search_fields = ["title", "cohort__name"]
+    list_select_related = ["cohort__course"]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ["lesson", "student", "status", "recorded_at"]
+    list_filter = ["status", "lesson__cohort"]
+    search_fields = ["student__user__email", "student__user__name", "lesson__title"]
+    list_select_related = ["lesson", "student__user"]
+    raw_id_fields = ["lesson", "student"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["title", "cohort", "due_at", "pass_mark", "is_graduation_project", "accepts_late"]
+    list_filter = ["cohort", "is_graduation_project", "accepts_late"]
+    search_fields = ["title", "cohort__name"]
+    list_select_related = ["cohort__course"]
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = [
+        "assignment",
+        "student",
+        "attempt",
+        "submitted_at",
+        "late",
+        "score",
+        "passed",
+        "graded_at",
+        "is_showcase",
+    ]
+    list_filter = ["late", "passed", "is_showcase", "assignment__cohort"]
+    search_fields = ["student__user__email", "student__user__name", "assignment__title"]
+    list_select_related = ["assignment", "student__user"]
+    raw_id_fields = ["assignment", "student", "graded_by"]
+
+
+@admin.register(FeedbackTemplate)
+class FeedbackTemplateAdmin(admin.ModelAdmin):
+    list_display = ["title", "position", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["title", "body"]
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = ["student", "cohort", "kind", "score", "passed", "taken_at"]
+    list_filter = ["kind", "passed", "cohort"]
+    search_fields = ["student__user__email", "student__user__name"]
+    list_select_related = ["student__user", "cohort__course"]
+    raw_id_fields = ["student"]

@@ -1,0 +1,356 @@
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+SCORE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+def _score_range(field: str) -> Q:
+    return Q(**{f"{field}__gte": 0, f"{field}__lte": 100})
+
+
+class Course(models.Model):
+    """What is sold: a programme run as one cohort after another."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    tagline = models.CharField(_("tagline"), max_length=300, blank=True)
+    description = models.TextField(_("description (Markdown)"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Cohort(models.Model):
+    """One run of a course: its dates, its seats and its price."""
+
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="cohorts"
+    )
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2)
+    sale_open = models.BooleanField(_("open for sale"), default=False)
+    enrollment_instructions = models.TextField(
+        _("enrollment instructions"),
+        blank=True,
+        help_text=_("Sent to every new student when they pay (Markdown)."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("cohort")
+        verbose_name_plural = _("cohorts")
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="cohort_ends_after_start"),
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="cohort_capacity_positive"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="cohort_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course.title} · {self.name}"
+
+
+class Student(models.Model):
+    """A user's learner profile, linked to the lead it came from."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="student",
+    )
+    lead = models.ForeignKey(
+        "crm.Lead",
+        verbose_name=_("lead"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="students",
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    wechat = models.CharField(_("WeChat ID"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("student")
+        verbose_name_plural = _("students")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Enrollment(models.Model):
+    """A student in a cohort. Active between enrolled_at and ended_at (if any)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        DROPPED = "dropped", _("Dropped")
+        REFUNDED = "refunded", _("Refunded")
+        GRADUATED = "graduated", _("Graduated")
+
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="enrollments"
+    )
+    cohort = models.ForeignKey(
+        Cohort, verbose_name=_("cohort"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now, db_index=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    graduated_at = models.DateTimeField(_("graduated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        ordering = ["cohort", "enrolled_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "cohort"], name="enrollment_unique"),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("enrolled_at")),
+                name="enrollment_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "dropped", "refunded", "graduated"]),
+                name="enrollment_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.cohort}"
+
+
+class Lesson(models.Model):
+    cohort = models.ForeignKey(
+        Cohort, verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="lessons"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts at"), db_index=True)
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=90)
+    meeting_url = models.URLField(_("meeting link"), max_length=500, blank=True)
+    recording_url = models.URLField(_("recording link"), max_length=500, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["cohort", "starts_at"], name="lesson_cohort_start_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Attendance(models.Model):
+    class Status(models.TextChoices):
+        FULL = "full", _("Full")
+        PARTIAL = "partial", _("Partial")
+        ABSENT = "absent", _("Absent")
+
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("lesson"), on_delete=models.CASCADE, related_name="attendances"
+    )
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="attendances"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "student"], name="attendance_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=["full", "partial", "absent"]),
+                name="attendance_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson} · {self.student} · {self.get_status_display()}"
+
+
+class Assignment(models.Model):
+    cohort = models.ForeignKey(
+        Cohort, verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    instructions = models.TextField(_("instructions (Markdown)"), blank=True)
+    standard = models.TextField(_("standard to meet"), blank=True)
+    due_at = models.DateTimeField(_("due at"), db_index=True)
+    pass_mark = models.DecimalField(
+        _("pass mark"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("60"),
+        validators=SCORE_VALIDATORS,
+    )
+    is_graduation_project = models.BooleanField(_("graduation project"), default=False)
+    accepts_late = models.BooleanField(_("accepts late submissions"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["cohort", "due_at"], name="assignment_cohort_due_idx")]
+        constraints = [
+            models.CheckConstraint(condition=_score_range("pass_mark"), name="assignment_pass_mark_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def submission_upload_to(instance: "Submission", filename: str) -> str:
+    # Random names: the original name is kept in file_name, never used on disk.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"submissions/{timezone.now():%Y/%m}/{secrets.token_urlsafe(16)}.{suffix[:10]}"
+
+
+class Submission(models.Model):
+    """One attempt at an assignment. Every attempt is kept; the latest one counts."""
+
+    assignment = models.ForeignKey(
+        Assignment,
+        verbose_name=_("assignment"),
+        on_delete=models.CASCADE,
+        related_name="submissions",
+    )
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="submissions"
+    )
+    attempt = models.PositiveIntegerField(_("attempt"), default=1)
+    text = models.TextField(_("text"), blank=True)
+    link = models.URLField(_("link"), max_length=500, blank=True)
+    file = models.FileField(_("file"), upload_to=submission_upload_to, blank=True, max_length=200)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(_("file size"), null=True, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
+    late = models.BooleanField(_("late"), default=False)
+    score = models.DecimalField(
+        _("score"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=SCORE_VALIDATORS,
+    )
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+    feedback = models.TextField(_("feedback"), blank=True)
+    graded_at = models.DateTimeField(_("graded at"), null=True, blank=True, db_index=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("graded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    is_showcase = models.BooleanField(_("showcase"), default=False)
+
+    class Meta:
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        ordering = ["assignment", "student", "attempt"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "student", "attempt"], name="submission_attempt_unique"
+            ),
+            models.CheckConstraint(condition=Q(attempt__gte=1), name="submission_attempt_min"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | _score_range("score"),
+                name="submission_score_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(graded_at__isnull=True) | Q(passed__isnull=False),
+                name="submission_graded_has_verdict",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["student", "assignment"], name="submission_student_asg_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} · {self.student} · #{self.attempt}"
+
+    @property
+    def is_graded(self) -> bool:
+        return self.graded_at is not None
+
+
+class FeedbackTemplate(models.Model):
+    """Reusable feedback (统一反馈模板) the founder inserts while grading."""
+
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("text"))
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("feedback template")
+        verbose_name_plural = _("feedback templates")
+        ordering = ["position", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Assessment(models.Model):
+    """A measured score: entry, stage or graduation. Before/after is judged from these."""
+
+    class Kind(models.TextChoices):
+        ENTRY = "entry", _("Entry")
+        STAGE = "stage", _("Stage")
+        GRADUATION = "graduation", _("Graduation")
+
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="assessments"
+    )
+    cohort = models.ForeignKey(
+        Cohort, verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="assessments"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, validators=SCORE_VALIDATORS)
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now, db_index=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        ordering = ["taken_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=_score_range("score"), name="assessment_score_range"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["entry", "stage", "graduation"]),
+                name="assessment_kind_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cohort", "student", "kind"], name="assessment_lookup_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.get_kind_display()} · {self.score}"

@@ -1,0 +1,54 @@
+from django.contrib import admin
+
+from crm.models import Consultation, Lead, LeadNote, LeadTouch
+
+
+class LeadTouchInline(admin.TabularInline):
+    model = LeadTouch
+    extra = 0
+    fields = ["touched_at", "kind", "channel", "utm_source", "utm_campaign", "utm_content"]
+    readonly_fields = fields
+    can_delete = False
+
+
+class ConsultationInline(admin.TabularInline):
+    model = Consultation
+    extra = 0
+    fields = ["kind", "scheduled_at", "held_at", "status", "notes"]
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "phone", "channel", "utm_campaign", "status", "is_spam", "created_at"]
+    list_filter = ["status", "is_spam", "source", "channel", "created_at"]
+    search_fields = ["name", "email", "phone", "wechat", "utm_campaign", "utm_content"]
+    date_hierarchy = "created_at"
+    inlines = [LeadTouchInline, ConsultationInline]
+    readonly_fields = ["updated_at", "last_touch_at"]
+
+
+@admin.register(LeadTouch)
+class LeadTouchAdmin(admin.ModelAdmin):
+    list_display = ["lead", "kind", "channel", "utm_source", "utm_campaign", "touched_at"]
+    list_filter = ["kind", "channel", "touched_at"]
+    search_fields = ["lead__name", "lead__email", "utm_campaign", "utm_content"]
+    list_select_related = ["lead"]
+    raw_id_fields = ["lead"]
+
+
+@admin.register(LeadNote)
+class LeadNoteAdmin(admin.ModelAdmin):
+    list_display = ["lead", "kind", "author", "created_at"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["lead__name", "body"]
+    list_select_related = ["lead", "author"]
+    raw_id_fields = ["lead"]
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(admin.ModelAdmin):
+    list_display = ["lead", "kind", "status", "scheduled_at", "held_at"]
+    list_filter = ["kind", "status", "held_at"]
+    search_fields = ["lead__name", "lead__email", "lead__phone", "notes"]
+    list_select_related = ["lead"]
+    raw_id_fields = ["lead"]

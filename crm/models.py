@@ -1,0 +1,192 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Attribution(models.Model):
+    """Where somebody came from: the channel and the tagged link of a touch."""
+
+    channel = models.CharField(_("channel"), max_length=50, blank=True)
+    utm_source = models.CharField(_("utm_source"), max_length=200, blank=True)
+    utm_medium = models.CharField(_("utm_medium"), max_length=200, blank=True)
+    utm_campaign = models.CharField(_("utm_campaign"), max_length=200, blank=True)
+    utm_content = models.CharField(_("utm_content"), max_length=200, blank=True)
+    landing_page = models.CharField(_("landing page"), max_length=500, blank=True)
+    referrer = models.CharField(_("referrer"), max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Lead(Attribution):
+    """A person who asked to hear from us. The attribution fields hold the first touch."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        CONTACTED = "contacted", _("Contacted")
+        CONSULTING = "consulting", _("Consulting")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    class Source(models.TextChoices):
+        FORM = "form", _("Signup form")
+        API = "api", _("API")
+        IMPORT = "import", _("Import")
+        MANUAL = "manual", _("Added by hand")
+        CHECKOUT = "checkout", _("Checkout")
+
+    name = models.CharField(_("name"), max_length=100)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    wechat = models.CharField(_("WeChat ID"), max_length=64, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    lost_reason = models.CharField(_("reason lost"), max_length=200, blank=True)
+    is_spam = models.BooleanField(_("spam"), default=False)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.FORM)
+    # Not auto_now_add: an imported lead counts in the week given by its file.
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    last_touch_at = models.DateTimeField(_("last touch"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A repeat signup updates the lead it matches; these make a race between two
+            # identical signups fail loudly instead of creating a twin.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~Q(email="") & Q(is_spam=False),
+                name="lead_email_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=~Q(phone="") & Q(is_spam=False),
+                name="lead_phone_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_spam=True) | ~Q(email="") | ~Q(phone=""),
+                name="lead_has_email_or_phone",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["new", "contacted", "consulting", "won", "lost"]),
+                name="lead_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["channel", "created_at"], name="lead_channel_created_idx"),
+            models.Index(fields=["utm_campaign"], name="lead_campaign_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeadTouch(Attribution):
+    """One signup, import row or checkout: every time a lead reached us, with its own UTM."""
+
+    class Kind(models.TextChoices):
+        FORM = "form", _("Signup form")
+        API = "api", _("API")
+        IMPORT = "import", _("Import")
+        MANUAL = "manual", _("Added by hand")
+        CHECKOUT = "checkout", _("Checkout")
+
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="touches")
+    # The id the API answers with: new for every signup, so a repeat reveals nothing.
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.FORM)
+    message = models.TextField(_("message"), blank=True)
+    touched_at = models.DateTimeField(_("touched at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("lead touch")
+        verbose_name_plural = _("lead touches")
+        ordering = ["-touched_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.lead} · {self.touched_at:%Y-%m-%d %H:%M}"
+
+
+class LeadNote(models.Model):
+    """The founder's notes and the lead's history (status changes) on one timeline."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", _("Note")
+        STATUS = "status", _("Status change")
+        SYSTEM = "system", _("System")
+
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.NOTE)
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lead note")
+        verbose_name_plural = _("lead notes")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class Consultation(models.Model):
+    """A trial class or a 1:1 call with a lead."""
+
+    class Kind(models.TextChoices):
+        TRIAL = "trial", _("Trial class")
+        CALL = "call", _("1:1 call")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        HELD = "held", _("Held")
+        NO_SHOW = "no_show", _("No-show")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="consultations"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CALL)
+    scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    held_at = models.DateTimeField(_("held at"), null=True, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+        ordering = ["-scheduled_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="held") | Q(held_at__isnull=False),
+                name="consultation_held_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["scheduled", "held", "no_show", "cancelled"]),
+                name="consultation_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["trial", "call"]), name="consultation_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.lead}"

@@ -1,0 +1,64 @@
+"""Turning environment values into Django settings, with errors a person can act on."""
+
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from onepco.bootstrap import StartupError
+
+POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
+REDIS_SCHEMES = {"redis", "rediss", "unix"}
+
+
+def database_from_url(url: str) -> dict:
+    """`postgres://user:password@host:port/name?sslmode=require` → a DATABASES entry.
+
+    A unix socket folder goes in the query (`?host=/run/postgresql`), as libpq accepts it.
+    """
+    example = "postgres://user:password@host:5432/dbname"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise StartupError(f"DATABASE_URL is not a valid URL ({exc}); expected {example}") from exc
+    if parts.scheme not in POSTGRES_SCHEMES:
+        raise StartupError(
+            f"DATABASE_URL must be a PostgreSQL URL like {example} "
+            f"(got the scheme '{parts.scheme or 'none'}')"
+        )
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise StartupError(f"DATABASE_URL names no database; expected {example}")
+    options = dict(parse_qsl(parts.query))
+    host = options.pop("host", None) or unquote(parts.hostname or "")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": host,
+        "PORT": str(port or ""),
+        "OPTIONS": options,
+        # Persistent connections with a health check: cheap on a small VPS and they survive
+        # a database restart (the dead connection is dropped, not reused).
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+    }
+
+
+def check_redis_url(url: str) -> str:
+    scheme = urlsplit(url).scheme
+    if scheme not in REDIS_SCHEMES:
+        raise StartupError(
+            "REDIS_URL must look like redis://host:6379/0 or unix:///path/redis.sock "
+            f"(got the scheme '{scheme or 'none'}')"
+        )
+    return url
+
+
+def redis_url_with_db(url: str, db: int) -> str:
+    """The same server, another logical database (tests give each xdist worker its own)."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "db"] + [("db", str(db))]
+        # geturl() would drop the empty host and give "unix:/path", which redis-py refuses.
+        return f"unix://{parts.path}?" + "&".join(f"{k}={v}" for k, v in query)
+    return parts._replace(path=f"/{db}").geturl()

@@ -1,0 +1,10 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def site(request: HttpRequest) -> dict:
+    return {
+        "SITE_NAME": settings.SITE_NAME,
+        "SITE_CURRENCY": settings.SITE_CURRENCY,
+        "DEBUG": settings.DEBUG,
+    }

@@ -1,0 +1,13 @@
+"""The schedule, run by `manage.py rqcron onepco/cron.py` (the scheduler process).
+
+RQ cron reads cron strings in the process's local time zone, which Django sets from
+TIME_ZONE: "30 0 * * 1" is Monday 00:30 in the site time zone. Every entry only enqueues a
+job; the worker runs it.
+"""
+
+from rq import cron
+
+from onepco.outbox import outbox_sweep
+
+# Relay follow-up jobs that the after-commit fast path could not hand to Redis.
+cron.register(outbox_sweep, "default", interval=60, name="outbox-sweep", result_ttl=600)

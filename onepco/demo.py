@@ -1,0 +1,604 @@
+"""A believable demo business: two courses, three cohorts, twelve weeks of leads and teaching.
+
+Deterministic for a given current week (a fixed random seed, every date placed relative to
+this week's Monday), so that every weekly number is non-trivial for the recent weeks. Loading
+it twice changes nothing: the second run sees the demo courses and stops.
+"""
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from billing.models import Order, Provider, Refund
+from cohorts.models import (
+    Assessment,
+    Assignment,
+    Attendance,
+    Cohort,
+    Course,
+    Enrollment,
+    FeedbackTemplate,
+    Lesson,
+    Student,
+    Submission,
+)
+from crm.models import Consultation, Lead, LeadNote, LeadTouch
+from onepco.money import money
+from onepco.weeks import Week
+
+SEED = 20260101
+DEMO_COURSE_SLUGS = ("ai-coding", "data-analysis")
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = [
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛",
+    "明", "超", "秀英", "霞", "平", "刚", "桂英", "晓东", "思远", "雨桐", "子涵", "浩然", "欣怡",
+    "梓萱", "一鸣", "佳怡", "宇轩", "若曦", "俊杰", "诗琪", "博文", "晨曦", "嘉怡", "天佑", "梦琪",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Channel:
+    key: str
+    weight: int
+    medium: str
+    contents: tuple[str, ...]
+
+
+CHANNELS = [
+    Channel("xiaohongshu", 34, "social", ("xhs-cursor-tips", "xhs-first-ai-app", "xhs-sql-cheatsheet", "xhs-student-story")),
+    Channel("wechat_mp", 24, "article", ("mp-why-cohorts", "mp-salary-report", "mp-graduation-showcase")),
+    Channel("bilibili", 16, "video", ("bili-live-coding-ep3", "bili-pandas-in-60min")),
+    Channel("zhihu", 10, "answer", ("zhihu-learn-programming-at-30", "zhihu-data-analyst-path")),
+    Channel("channels", 10, "video", ("sph-demo-day", "sph-founder-qa")),
+    Channel("referral", 6, "referral", ("alumni-invite",)),
+]  # fmt: skip
+
+FEEDBACK_TEMPLATES = [
+    (
+        "达标：结构清晰",
+        "整体完成得很好，结构清晰、结论明确。下一步可以把关键结论放在最前面，让读者 10 秒内抓住重点。",
+    ),
+    (
+        "未达标：缺少可运行代码",
+        "这次提交还没有达到作业标准：缺少可以直接运行的代码或说明。请补充运行步骤和截图后重新提交。",
+    ),
+    (
+        "未达标：没有回答问题",
+        "内容有一定工作量，但没有直接回答题目要求的问题。请对照“作业标准”逐条检查后再提交一次。",
+    ),
+    (
+        "优秀：可作为案例",
+        "非常出色！思路、实现和表达都达到了展示水平，我会把它作为本期的优秀案例分享给其他同学（如不同意请告诉我）。",
+    ),
+]
+
+
+@dataclass
+class DemoSummary:
+    leads: int = 0
+    students: int = 0
+    orders: int = 0
+    lessons: int = 0
+    submissions: int = 0
+    assessments: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class DemoBuilder:
+    def __init__(self, now: datetime | None = None):
+        self.now = now or timezone.now()
+        self.monday = Week.of(self.now).start
+        self.rng = random.Random(SEED)
+        self.summary = DemoSummary()
+        self._people = 0
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def at(self, weeks: float = 0, days: float = 0, hour: int | None = None, minute: int = 0) -> datetime:
+        """A moment relative to this week's Monday 00:00 (site time zone)."""
+        moment = self.monday + timedelta(weeks=weeks, days=days)
+        if hour is not None:
+            moment = moment.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        return moment
+
+    def jitter(self, start: datetime, end: datetime) -> datetime:
+        span = max((end - start).total_seconds(), 0)
+        moment = start + timedelta(seconds=self.rng.uniform(0, span))
+        return moment.replace(microsecond=0)
+
+    def person(self) -> tuple[str, str, str]:
+        self._people += 1
+        name = self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
+        email = f"demo{self._people:03d}@example.com"
+        phone = f"+86139{self._people:08d}"
+        return name, email, phone
+
+    def channel(self) -> Channel:
+        return self.rng.choices(CHANNELS, weights=[c.weight for c in CHANNELS])[0]
+
+    # --- the business -------------------------------------------------------------------
+
+    @transaction.atomic
+    def build(self) -> DemoSummary:
+        for title, body in FEEDBACK_TEMPLATES:
+            FeedbackTemplate.objects.get_or_create(
+                title=title, defaults={"body": body, "position": len(title)}
+            )
+        ai = Course.objects.create(
+            slug="ai-coding",
+            title="AI 编程实战营",
+            tagline="8 周，从零做出并上线你的第一个 AI 应用",
+            description=AI_COURSE_DESCRIPTION,
+        )
+        data = Course.objects.create(
+            slug="data-analysis",
+            title="数据分析训练营",
+            tagline="用 Python 和 SQL 做出老板看得懂的分析报告",
+            description=DATA_COURSE_DESCRIPTION,
+        )
+        finished = self.cohort(ai, "ai-coding-1", "第 1 期", start_week=-12, price="2999", capacity=30)
+        running = self.cohort(data, "data-analysis-1", "第 1 期", start_week=-5, price="1999", capacity=25)
+        upcoming = self.cohort(
+            ai, "ai-coding-2", "第 2 期", start_week=2, price="3299", capacity=30, sale_open=True
+        )
+
+        finished_students = self.buyers(finished, count=20, paid_from=-16, paid_to=-12)
+        running_students = self.buyers(running, count=18, paid_from=-9, paid_to=-5)
+        self.buyers(upcoming, count=9, paid_from=-3, paid_to=1)
+        self.prospects(count=300 - self.summary.leads)
+        self.spam(count=5)
+
+        self.teach(finished, finished_students, weeks=8, dropouts=1)
+        self.teach(running, running_students, weeks=8, dropouts=2)
+        self.refunds(finished, running)
+        self.open_orders(upcoming)
+        self.lessons_only(upcoming, weeks=8)
+        return self.summary
+
+    def cohort(self, course: Course, slug: str, name: str, *, start_week: int, price: str,
+               capacity: int, sale_open: bool = False) -> Cohort:  # fmt: skip
+        starts = self.at(weeks=start_week).date()
+        return Cohort.objects.create(
+            course=course,
+            slug=slug,
+            name=name,
+            starts_on=starts,
+            ends_on=starts + timedelta(weeks=8, days=-1),
+            capacity=capacity,
+            price=Decimal(price),
+            sale_open=sale_open,
+            enrollment_instructions=ENROLLMENT_INSTRUCTIONS.format(course=course.title, name=name),
+        )
+
+    def lead(
+        self, created_at: datetime, *, status: str, source: str = Lead.Source.FORM, email_needed: bool = False
+    ) -> Lead:
+        name, email, phone = self.person()
+        channel = self.channel()
+        content = self.rng.choice(channel.contents)
+        campaign = self.rng.choice(["ai-coding-2-launch", "data-analysis-1-launch", "evergreen"])
+        attribution = {
+            "channel": channel.key,
+            "utm_source": channel.key,
+            "utm_medium": channel.medium,
+            "utm_campaign": campaign,
+            "utm_content": content,
+            "landing_page": f"/courses/{'ai-coding-2' if 'ai' in campaign else 'data-analysis-1'}/",
+            "referrer": "" if channel.key == "referral" else f"https://{channel.key}.example/",
+        }
+        lead = Lead.objects.create(
+            name=name,
+            email=email if email_needed or self.rng.random() < 0.8 else "",
+            phone=phone,
+            wechat=f"wx_{email.split('@')[0].replace('.', '_')}" if self.rng.random() < 0.6 else "",
+            message=self.rng.choice(LEAD_MESSAGES),
+            consent_at=created_at,
+            status=status,
+            source=source,
+            created_at=created_at,
+            last_touch_at=created_at,
+            **attribution,
+        )
+        LeadTouch.objects.create(
+            lead=lead, kind=source, touched_at=created_at, message=lead.message, **attribution
+        )
+        self.summary.leads += 1
+        return lead
+
+    def consultation(
+        self, lead: Lead, held_at: datetime, status: str = Consultation.Status.HELD
+    ) -> Consultation:
+        return Consultation.objects.create(
+            lead=lead,
+            kind=self.rng.choice([Consultation.Kind.TRIAL, Consultation.Kind.CALL]),
+            scheduled_at=held_at,
+            held_at=held_at if status == Consultation.Status.HELD else None,
+            status=status,
+            notes=self.rng.choice(CONSULTATION_NOTES) if status == Consultation.Status.HELD else "",
+            created_at=held_at - timedelta(days=2),
+        )
+
+    def buyers(self, cohort: Cohort, *, count: int, paid_from: int, paid_to: int) -> list[Student]:
+        students = []
+        for _ in range(count):
+            paid_at = self.jitter(self.at(weeks=paid_from), min(self.at(weeks=paid_to), self.now))
+            held_at = paid_at - timedelta(days=self.rng.uniform(0.2, 3))
+            lead = self.lead(
+                held_at - timedelta(days=self.rng.uniform(1, 6)), status=Lead.Status.WON, email_needed=True
+            )
+            self.consultation(lead, held_at)
+            user = User.objects.create_user(email=lead.email, name=lead.name)
+            student = Student.objects.create(
+                user=user, lead=lead, phone=lead.phone, wechat=lead.wechat, created_at=paid_at
+            )
+            enrollment = Enrollment.objects.create(student=student, cohort=cohort, enrolled_at=paid_at)
+            Order.objects.create(
+                lead=lead,
+                user=user,
+                cohort=cohort,
+                buyer_name=lead.name,
+                buyer_email=user.email,
+                buyer_phone=lead.phone,
+                amount=cohort.price,
+                currency="CNY",
+                status=Order.Status.PAID,
+                provider=self.rng.choices(
+                    [Provider.ALIPAY, Provider.WECHAT, Provider.MANUAL, Provider.STRIPE],
+                    weights=[40, 35, 15, 10],
+                )[0],
+                provider_trade_no=f"DEMO{self.rng.randrange(10**15, 10**16)}",
+                created_at=paid_at - timedelta(minutes=self.rng.randint(2, 20)),
+                paid_at=paid_at,
+                enrollment=enrollment,
+            )
+            LeadNote.objects.create(
+                lead=lead, kind=LeadNote.Kind.STATUS, body="状态：成交", created_at=paid_at
+            )
+            students.append(student)
+            self.summary.students += 1
+            self.summary.orders += 1
+        return students
+
+    def prospects(self, *, count: int) -> None:
+        """Leads who have not bought (yet): the bulk of the funnel, spread over 12 weeks."""
+        for _ in range(count):
+            created_at = self.jitter(self.at(weeks=-12), self.now)
+            age_days = (self.now - created_at).days
+            roll = self.rng.random()
+            if age_days < 4 and roll < 0.7:
+                self.lead(created_at, status=Lead.Status.NEW)
+                continue
+            if roll < 0.25:
+                lead = self.lead(created_at, status=Lead.Status.CONSULTING)
+                held = created_at + timedelta(days=self.rng.uniform(1, 5))
+                if held < self.now:
+                    self.consultation(lead, held)
+                else:
+                    self.consultation(lead, held, status=Consultation.Status.SCHEDULED)
+            elif roll < 0.33:
+                lead = self.lead(created_at, status=Lead.Status.LOST)
+                lead.lost_reason = self.rng.choice(
+                    ["价格超出预算", "时间不合适", "选择了其他课程", "暂时不需要"]
+                )
+                lead.save(update_fields=["lost_reason"])
+                held = created_at + timedelta(days=self.rng.uniform(1, 4))
+                status = Consultation.Status.HELD if self.rng.random() < 0.7 else Consultation.Status.NO_SHOW
+                if held < self.now:
+                    self.consultation(lead, held, status)
+            elif roll < 0.6:
+                self.lead(created_at, status=Lead.Status.CONTACTED)
+            else:
+                self.lead(created_at, status=Lead.Status.NEW if age_days < 10 else Lead.Status.CONTACTED)
+
+    def spam(self, *, count: int) -> None:
+        for i in range(count):
+            created_at = self.jitter(self.at(weeks=-6), self.now)
+            Lead.objects.create(
+                name=f"SEO 推广 {i + 1}",
+                email=f"promo{i}@spam.example",
+                message="低价外链、刷粉、代写，加微信了解",
+                is_spam=True,
+                status=Lead.Status.NEW,
+                created_at=created_at,
+                consent_at=created_at,
+            )
+
+    def lessons_only(self, cohort: Cohort, *, weeks: int) -> list[Lesson]:
+        lessons = []
+        start = timezone.make_aware(
+            datetime.combine(cohort.starts_on, datetime.min.time()), self.monday.tzinfo
+        )
+        for week in range(weeks):
+            for day, hour, kind in ((1, 20, "直播课"), (3, 20, "答疑")):
+                lessons.append(
+                    Lesson.objects.create(
+                        cohort=cohort,
+                        title=f"第 {week + 1} 周 · {kind}"
+                        + (f"：{LESSON_TOPICS[week]}" if kind == "直播课" else ""),
+                        starts_at=start + timedelta(weeks=week, days=day, hours=hour),
+                        duration_minutes=90 if kind == "直播课" else 60,
+                        meeting_url="https://meeting.tencent.com/dm/demo-" + cohort.slug,
+                    )
+                )
+                self.summary.lessons += 1
+        return lessons
+
+    def teach(self, cohort: Cohort, students: list[Student], *, weeks: int, dropouts: int) -> None:
+        lessons = self.lessons_only(cohort, weeks=weeks)
+        start = lessons[0].starts_at - timedelta(days=1, hours=20)
+        diligence = {s.pk: self.rng.uniform(0.7, 0.98) for s in students}
+        dropped = {s.pk for s in students[-dropouts:]} if dropouts else set()
+        for lesson in lessons:
+            if lesson.starts_at > self.now:
+                break
+            week = (lesson.starts_at - start).days // 7
+            rows = []
+            for student in students:
+                gone = student.pk in dropped and week >= 3
+                roll = self.rng.random()
+                if gone or roll > diligence[student.pk] + 0.05:
+                    if self.rng.random() < 0.5:
+                        continue  # nobody ticked them: a missing record counts as absent
+                    status = Attendance.Status.ABSENT
+                elif roll > diligence[student.pk] - 0.1:
+                    status = Attendance.Status.PARTIAL
+                else:
+                    status = Attendance.Status.FULL
+                rows.append(
+                    Attendance(
+                        lesson=lesson,
+                        student=student,
+                        status=status,
+                        recorded_at=lesson.starts_at + timedelta(hours=2),
+                    )
+                )
+            Attendance.objects.bulk_create(rows)
+
+        for week in range(weeks):
+            due = start + timedelta(weeks=week, days=6, hours=22)
+            is_final = week == weeks - 1
+            assignment = Assignment.objects.create(
+                cohort=cohort,
+                title=("毕业项目：" if is_final else f"第 {week + 1} 周作业：") + ASSIGNMENT_TOPICS[week],
+                instructions=ASSIGNMENT_INSTRUCTIONS.format(topic=ASSIGNMENT_TOPICS[week]),
+                standard=ASSIGNMENT_STANDARD,
+                due_at=due,
+                pass_mark=Decimal("60"),
+                is_graduation_project=is_final,
+                created_at=due - timedelta(days=7),
+            )
+            if due - timedelta(days=5) > self.now:
+                continue
+            for student in students:
+                if student.pk in dropped and week >= 3:
+                    continue
+                if self.rng.random() > diligence[student.pk]:
+                    continue
+                self.submit(assignment, student, due)
+        self.assess(cohort, students, start, weeks, dropped)
+
+    def submit(self, assignment: Assignment, student: Student, due: datetime) -> None:
+        late = self.rng.random() < 0.1
+        submitted_at = (
+            due + timedelta(hours=self.rng.uniform(2, 40))
+            if late
+            else due - timedelta(hours=self.rng.uniform(1, 96))
+        )
+        if submitted_at > self.now:
+            return
+        score = Decimal(max(20, min(100, round(self.rng.gauss(76, 12)))))
+        graded_at = submitted_at + timedelta(hours=self.rng.uniform(12, 72))
+        graded = graded_at <= self.now
+        first = Submission.objects.create(
+            assignment=assignment,
+            student=student,
+            attempt=1,
+            text=self.rng.choice(SUBMISSION_TEXTS),
+            link=f"https://github.com/demo-{student.pk}/{assignment.cohort.slug}-w{assignment.pk}",
+            submitted_at=submitted_at,
+            late=late,
+            score=score if graded else None,
+            passed=(score >= assignment.pass_mark) if graded else None,
+            feedback=self.feedback_for(score, assignment.pass_mark) if graded else "",
+            graded_at=graded_at if graded else None,
+            is_showcase=graded and assignment.is_graduation_project and score >= 95,
+        )
+        self.summary.submissions += 1
+        if graded and not first.passed and self.rng.random() < 0.6:
+            again = graded_at + timedelta(hours=self.rng.uniform(6, 48))
+            if again <= self.now:
+                regraded = again + timedelta(hours=24)
+                better = min(Decimal(100), score + Decimal(self.rng.randint(15, 30)))
+                done = regraded <= self.now
+                Submission.objects.create(
+                    assignment=assignment,
+                    student=student,
+                    attempt=2,
+                    text="根据反馈修改后重新提交：" + first.text,
+                    link=first.link,
+                    submitted_at=again,
+                    late=again > assignment.due_at,
+                    score=better if done else None,
+                    passed=(better >= assignment.pass_mark) if done else None,
+                    feedback=self.feedback_for(better, assignment.pass_mark) if done else "",
+                    graded_at=regraded if done else None,
+                )
+                self.summary.submissions += 1
+
+    def feedback_for(self, score: Decimal, pass_mark: Decimal) -> str:
+        if score >= 95:
+            return FEEDBACK_TEMPLATES[3][1]
+        if score >= pass_mark:
+            return FEEDBACK_TEMPLATES[0][1]
+        return self.rng.choice([FEEDBACK_TEMPLATES[1][1], FEEDBACK_TEMPLATES[2][1]])
+
+    def assess(
+        self, cohort: Cohort, students: list[Student], start: datetime, weeks: int, dropped: set[int]
+    ) -> None:
+        moments = [
+            (Assessment.Kind.ENTRY, start + timedelta(days=1, hours=19)),
+            (Assessment.Kind.STAGE, start + timedelta(weeks=weeks // 2, days=1, hours=19)),
+            (Assessment.Kind.GRADUATION, start + timedelta(weeks=weeks - 1, days=5, hours=19)),
+        ]
+        for student in students:
+            entry = Decimal(max(10, min(80, round(self.rng.gauss(48, 12)))))
+            gains = {
+                Assessment.Kind.ENTRY: 0,
+                Assessment.Kind.STAGE: self.rng.gauss(12, 9),
+                Assessment.Kind.GRADUATION: self.rng.gauss(26, 10),
+            }
+            for kind, taken_at in moments:
+                if taken_at > self.now or (student.pk in dropped and kind != Assessment.Kind.ENTRY):
+                    continue
+                score = Decimal(max(0, min(100, round(float(entry) + gains[kind]))))
+                passed = score >= 70 if kind == Assessment.Kind.GRADUATION else None
+                Assessment.objects.create(
+                    student=student, cohort=cohort, kind=kind, score=score, passed=passed, taken_at=taken_at
+                )
+                self.summary.assessments += 1
+                if kind == Assessment.Kind.GRADUATION and passed:
+                    Enrollment.objects.filter(student=student, cohort=cohort).update(
+                        status=Enrollment.Status.GRADUATED, graduated_at=taken_at
+                    )
+
+    def refunds(self, finished: Cohort, running: Cohort) -> None:
+        """One full refund in the running cohort (week 2), one partial in the finished one."""
+        order = Order.objects.filter(cohort=running, status=Order.Status.PAID).order_by("paid_at").first()
+        refunded_at = max(order.paid_at, self.at(weeks=-4, days=2, hour=15))
+        Refund.objects.create(
+            order=order, amount=order.amount, reason="工作调动，无法继续学习", status=Refund.Status.SUCCEEDED,
+            out_refund_no=f"RF{order.number[2:]}1", provider_refund_id=f"DEMO-RF-{order.pk}", created_at=refunded_at,
+            refunded_at=refunded_at,
+        )  # fmt: skip
+        order.status = Order.Status.REFUNDED
+        order.save(update_fields=["status"])
+        Enrollment.objects.filter(pk=order.enrollment_id).update(
+            status=Enrollment.Status.REFUNDED, ended_at=refunded_at
+        )
+
+        order = Order.objects.filter(cohort=finished, status=Order.Status.PAID).order_by("-paid_at").first()
+        refunded_at = self.at(weeks=-1, days=3, hour=11)
+        Refund.objects.create(
+            order=order, amount=money(500), reason="缺席两周直播，协商部分退款", status=Refund.Status.SUCCEEDED,
+            out_refund_no=f"RF{order.number[2:]}1", provider_refund_id=f"DEMO-RF-{order.pk}", created_at=refunded_at,
+            refunded_at=refunded_at,
+        )  # fmt: skip
+        order.status = Order.Status.PARTIALLY_REFUNDED
+        order.save(update_fields=["status"])
+
+    def open_orders(self, cohort: Cohort) -> None:
+        """A buyer who is paying right now, and one who gave up (expired)."""
+        for minutes_ago, status in ((5, Order.Status.PENDING), (60 * 30, Order.Status.EXPIRED)):
+            created_at = self.now - timedelta(minutes=minutes_ago)
+            lead = self.lead(
+                created_at - timedelta(minutes=3), status=Lead.Status.CONSULTING, source=Lead.Source.CHECKOUT
+            )
+            Order.objects.create(
+                lead=lead, cohort=cohort, buyer_name=lead.name, buyer_email=lead.email, buyer_phone=lead.phone,
+                amount=cohort.price, currency="CNY", status=status, provider=Provider.ALIPAY, created_at=created_at,
+                expires_at=created_at + timedelta(minutes=30),
+                closed_at=created_at + timedelta(minutes=30) if status == Order.Status.EXPIRED else None,
+            )  # fmt: skip
+            self.summary.orders += 1
+
+
+def demo_is_loaded() -> bool:
+    return Course.objects.filter(slug__in=DEMO_COURSE_SLUGS).exists()
+
+
+def demo_load(now: datetime | None = None) -> DemoSummary | None:
+    """Load the demo business once; None when it is already there."""
+    if demo_is_loaded():
+        return None
+    return DemoBuilder(now).build()
+
+
+LESSON_TOPICS = [
+    "开营与环境搭建",
+    "提示词与需求拆解",
+    "写出第一个接口",
+    "数据与存储",
+    "调用大模型 API",
+    "前端与交互",
+    "部署上线",
+    "毕业项目答辩",
+]
+ASSIGNMENT_TOPICS = [
+    "搭好开发环境并提交截图",
+    "把一个需求拆成任务清单",
+    "完成一个可调用的接口",
+    "设计并实现数据表",
+    "接入一个大模型功能",
+    "做出可交互的页面",
+    "把项目部署到公网",
+    "完整可演示的 AI 应用",
+]
+ASSIGNMENT_INSTRUCTIONS = """## 任务
+
+本周的作业是：**{topic}**。
+
+1. 阅读本周课件和直播回放；
+2. 按下面的“作业标准”完成并自查；
+3. 提交链接（GitHub / 在线文档）或文件，附上 3 句话的说明。
+
+> 有问题先在群里提问，周四答疑会统一讲解。
+"""
+ASSIGNMENT_STANDARD = """- 能直接运行或打开（附运行步骤）
+- 回答了题目要求的每一个问题
+- 有一段不超过 200 字的复盘：遇到了什么问题、怎么解决的"""
+ENROLLMENT_INSTRUCTIONS = """欢迎加入「{course}」{name}！
+
+1. 用报名邮箱登录学习页面，查看课表和作业标准；
+2. 添加助教微信，备注“{name}+姓名”，进入学习群；
+3. 开营前完成入学测评（约 20 分钟），它是衡量你成长的起点。"""
+AI_COURSE_DESCRIPTION = """### 这门课适合谁
+
+- 想用 AI 工具把想法做成产品、但不知道从哪开始的人；
+- 有一点编程基础，想系统补齐“从需求到上线”全流程的人。
+
+### 你会得到什么
+
+- 每周一次直播课 + 一次集中答疑，**每周都有可验证的交付物**；
+- 每份作业都有明确的作业标准和一对一批改反馈；
+- 入学、阶段、毕业三次测评，用数据看见自己的进步。
+
+### 毕业标准
+
+独立完成并上线一个可演示的 AI 应用，通过毕业测评（70 分及以上）。"""
+DATA_COURSE_DESCRIPTION = """### 这门课适合谁
+
+运营、产品、财务等需要每天和数据打交道，却总被 Excel 卡住的人。
+
+### 你会学到
+
+- 用 SQL 从数据库里取数，用 Python（pandas）清洗和分析；
+- 把分析变成一页老板看得懂的结论；
+- 8 周 8 份作业，每份都有批改和统一反馈模板。"""
+LEAD_MESSAGES = [
+    "想了解下一期什么时候开课",
+    "零基础可以学吗？",
+    "工作比较忙，每周需要投入多少时间？",
+    "可以开发票吗？",
+    "",
+    "",
+    "有没有体验课？",
+    "之前学过一点 Python",
+]
+CONSULTATION_NOTES = [
+    "目标明确，想转岗做 AI 应用开发，预算没问题。",
+    "担心时间不够，已说明有回放。",
+    "对比了其他课程，重点关注作业批改。",
+    "体验课表现积极，问了很多实操问题。",
+]
+SUBMISSION_TEXTS = [
+    "已完成，运行步骤写在 README 里。",
+    "这周卡在环境配置上，最后用 Docker 解决了。",
+    "按作业标准逐条自查过，附上截图。",
+    "实现了基础功能，加分项还没来得及做。",
+]

@@ -1,0 +1,159 @@
+"""`manage.py up`: everything a newcomer needs, in one command.
+
+Migrates, creates the founder on first run, loads the demo on first run, then runs the web
+server, one RQ worker (with its scheduler, so retries work) and the rqcron scheduler as child
+processes until Ctrl-C. The children share the database and Redis this process started (their
+URLs are in the environment), and stop with it: on Ctrl-C / SIGTERM they are asked to stop,
+then killed if they linger, and on Linux they also die if this process is killed outright.
+"""
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.services import founder_ensure
+from onepco.demo import demo_load
+
+PR_SET_PDEATHSIG = 1
+STOP_GRACE_SECONDS = 10
+
+
+def _die_with_parent() -> None:
+    """Runs in each child before exec: no orphans even if `up` is killed with SIGKILL."""
+    # Elsewhere than Linux, Ctrl-C and SIGTERM still stop the children.
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+class Command(BaseCommand):
+    help = (
+        "Run onepco: migrate, create the founder and the demo on first run, serve web + worker + scheduler."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--port", type=int, default=8000, help="Web port (default 8000).")
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
+        parser.add_argument("--data-dir", help="Where the embedded engines and uploads live (default var/).")
+        parser.add_argument(
+            "--no-demo", action="store_true", help="Do not load the demo business on first run."
+        )
+
+    def handle(self, *args, **options) -> None:
+        host, port = options["host"], options["port"]
+        if not _port_is_free(host, port):
+            raise CommandError(f"port {port} on {host} is already in use; pick another with --port")
+
+        self.stdout.write("Preparing the database…")
+        call_command("migrate", interactive=False, verbosity=0)
+        founder, first_run, password = founder_ensure(
+            email=settings.FOUNDER_EMAIL, password=settings.FOUNDER_PASSWORD
+        )
+        if first_run and not options["no_demo"]:
+            self.stdout.write("Loading the demo business…")
+            demo_load()
+        if not settings.DEBUG:
+            call_command("collectstatic", interactive=False, verbosity=0)
+
+        children = self.start_children(host, port)
+        self.print_banner(host, port, founder.email, password)
+        sys.exit(self.supervise(children))
+
+    def start_children(self, host: str, port: int) -> dict[str, subprocess.Popen]:
+        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+        commands = {
+            "web": [*manage, "runserver", f"{host}:{port}", "--noreload"],
+            "worker": [*manage, "rqworker", "default", "--with-scheduler"],
+            "scheduler": [*manage, "rqcron", "onepco/cron.py"],
+        }
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        return {
+            name: subprocess.Popen(
+                command,
+                cwd=settings.BASE_DIR,
+                env=env,
+                # Own session: Ctrl-C reaches only `up`, which then stops each child in order.
+                start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            )
+            for name, command in commands.items()
+        }
+
+    def print_banner(self, host: str, port: int, email: str, password: str | None) -> None:
+        url = f"http://{host}:{port}/"
+        lines = [
+            "",
+            self.style.SUCCESS("onepco is running"),
+            f"  Site:       {url}",
+            f"  Console:    {url}console/",
+            f"  Founder:    {email}",
+        ]
+        if password:
+            lines.append(f"  Password:   {password}   (shown once: note it down)")
+        else:
+            lines.append(f"  Password:   as set before (forgot it? manage.py changepassword {email})")
+        if os.environ.get("ONEPCO_EMBEDDED"):
+            lines.append(f"  Data:       {settings.DATA_DIR} (embedded PostgreSQL and Redis)")
+        lines += [
+            "  E-mails (sign-in codes too) are printed in this terminal.",
+            "  Press Ctrl-C to stop.",
+            "",
+        ]
+        self.stdout.write("\n".join(lines))
+        self.stdout.flush()
+
+    def supervise(self, children: dict[str, subprocess.Popen]) -> int:
+        stopping = False
+
+        def request_stop(signum, frame) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+        exit_code = 0
+        while not stopping:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    self.stderr.write(
+                        f"{name} stopped unexpectedly (exit code {child.returncode}); stopping everything."
+                    )
+                    stopping, exit_code = True, 1
+                    break
+            else:
+                time.sleep(0.3)
+        self.stdout.write("\nStopping…")
+        self.stop_children(children)
+        self.stdout.write("Stopped.")
+        return exit_code
+
+    def stop_children(self, children: dict[str, subprocess.Popen]) -> None:
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for child in children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()

@@ -1,0 +1,113 @@
+import sys
+
+from django.db import DatabaseError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from onepco.access import is_student, public, staff_required
+
+
+@public
+def home(request: HttpRequest) -> HttpResponse:
+    """Everyone starts here and is sent where they work: console, learning, or the offer."""
+    user = request.user
+    if user.is_authenticated and user.is_staff:
+        return redirect("console_home")
+    if is_student(user):
+        return redirect("cohorts:learn_home")
+    return redirect("crm:course_index")
+
+
+@staff_required
+def console_home(request: HttpRequest) -> HttpResponse:
+    """Today at a glance: what is waiting for the founder."""
+    from billing.models import Order
+    from cohorts.models import Lesson, Submission
+    from crm.models import Consultation, Lead
+
+    now = timezone.now()
+    leads = Lead.objects.filter(is_spam=False).aggregate(
+        new=Count("id", filter=Q(status=Lead.Status.NEW)),
+        week=Count("id", filter=Q(created_at__gte=now - timezone.timedelta(days=7))),
+    )
+    context = {
+        "new_leads": leads["new"],
+        "leads_this_week": leads["week"],
+        "consultations_upcoming": Consultation.objects.filter(
+            status=Consultation.Status.SCHEDULED, scheduled_at__gte=now
+        ).count(),
+        "pending_orders": Order.objects.filter(status=Order.Status.PENDING).count(),
+        "ungraded": Submission.objects.filter(graded_at__isnull=True).count(),
+        "lessons_today": Lesson.objects.filter(
+            starts_at__gte=now - timezone.timedelta(hours=3),
+            starts_at__lt=now + timezone.timedelta(days=1),
+        )
+        .select_related("cohort__course")
+        .order_by("starts_at")[:10],
+    }
+    return render(request, "console/home.html", context)
+
+
+@public
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For the compose healthcheck: the process answers and the database is reachable."""
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500 handler; a database that is down (restart, failover) answers a clean 503 instead."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DatabaseError) and not isinstance(exc, _integrity_errors()):
+        status, message = 503, _("The service is briefly unavailable. Please try again shortly.")
+    else:
+        status, message = 500, _("Something went wrong on our side. It has been logged.")
+    if _wants_json(request):
+        response = JsonResponse({"detail": message}, status=status)
+    else:
+        response = render(request, "error.html", {"status": status, "message": message}, status=status)
+    if status == 503:
+        response["Retry-After"] = "10"
+    return response
+
+
+def _integrity_errors() -> tuple[type, ...]:
+    from django.db import DataError, IntegrityError, ProgrammingError
+
+    return (IntegrityError, DataError, ProgrammingError)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = _("You do not have access to this page.")
+    if _wants_json(request):
+        return JsonResponse({"detail": message}, status=403)
+    return render(request, "error.html", {"status": 403, "message": message}, status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = _("This page does not exist, or you do not have access to it.")
+    if _wants_json(request):
+        return JsonResponse({"detail": message}, status=404)
+    return render(request, "error.html", {"status": 404, "message": message}, status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = _("The request could not be understood.")
+    if _wants_json(request):
+        return JsonResponse({"detail": message}, status=400)
+    return render(request, "error.html", {"status": 400, "message": message}, status=400)

@@ -1,0 +1,212 @@
+"""The standing cast every view is tested against, and the plumbing tests share.
+
+- `founder`: staff; `student`: enrolled in cohort A; `other_student`: enrolled in cohort B;
+  `outsider`: signed in with a learner profile but no enrollment; and the anonymous client.
+- `run_jobs()`: relays the outbox and runs queued RQ jobs with a real (burst) worker.
+- `browser` / `phone_page` / `desktop_page`: Playwright on Debian's Chromium.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from rq import SimpleWorker
+
+from onepco import outbox
+from onepco.models import OutboxMessage
+from tests import factories as f
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # "No tests ran" must never look like success, whatever wraps pytest.
+    if session.testscollected == 0 and not session.config.option.collectonly:
+        session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+# --- isolation ---------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    """Uploads in a temporary folder, an empty Redis database, a fresh connection cache."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    outbox.redis_connection.cache_clear()
+    outbox.redis_connection().flushdb()
+    yield
+    outbox.redis_connection.cache_clear()
+
+
+# --- the standing cast -------------------------------------------------------------------
+
+
+@pytest.fixture
+def cohort_a(db):
+    return f.make_cohort(slug="cohort-a", name="A 期")
+
+
+@pytest.fixture
+def cohort_b(db):
+    return f.make_cohort(slug="cohort-b", name="B 期")
+
+
+@pytest.fixture
+def founder(db):
+    return f.make_user(email="founder@example.com", name="创始人", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def student(cohort_a):
+    learner = f.make_student(f.make_user(email="student@example.com", name="学员甲"))
+    f.make_enrollment(learner, cohort_a)
+    return learner
+
+
+@pytest.fixture
+def other_student(cohort_b):
+    learner = f.make_student(f.make_user(email="other@example.com", name="学员乙"))
+    f.make_enrollment(learner, cohort_b)
+    return learner
+
+
+@pytest.fixture
+def outsider(db):
+    return f.make_student(f.make_user(email="outsider@example.com", name="路人"))
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def founder_client(founder) -> Client:
+    return _client_for(founder)
+
+
+@pytest.fixture
+def student_client(student) -> Client:
+    return _client_for(student.user)
+
+
+@pytest.fixture
+def other_client(other_student) -> Client:
+    return _client_for(other_student.user)
+
+
+@pytest.fixture
+def outsider_client(outsider) -> Client:
+    return _client_for(outsider.user)
+
+
+# --- background jobs ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def run_jobs(db):
+    """Relay every waiting outbox row, then run the queue dry with RQ's in-process worker.
+
+    Returns the number of jobs the worker ran. Tests inside a transaction never commit, so the
+    after-commit fast path does not fire by itself; this is the relay's job here.
+    """
+
+    def run() -> int:
+        for pk in OutboxMessage.objects.filter(relayed_at__isnull=True).values_list("pk", flat=True):
+            outbox.outbox_relay_one(pk)
+        queue = outbox.get_queue()
+        worker = SimpleWorker([queue], connection=queue.connection)
+        before = worker.successful_job_count
+        worker.work(burst=True, with_scheduler=False)
+        return worker.successful_job_count - before + worker.failed_job_count
+
+    return run
+
+
+# --- the browser -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium fonts-wqy-microhei)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop; Django must not mistake the tests for async code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _page(browser, **options):
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page
+
+
+@pytest.fixture
+def phone_page(browser):
+    context, page = _page(
+        browser, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(browser):
+    context, page = _page(browser, viewport={"width": 1280, "height": 900})
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(request):
+    """screenshot(page, "name") saves artifacts/screenshots/<test>-<name>.png (full page)."""
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = folder / f"{request.node.name}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def login_browser(live_server):
+    """Sign a Playwright page in as a user by handing it a real session cookie."""
+
+    def sign_in(page, user) -> None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies["sessionid"]
+        page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+
+    return sign_in
+
+
+def pytest_collection_modifyitems(items):
+    # Browser tests share one Chromium per worker: keep them in one xdist group.
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
