@@ -1,0 +1,38 @@
+"""Reads of the billing app."""
+
+from datetime import datetime
+
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from billing.models import Order
+from cohorts.models import Cohort
+
+
+def seat_holding(now: datetime | None = None, prefix: str = "") -> Q:
+    """Orders that hold a seat: paid (a full refund frees it) or pending and not yet expired.
+
+    `prefix` applies the same condition through a relation, e.g. "orders__" from Cohort.
+    """
+    now = now or timezone.now()
+    paid = [Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED]
+    return Q(**{f"{prefix}status__in": paid}) | Q(
+        **{f"{prefix}status": Order.Status.PENDING, f"{prefix}expires_at__gt": now}
+    )
+
+
+def cohorts_with_seats_left(
+    cohorts: QuerySet[Cohort] | None = None, now: datetime | None = None
+) -> QuerySet[Cohort]:
+    """Cohorts annotated with `seats_left` = capacity − seat-holding orders (never below 0)."""
+    taken = Count("orders", filter=seat_holding(now, prefix="orders__"))
+    queryset = cohorts if cohorts is not None else Cohort.objects.all()
+    return queryset.annotate(
+        seats_left=Greatest(Value(0), F("capacity") - taken, output_field=IntegerField())
+    )
+
+
+def cohort_seats_left(cohort: Cohort, now: datetime | None = None) -> int:
+    taken = Order.objects.filter(seat_holding(now), cohort=cohort).count()
+    return max(cohort.capacity - taken, 0)
