@@ -1,0 +1,40 @@
+"""First-touch attribution: where a visitor came from, kept until they sign up or buy.
+
+Public pages call `attribution_capture(request)`; the signup form and checkout read
+`attribution_from_request(request)`. The first tagged landing wins and is kept in the session
+(later tagged visits do not overwrite it), so a prospect who reads three pages and signs up
+a day later is still credited to the post that brought them.
+"""
+
+from django.http import HttpRequest
+
+from crm.services import ATTRIBUTION_FIELDS
+
+SESSION_KEY = "onepco_attribution"
+QUERY_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content")
+MAX_LENGTH = {"landing_page": 500, "referrer": 500, "channel": 50}
+
+
+def _clip(field: str, value: str) -> str:
+    return (value or "").strip()[: MAX_LENGTH.get(field, 200)]
+
+
+def attribution_capture(request: HttpRequest) -> dict[str, str]:
+    """Remember this visit's attribution if the visitor has none yet; return what is kept."""
+    kept = request.session.get(SESSION_KEY)
+    if kept:
+        return kept
+    params = request.GET
+    channel = params.get("ch") or params.get("channel") or params.get("utm_source") or ""
+    touch = {field: _clip(field, params.get(field, "")) for field in QUERY_FIELDS}
+    touch["channel"] = _clip("channel", channel)
+    touch["landing_page"] = _clip("landing_page", request.get_full_path())
+    touch["referrer"] = _clip("referrer", request.headers.get("Referer", ""))
+    request.session[SESSION_KEY] = touch
+    return touch
+
+
+def attribution_from_request(request: HttpRequest) -> dict[str, str]:
+    """The kept first touch, or this request's own (a form posted straight from elsewhere)."""
+    kept = request.session.get(SESSION_KEY) or {}
+    return {field: kept.get(field, "") for field in ATTRIBUTION_FIELDS}
