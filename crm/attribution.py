@@ -19,10 +19,18 @@ def _clip(field: str, value: str) -> str:
     return (value or "").strip()[: MAX_LENGTH.get(field, 200)]
 
 
+def _is_tagged(touch: dict) -> bool:
+    return any(touch.get(field) for field in (*QUERY_FIELDS, "channel"))
+
+
 def attribution_capture(request: HttpRequest) -> dict[str, str]:
-    """Remember this visit's attribution if the visitor has none yet; return what is kept."""
+    """Remember this visit's attribution unless a tagged one is kept already; return what is kept.
+
+    An untagged first visit is kept only until a tagged link arrives: the post that brought
+    the visitor back deserves the credit more than a bare landing.
+    """
     kept = request.session.get(SESSION_KEY)
-    if kept:
+    if kept and _is_tagged(kept):
         return kept
     params = request.GET
     channel = params.get("ch") or params.get("channel") or params.get("utm_source") or ""
@@ -30,6 +38,8 @@ def attribution_capture(request: HttpRequest) -> dict[str, str]:
     touch["channel"] = _clip("channel", channel)
     touch["landing_page"] = _clip("landing_page", request.get_full_path())
     touch["referrer"] = _clip("referrer", request.headers.get("Referer", ""))
+    if kept and not _is_tagged(touch):
+        return kept
     request.session[SESSION_KEY] = touch
     return touch
 
