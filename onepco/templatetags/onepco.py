@@ -6,7 +6,6 @@ import markdown as md
 import nh3
 from django import template
 from django.conf import settings
-from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 
 from onepco.money import money as to_money
@@ -29,8 +28,8 @@ def money(value, currency: str | None = None) -> str:
         return "—"
     currency = (currency or settings.SITE_CURRENCY).upper()
     sign = CURRENCY_SIGNS.get(currency, currency + " ")
-    amount = number_format(to_money(Decimal(str(value))), 2, force_grouping=True)
-    return f"{sign}{amount}"
+    # Grouped by thousands in every language: how prices are written in China too.
+    return f"{sign}{to_money(Decimal(str(value))):,.2f}"
 
 
 @register.filter

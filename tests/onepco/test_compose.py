@@ -1,0 +1,85 @@
+"""No Docker engine runs here, so the production compose file is checked by reading it."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS_SOURCE = (ROOT / "onepco" / "settings.py").read_text()
+ENV_EXAMPLE = (ROOT / ".env.example").read_text()
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def command_of(service: dict) -> str:
+    command = service["command"]
+    return " ".join(command) if isinstance(command, list) else command
+
+
+def settings_read() -> set[str]:
+    return set(re.findall(r"env\.\w+\(\s*\"([A-Z_]+)\"", SETTINGS_SOURCE))
+
+
+def test_compose_runs_the_five_services():
+    services = compose()["services"]
+    assert set(services) == {"postgres", "redis", "web", "worker", "scheduler"}
+    assert services["postgres"]["image"].startswith("postgres:16")
+    assert services["redis"]["image"].startswith("redis:7")
+
+
+def test_the_app_services_run_gunicorn_the_worker_with_its_scheduler_and_rqcron():
+    services = compose()["services"]
+    assert "gunicorn onepco.wsgi" in command_of(services["web"])
+    assert "migrate" in command_of(services["web"])
+    assert command_of(services["worker"]) == "python manage.py rqworker default --with-scheduler"
+    assert command_of(services["scheduler"]) == "python manage.py rqcron onepco/cron.py"
+    assert (ROOT / "onepco" / "cron.py").exists()
+
+
+def test_every_service_has_a_healthcheck_or_waits_for_healthy_dependencies():
+    services = compose()["services"]
+    for name in ("postgres", "redis", "web"):
+        assert "healthcheck" in services[name], name
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    for name in ("web", "worker", "scheduler"):
+        depends = services[name]["depends_on"]
+        assert depends["postgres"]["condition"] == "service_healthy"
+        assert depends["redis"]["condition"] == "service_healthy"
+
+
+def test_data_lives_in_named_volumes():
+    data = compose()
+    assert {"pgdata", "media", "redisdata"} <= set(data["volumes"])
+    assert "pgdata:/var/lib/postgresql/data" in data["services"]["postgres"]["volumes"]
+    for name in ("web", "worker"):
+        assert "media:/data/media" in data["services"][name]["volumes"]
+        assert data["services"][name]["environment"]["MEDIA_ROOT"] == "/data/media"
+
+
+def test_app_services_are_configured_from_env_and_the_urls_settings_read():
+    services = compose()["services"]
+    for name in ("web", "worker", "scheduler"):
+        service = services[name]
+        assert service["env_file"] == ".env"
+        environment = service["environment"]
+        assert environment["DATABASE_URL"].startswith("postgres://")
+        assert "@postgres:5432/" in environment["DATABASE_URL"]
+        assert environment["REDIS_URL"] == "redis://redis:6379/0"
+        assert set(environment) <= settings_read()
+
+
+def test_every_setting_read_from_the_environment_is_documented_and_vice_versa():
+    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", ENV_EXAMPLE, re.MULTILINE))
+    compose_only = {"POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD", "WEB_PORT"}
+    assert settings_read() - documented == set()
+    assert documented - settings_read() - compose_only == set()
+
+
+def test_the_image_serves_with_gunicorn_and_collects_static_files():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "uv sync --frozen --no-dev" in dockerfile
+    assert "collectstatic" in dockerfile
+    assert 'CMD ["gunicorn", "onepco.wsgi"' in dockerfile

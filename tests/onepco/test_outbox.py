@@ -1,0 +1,94 @@
+"""The outbox: follow-up work commits with its data, survives Redis outages, runs once."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+from rq import SimpleWorker
+
+from onepco import outbox
+from onepco.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def send_hello(to: str) -> None:
+    """A stand-in follow-up job: sends one e-mail."""
+    mail.send_mail("hello", "body", None, [to])
+
+
+def explode(to: str) -> None:
+    raise RuntimeError("SMTP said no")
+
+
+def _drain() -> None:
+    queue = outbox.get_queue()
+    SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
+
+
+@pytest.fixture
+def redis_switch(settings):
+    """Turns the outbox's Redis off and on by pointing it at a port where nothing listens.
+
+    The machine's shared Redis is never stopped; only this process loses sight of it.
+    """
+    real_url = settings.REDIS_URL
+    settings.REDIS_SOCKET_CONNECT_TIMEOUT = 0.2
+
+    def switch(up: bool) -> None:
+        settings.REDIS_URL = real_url if up else "redis://127.0.0.1:1/0"
+        outbox.redis_connection.cache_clear()
+
+    return switch
+
+
+def _age(message: OutboxMessage, seconds: int = 300) -> None:
+    OutboxMessage.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(seconds=seconds))
+
+
+def test_with_redis_unreachable_the_row_waits_and_is_relayed_exactly_once_later(redis_switch, mailoutbox):
+    redis_switch(up=False)
+    with transaction.atomic():
+        message = outbox.outbox_enqueue(send_hello, "late@example.com")
+    message.refresh_from_db()
+    assert message.relayed_at is None
+    assert "relay" in message.last_error
+    _age(message)
+    assert outbox.outbox_sweep() == 0  # still down: it keeps waiting
+
+    redis_switch(up=True)
+    assert outbox.outbox_sweep() == 1
+    assert outbox.outbox_sweep() == 0  # relayed once, not twice
+    _drain()
+    _drain()
+    assert [m.to for m in mailoutbox] == [["late@example.com"]]
+    assert OutboxMessage.objects.get(pk=message.pk).completed_at is not None
+
+
+def test_a_row_whose_job_vanished_from_redis_is_relayed_again(settings, mailoutbox):
+    with transaction.atomic():
+        message = outbox.outbox_enqueue(send_hello, "lost@example.com")
+    outbox.redis_connection().flushdb()  # Redis restarted without persistence
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        relayed_at=timezone.now() - timedelta(seconds=settings.OUTBOX_STALE_AFTER_SECONDS + 60)
+    )
+    assert outbox.outbox_sweep() == 1
+    _drain()
+    assert len(mailoutbox) == 1
+
+
+def test_a_failing_job_rolls_back_keeps_its_reason_and_stays_unfinished():
+    with transaction.atomic():
+        message = outbox.outbox_enqueue(explode, "x@example.com")
+    with pytest.raises(RuntimeError):
+        outbox.outbox_run(message.pk)
+    message.refresh_from_db()
+    assert message.completed_at is None
+    assert "SMTP said no" in message.last_error
+
+
+def test_the_sweep_does_not_touch_a_fresh_row_that_the_fast_path_may_still_relay(settings):
+    OutboxMessage.objects.create(job="tests.onepco.test_outbox.send_hello", args=["a@example.com"])
+    assert outbox.outbox_sweep() == 0

@@ -1,0 +1,61 @@
+"""The demo business: believable, deterministic, and loaded once however often it is asked."""
+
+from django.core.management import call_command
+from django.db.models import Count
+
+from billing.models import Order, Refund
+from cohorts.models import Assessment, Attendance, Cohort, Enrollment, Lesson, Submission
+from crm.models import Consultation, Lead
+from onepco.weeks import Week
+
+COUNTED = [Lead, Consultation, Order, Refund, Cohort, Enrollment, Lesson, Attendance, Submission, Assessment]
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+def test_seed_demo_twice_changes_nothing_the_second_time(db, capsys):
+    call_command("seed_demo")
+    first = counts()
+    call_command("seed_demo")
+    assert counts() == first
+    assert "already loaded" in capsys.readouterr().out
+
+
+def test_the_demo_makes_every_weekly_number_non_trivial_in_recent_weeks(db):
+    call_command("seed_demo")
+    assert Cohort.objects.count() == 3
+    assert 280 <= Lead.objects.filter(is_spam=False).count() <= 330
+    assert Lead.objects.filter(is_spam=True).exists()
+    assert Lead.objects.values("channel").distinct().count() >= 4
+    assert Refund.objects.filter(status="succeeded").count() == 2
+
+    this_week = Week.current()
+    for back in range(1, 4):
+        week = this_week.shifted(-back)
+        span = {"gte": week.start, "lt": week.end}
+        assert Lead.objects.filter(
+            is_spam=False, created_at__gte=span["gte"], created_at__lt=span["lt"]
+        ).exists()
+        assert Consultation.objects.filter(
+            status="held", held_at__gte=week.start, held_at__lt=week.end
+        ).exists()
+        assert (
+            Lesson.objects.filter(starts_at__gte=week.start, starts_at__lt=week.end)
+            .annotate(n=Count("attendances"))
+            .filter(n__gt=0)
+            .exists()
+        )
+        assert Submission.objects.filter(
+            assignment__due_at__gte=week.start, assignment__due_at__lt=week.end, graded_at__isnull=False
+        ).exists()
+    recent = this_week.shifted(-12).start
+    assert Order.objects.filter(paid_at__gte=recent).values("paid_at__week").distinct().count() >= 4
+    stage_weeks = {
+        Week.of(t) for t in Assessment.objects.exclude(kind="entry").values_list("taken_at", flat=True)
+    }
+    assert len([w for w in stage_weeks if w < this_week]) >= 2
+    assert Submission.objects.filter(passed=False).exists() and Submission.objects.filter(attempt=2).exists()
+    assert Enrollment.objects.filter(status="graduated").exists()
+    assert Enrollment.objects.filter(status="refunded", ended_at__isnull=False).exists()

@@ -1,0 +1,149 @@
+"""The zero-config path: `manage.py up` on embedded PostgreSQL and Redis, from nothing.
+
+These tests start real processes (the embedded engines, runserver, an RQ worker, rqcron)
+under a temporary data folder, talk to them over HTTP, and stop them with Ctrl-C.
+"""
+
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.xdist_group("processes")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _zero_config_env() -> dict[str, str]:
+    drop = ("DATABASE_URL", "REDIS_URL", "ONEPCO_EMBEDDED", "DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")
+    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("PYTEST_")}
+    env["FOUNDER_EMAIL"] = "boss@example.com"
+    return env
+
+
+class Up:
+    """One `manage.py up` process, its output collected line by line."""
+
+    def __init__(self, data_dir: Path, port: int, *extra: str):
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "up", "--port", str(port), "--data-dir", str(data_dir), *extra],
+            cwd=ROOT,
+            env=_zero_config_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for(self, text: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"never saw {text!r}; output:\n{self.output}")
+            time.sleep(0.2)
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+
+def _get(opener, url: str, data: dict | None = None) -> tuple[int, str]:
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    try:
+        with opener.open(url, data=body, timeout=20) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def _wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} never answered")
+
+
+def test_up_starts_everything_from_nothing_serves_pages_and_stops_cleanly(tmp_path):
+    data_dir, port = tmp_path / "data", _free_port()
+    base = f"http://127.0.0.1:{port}"
+    up = Up(data_dir, port)
+    try:
+        up.wait_for("Press Ctrl-C to stop.")
+        password = re.search(r"Password:\s+(\S+)\s+\(shown once", up.output)[1]
+        assert "Loading the demo business" in up.output
+        _wait_http(f"{base}/healthz")
+        children = psutil.Process(up.process.pid).children(recursive=True)
+        names = " ".join(" ".join(c.cmdline()) for c in children)
+        assert "runserver" in names and "rqworker" in names and "rqcron" in names
+
+        # The founder signs in with the printed password and reaches the console.
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        status, page = _get(opener, f"{base}/accounts/login/")
+        assert status == 200
+        token = next(c.value for c in jar if c.name == "csrftoken")
+        _get(
+            opener,
+            f"{base}/accounts/login/",
+            {"csrfmiddlewaretoken": token, "login": "boss@example.com", "password": password},
+        )
+        status, page = _get(opener, f"{base}/console/")
+        assert status == 200 and "<h1>" in page
+    finally:
+        code = up.stop()
+    assert code == 0, up.output
+    time.sleep(0.5)
+    assert [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE] == []
+    assert not (data_dir / "pg" / "postmaster.pid").exists(), "the embedded PostgreSQL was left running"
+
+    # A second `up` reuses the data: no new password, no second demo.
+    again = Up(data_dir, port)
+    try:
+        again.wait_for("Press Ctrl-C to stop.")
+        assert "shown once" not in again.output
+        assert "Loading the demo business" not in again.output
+        _wait_http(f"{base}/healthz")
+    finally:
+        assert again.stop() == 0
+
+
+def test_up_explains_in_one_line_when_the_engines_cannot_start(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "up", "--data-dir", str(blocker)],
+        cwd=ROOT, env=_zero_config_env(), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("onepco: cannot create the data folder"), result.stderr
+    assert "Traceback" not in result.stderr
