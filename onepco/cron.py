@@ -7,7 +7,10 @@ job; the worker runs it.
 
 from rq import cron
 
+from onepco.jobs import purge_data_exports
 from onepco.outbox import outbox_sweep
 
 # Relay follow-up jobs that the after-commit fast path could not hand to Redis.
 cron.register(outbox_sweep, "default", interval=60, name="outbox-sweep", result_ttl=600)
+# Expired data-export archives are deleted from storage every night.
+cron.register(purge_data_exports, "default", cron="15 3 * * *", name="purge-data-exports")

@@ -39,3 +39,47 @@ class OutboxMessage(models.Model):
     @property
     def rq_job_id(self) -> str:
         return f"outbox-{self.pk}"
+
+
+def _export_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
+class DataExport(models.Model):
+    """An archive of the whole business the founder asked for from the console.
+
+    Built by a background job, downloadable with its unguessable token until it expires.
+    """
+
+    token = models.CharField(_("token"), max_length=64, unique=True, default=_export_token)
+    requested_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    file_name = models.CharField(_("file"), max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_ready(self) -> bool:
+        return bool(self.finished_at and self.file_name and not self.is_expired)
+
+    @property
+    def is_expired(self) -> bool:
+        return bool(self.expires_at and self.expires_at <= timezone.now())

@@ -1,5 +1,6 @@
 import sys
 
+from django.contrib import messages
 from django.db import DatabaseError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -7,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from onepco.access import is_student, public, staff_required
 
@@ -111,3 +113,62 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     if _wants_json(request):
         return JsonResponse({"detail": message}, status=400)
     return render(request, "error.html", {"status": 400, "message": message}, status=400)
+
+
+@staff_required
+def system(request: HttpRequest) -> HttpResponse:
+    """The founder's engine room: health checks, failed jobs to retry, data exports."""
+    from onepco.health import run_checks
+    from onepco.models import DataExport
+    from onepco.selectors import failed_jobs
+
+    checks = run_checks()
+    return render(
+        request,
+        "console/system.html",
+        {
+            "checks": checks,
+            "all_ok": all(c.ok for c in checks),
+            "failed_jobs": failed_jobs(limit=50),
+            "exports": DataExport.objects.select_related("requested_by")[:10],
+        },
+    )
+
+
+@staff_required
+@require_POST
+def system_retry_job(request: HttpRequest, job_id: str) -> HttpResponse:
+    from onepco.services import failed_job_retry
+
+    if failed_job_retry(job_id=job_id):
+        messages.success(request, _("The job is back in the queue."))
+    else:
+        messages.error(request, _("That job is no longer in the failed list."))
+    return redirect("system")
+
+
+@staff_required
+@require_POST
+def system_export_request(request: HttpRequest) -> HttpResponse:
+    from onepco.services import data_export_request
+
+    data_export_request(user=request.user)
+    messages.success(
+        request,
+        _("The archive is being built. You will get an e-mail with the download link when it is ready."),
+    )
+    return redirect("system")
+
+
+@staff_required
+def system_export_download(request: HttpRequest, token: str) -> HttpResponse:
+    from django.core.files.storage import default_storage
+    from django.http import FileResponse, Http404
+
+    from onepco.models import DataExport
+
+    export = DataExport.objects.filter(token=token).first()
+    if export is None or not export.is_ready:
+        raise Http404
+    name = export.file_name.rsplit("/", 1)[-1]
+    return FileResponse(default_storage.open(export.file_name, "rb"), as_attachment=True, filename=name)

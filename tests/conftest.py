@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from rq import SimpleWorker
 
 from onepco import outbox
@@ -42,11 +43,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
-    """Uploads in a temporary folder, an empty Redis database, a fresh connection cache."""
+    """Uploads in a temporary folder, an empty Redis database, a fresh connection cache, and
+    the site's default language (a request in an earlier test must not leave another active)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     outbox.redis_connection.cache_clear()
     outbox.redis_connection().flushdb()
+    translation.activate(settings.LANGUAGE_CODE)
     yield
+    translation.deactivate()
     outbox.redis_connection.cache_clear()
 
 

@@ -20,7 +20,7 @@ def command_of(service: dict) -> str:
 
 
 def settings_read() -> set[str]:
-    return set(re.findall(r"env\.\w+\(\s*\"([A-Z_]+)\"", SETTINGS_SOURCE))
+    return set(re.findall(r"env\.\w+\(\s*\"([A-Z][A-Z0-9_]+)\"", SETTINGS_SOURCE))
 
 
 def test_compose_runs_the_five_services():

@@ -1,0 +1,345 @@
+"""Take everything, be running elsewhere the same day: the portable archive of a whole instance.
+
+An archive is a zip file holding
+- `data/<app.model>.jsonl`: every row, one JSON object per line (Django's serialisation), which
+  `import_archive` loads back;
+- `csv/<app.model>.csv`: the same rows for people — UTF-8 with BOM (Excel opens it right),
+  headers and choice values in words, times in the site time zone;
+- `media/<path>`: every uploaded file referenced by a row;
+- `manifest.json`: row counts, the schema (applied migrations per app) and a SHA-256 of every
+  other entry.
+Export streams (querysets are iterated in chunks and written straight into the zip), so memory
+stays flat however large the database is. Import verifies every checksum and the schema before
+it writes anything, then loads everything in one transaction.
+"""
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO
+
+from django.apps import apps
+from django.core import serializers
+from django.core.files.base import File
+from django.core.files.storage import default_storage
+from django.core.management.color import no_style
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+FORMAT = "onepco-archive"
+FORMAT_VERSION = 1
+CHUNK = 2000
+# What the business is. Sessions, the admin log, permissions and the job outbox are not: a new
+# instance makes its own.
+EXPORTED_APPS = ("accounts", "account", "crm", "cohorts", "billing", "dashboard")
+SCHEMA_APPS = ("accounts", "crm", "cohorts", "billing", "dashboard", "onepco")
+EXTRA_MODELS = ("auth.group",)
+
+Progress = Callable[[str, int, int], None]
+
+
+class ArchiveError(Exception):
+    """The archive cannot be used; the message says why in words a founder understands."""
+
+
+@dataclass
+class ArchiveReport:
+    rows: dict[str, int] = field(default_factory=dict)
+    files: int = 0
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+def exported_models() -> list[type[models.Model]]:
+    """Every model of the business, parents before children (the order import_all loads in)."""
+    chosen = [m for m in apps.get_models() if m._meta.app_label in EXPORTED_APPS]
+    chosen += [apps.get_model(label) for label in EXTRA_MODELS]
+    chosen = [m for m in chosen if m._meta.managed and not m._meta.proxy]
+    return serializers.sort_dependencies([(None, chosen)], allow_cycles=True)
+
+
+def schema_version() -> dict[str, list[str]]:
+    applied = MigrationRecorder(connection).applied_migrations()
+    return {app: sorted(name for label, name in applied if label == app) for app in SCHEMA_APPS}
+
+
+class _LosslessEncoder(DjangoJSONEncoder):
+    """DjangoJSONEncoder cuts times to milliseconds (as JavaScript does); a backup must not."""
+
+    def default(self, o):
+        if isinstance(o, datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
+@contextmanager
+def _keeping_auto_now(chosen: list[type[models.Model]]) -> Iterator[None]:
+    """Restored rows keep their recorded `updated_at`, not the time of the restore."""
+    fields = [f for m in chosen for f in m._meta.concrete_fields if getattr(f, "auto_now", False)]
+    for model_field in fields:
+        model_field.auto_now = False
+    try:
+        yield
+    finally:
+        for model_field in fields:
+            model_field.auto_now = True
+
+
+class _HashingWriter(io.RawIOBase):
+    """Writes through to a zip entry while counting bytes and computing SHA-256."""
+
+    def __init__(self, target: IO[bytes]):
+        self.target = target
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.digest.update(data)
+        self.size += len(data)
+        self.target.write(data)
+        return len(data)
+
+
+def _rows(model: type[models.Model]) -> Iterator[models.Model]:
+    return model._default_manager.order_by("pk").iterator(chunk_size=CHUNK)
+
+
+def _human(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
+    return str(value)
+
+
+def _csv_columns(model: type[models.Model]) -> list[tuple[str, Callable[[models.Model], str]]]:
+    columns = []
+    for model_field in model._meta.concrete_fields:
+        header = str(model_field.verbose_name)
+        if model_field.is_relation:
+            columns.append((f"{header} (id)", lambda obj, f=model_field: _human(getattr(obj, f.attname))))
+        elif model_field.choices:
+            columns.append(
+                (header, lambda obj, f=model_field: _human(getattr(obj, f"get_{f.name}_display")()))
+            )
+        elif isinstance(model_field, models.FileField):
+            columns.append((header, lambda obj, f=model_field: getattr(obj, f.attname) or ""))
+        else:
+            columns.append((header, lambda obj, f=model_field: _human(getattr(obj, f.attname))))
+    return columns
+
+
+def _file_names(model: type[models.Model]) -> Iterator[str]:
+    file_fields = [f.attname for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+    if not file_fields:
+        return
+    for values in model._default_manager.order_by("pk").values_list(*file_fields).iterator(chunk_size=CHUNK):
+        yield from (name for name in values if name)
+
+
+def export_archive(target: str | Path | IO[bytes], progress: Progress | None = None) -> ArchiveReport:
+    """Write the whole business to a zip archive (a path or a writable binary file)."""
+    report = ArchiveReport()
+    checksums: dict[str, str] = {}
+    tables: dict[str, dict] = {}
+    files: dict[str, int] = {}
+    chosen = exported_models()
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+
+        def entry(name: str) -> _HashingWriter:
+            return _HashingWriter(archive.open(name, "w", force_zip64=True))
+
+        for index, model in enumerate(chosen, start=1):
+            label = model._meta.label_lower
+            if progress:
+                progress(label, index, len(chosen))
+            writer = entry(f"data/{label}.jsonl")
+            count = 0
+            for row in _rows(model):
+                data = serializers.serialize("python", [row], use_natural_foreign_keys=True)[0]
+                writer.write(json.dumps(data, cls=_LosslessEncoder, ensure_ascii=False).encode() + b"\n")
+                count += 1
+            writer.target.close()
+            checksums[f"data/{label}.jsonl"] = writer.digest.hexdigest()
+
+            writer = entry(f"csv/{label}.csv")
+            text = io.TextIOWrapper(writer, encoding="utf-8-sig", newline="", write_through=True)
+            table = csv.writer(text)
+            columns = _csv_columns(model)
+            table.writerow([header for header, _ in columns])
+            for row in _rows(model):
+                table.writerow([value(row) for _, value in columns])
+            text.flush()
+            text.detach()
+            writer.target.close()
+            checksums[f"csv/{label}.csv"] = writer.digest.hexdigest()
+            tables[label] = {"rows": count, "verbose_name": str(model._meta.verbose_name_plural)}
+            report.rows[label] = count
+
+            for name in _file_names(model):
+                if name in files or not default_storage.exists(name):
+                    continue
+                writer = entry(f"media/{name}")
+                with default_storage.open(name, "rb") as source:
+                    for chunk in iter(lambda: source.read(1024 * 1024), b""):
+                        writer.write(chunk)
+                writer.target.close()
+                checksums[f"media/{name}"] = writer.digest.hexdigest()
+                files[name] = writer.size
+                report.files += 1
+
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "created_at": timezone.now().isoformat(),
+            "time_zone": str(timezone.get_default_timezone()),
+            "schema": schema_version(),
+            "tables": tables,
+            "files": files,
+            "checksums": checksums,
+        }
+        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+    return report
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+def read_manifest(archive: zipfile.ZipFile) -> dict:
+    try:
+        manifest = json.loads(archive.read("manifest.json"))
+    except KeyError:
+        raise ArchiveError(_("This is not an onepco archive: it has no manifest.json.")) from None
+    except ValueError:
+        raise ArchiveError(_("The archive's manifest.json is damaged.")) from None
+    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+        raise ArchiveError(_("This is not an onepco archive of a format this version can read."))
+    return manifest
+
+
+def verify_archive(archive: zipfile.ZipFile, manifest: dict) -> None:
+    """Every entry present and unchanged, and the schema equal to this instance's."""
+    names = set(archive.namelist())
+    for name, expected in manifest["checksums"].items():
+        if name not in names:
+            raise ArchiveError(_("The archive is incomplete: %(name)s is missing.") % {"name": name})
+        digest = hashlib.sha256()
+        with archive.open(name) as source:
+            for chunk in iter(lambda: source.read(1024 * 1024), b""):
+                digest.update(chunk)
+        if digest.hexdigest() != expected:
+            raise ArchiveError(
+                _("The archive is damaged: %(name)s does not match its checksum.") % {"name": name}
+            )
+    ours = schema_version()
+    theirs = manifest.get("schema", {})
+    if theirs != ours:
+        differing = sorted(app for app in set(ours) | set(theirs) if ours.get(app) != theirs.get(app))
+        raise ArchiveError(
+            _(
+                "The archive was made by a different version of onepco (schema of %(apps)s differs). "
+                "Restore it into an instance of the same version, then upgrade."
+            )
+            % {"apps": ", ".join(differing)}
+        )
+
+
+def instance_is_empty() -> bool:
+    return not any(model._default_manager.exists() for model in exported_models())
+
+
+def _load_table(archive: zipfile.ZipFile, label: str) -> int:
+    count = 0
+    batch: list = []
+    model = apps.get_model(label)
+
+    def flush() -> None:
+        objects = list(serializers.deserialize("python", batch, handle_forward_references=False))
+        model._default_manager.bulk_create([d.object for d in objects])
+        for deserialized in objects:
+            for name, values in (deserialized.m2m_data or {}).items():
+                if values:
+                    getattr(deserialized.object, name).set(values)
+        batch.clear()
+
+    with archive.open(f"data/{label}.jsonl") as source:
+        for line in io.TextIOWrapper(source, encoding="utf-8"):
+            batch.append(json.loads(line))
+            count += 1
+            if len(batch) >= CHUNK:
+                flush()
+    if batch:
+        flush()
+    return count
+
+
+def import_archive(
+    source: str | Path | IO[bytes], *, replace: bool = False, progress: Progress | None = None
+) -> ArchiveReport:
+    """Restore an archive into this instance: all of it, or (on any problem) nothing."""
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ArchiveError(
+            _("This file is not a readable zip archive (%(error)s).") % {"error": exc}
+        ) from None
+    with archive:
+        manifest = read_manifest(archive)
+        verify_archive(archive, manifest)
+        if not replace and not instance_is_empty():
+            raise ArchiveError(
+                _(
+                    "This instance already holds data. Restore into an empty one, or pass --replace to wipe it first."
+                )
+            )
+        report = ArchiveReport()
+        written: list[str] = []
+        chosen = exported_models()
+        try:
+            with transaction.atomic(), _keeping_auto_now(chosen):
+                if replace:
+                    for model in reversed(chosen):
+                        model._default_manager.all().delete()
+                for index, model in enumerate(chosen, start=1):
+                    label = model._meta.label_lower
+                    if label not in manifest["tables"]:
+                        continue
+                    if progress:
+                        progress(label, index, len(chosen))
+                    report.rows[label] = _load_table(archive, label)
+                with connection.cursor() as cursor:
+                    for statement in connection.ops.sequence_reset_sql(no_style(), chosen):
+                        cursor.execute(statement)
+                for name in manifest["files"]:
+                    if default_storage.exists(name):
+                        default_storage.delete(name)
+                    with archive.open(f"media/{name}") as content:
+                        saved = default_storage.save(name, File(content, name=name))
+                    written.append(saved)
+                    report.files += 1
+        except Exception:
+            for name in written:
+                default_storage.delete(name)
+            raise
+    return report

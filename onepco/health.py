@@ -1,0 +1,186 @@
+"""Is everything running? The checks behind `manage.py doctor` and the console's system page.
+
+Each check answers in one line a founder can act on: ok, warn (look soon) or fail (broken now).
+"""
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import redis
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rq import Worker
+from rq.cron import CronScheduler
+from rq.registry import FailedJobRegistry
+
+from onepco.outbox import get_queue, redis_connection
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+WORKER_SILENT_AFTER = timedelta(minutes=10)
+SCHEDULER_SILENT_AFTER = timedelta(minutes=5)
+OUTBOX_LATE_AFTER = timedelta(minutes=10)
+SNAPSHOT_STALE_AFTER = timedelta(days=8)
+DISK_FAIL_BYTES = 1 * 1024**3
+DISK_WARN_BYTES = 5 * 1024**3
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status != FAIL
+
+
+def check_database() -> Check:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT version()")
+            version = cursor.fetchone()[0].split(" on ")[0]
+    except DatabaseError as exc:
+        return Check(_("Database"), FAIL, _("unreachable: %(error)s") % {"error": exc})
+    return Check(_("Database"), OK, version)
+
+
+def check_redis() -> Check:
+    try:
+        info = redis_connection().info("server")
+    except redis.RedisError as exc:
+        return Check(_("Redis"), FAIL, _("unreachable: %(error)s") % {"error": exc})
+    return Check(_("Redis"), OK, f"Redis {info.get('redis_version', '?')}")
+
+
+def _alive(find: Callable, silent_after: timedelta) -> list:
+    """Registered processes (RQ keeps them in Redis) whose heartbeat is recent enough."""
+    now = timezone.now()
+    return [
+        p
+        for p in find(connection=redis_connection())
+        if p.last_heartbeat and now - p.last_heartbeat < silent_after
+    ]
+
+
+def check_worker() -> Check:
+    name = _("Worker")
+    try:
+        alive = _alive(Worker.all, WORKER_SILENT_AFTER)
+    except redis.RedisError:
+        return Check(name, FAIL, _("cannot tell: Redis is unreachable"))
+    if not alive:
+        return Check(name, FAIL, _("no worker is running: e-mails and snapshots are not being sent"))
+    return Check(name, OK, _("%(count)d running") % {"count": len(alive)})
+
+
+def check_scheduler() -> Check:
+    name = _("Scheduler")
+    try:
+        alive = _alive(CronScheduler.all, SCHEDULER_SILENT_AFTER)
+    except redis.RedisError:
+        return Check(name, FAIL, _("cannot tell: Redis is unreachable"))
+    if not alive:
+        return Check(name, FAIL, _("the scheduler (rqcron) is not running: no weekly snapshot, no sweeps"))
+    since = timezone.localtime(alive[0].created_at).strftime("%Y-%m-%d %H:%M")
+    return Check(name, OK, _("running since %(since)s") % {"since": since})
+
+
+def check_outbox() -> Check:
+    from onepco.models import OutboxMessage
+
+    name = _("Follow-up jobs")
+    late = OutboxMessage.objects.filter(
+        completed_at__isnull=True, created_at__lt=timezone.now() - OUTBOX_LATE_AFTER
+    ).count()
+    waiting = OutboxMessage.objects.filter(completed_at__isnull=True).count()
+    if late:
+        return Check(name, FAIL, _("%(late)d waiting for more than 10 minutes") % {"late": late})
+    return Check(name, OK, _("%(waiting)d waiting") % {"waiting": waiting})
+
+
+def check_failed_jobs() -> Check:
+    name = _("Failed jobs")
+    try:
+        failed = FailedJobRegistry(queue=get_queue()).count
+    except redis.RedisError:
+        return Check(name, FAIL, _("cannot tell: Redis is unreachable"))
+    if failed:
+        return Check(name, FAIL, _("%(count)d failed: see the system page to retry them") % {"count": failed})
+    return Check(name, OK, _("none"))
+
+
+def check_email() -> Check:
+    name = _("E-mail")
+    backend = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
+    if backend in ("console", "locmem", "dummy", "filebased"):
+        status = WARN if settings.DEBUG else FAIL
+        return Check(
+            name, status, _("mails are not sent (backend: %(backend)s); set EMAIL_URL") % {"backend": backend}
+        )
+    return Check(name, OK, f"{backend} {getattr(settings, 'EMAIL_HOST', '')}".strip())
+
+
+def check_disk() -> Check:
+    name = _("Upload storage")
+    backend = settings.STORAGES["default"]["BACKEND"]
+    if "FileSystemStorage" not in backend:
+        return Check(name, OK, _("object storage (%(backend)s)") % {"backend": backend.rsplit(".", 1)[-1]})
+    folder = Path(settings.MEDIA_ROOT)
+    while not folder.exists():
+        folder = folder.parent
+    usage = shutil.disk_usage(folder)
+    free_gb = usage.free / 1024**3
+    detail = _("%(free).1f GB free of %(total).1f GB") % {"free": free_gb, "total": usage.total / 1024**3}
+    if usage.free < DISK_FAIL_BYTES:
+        return Check(name, FAIL, detail)
+    if usage.free < DISK_WARN_BYTES:
+        return Check(name, WARN, detail)
+    return Check(name, OK, detail)
+
+
+def check_snapshot() -> Check:
+    from crm.models import Lead
+    from dashboard.models import WeeklyMetrics
+
+    name = _("Weekly snapshot")
+    latest = WeeklyMetrics.objects.order_by("-computed_at").first()
+    now = timezone.now()
+    if latest is None:
+        oldest = Lead.objects.order_by("created_at").values_list("created_at", flat=True).first()
+        status = FAIL if oldest and now - oldest > SNAPSHOT_STALE_AFTER else WARN
+        return Check(name, status, _("no week has been snapshotted yet"))
+    age = now - latest.computed_at
+    detail = _("last computed %(when)s (%(week)s)") % {
+        "when": timezone.localtime(latest.computed_at).strftime("%Y-%m-%d %H:%M"),
+        "week": latest.week,
+    }
+    return Check(name, FAIL if age > SNAPSHOT_STALE_AFTER else OK, detail)
+
+
+CHECKS: list[Callable[[], Check]] = [
+    check_database,
+    check_redis,
+    check_worker,
+    check_scheduler,
+    check_outbox,
+    check_failed_jobs,
+    check_email,
+    check_disk,
+    check_snapshot,
+]
+
+
+def run_checks() -> list[Check]:
+    results = []
+    for check in CHECKS:
+        try:
+            results.append(check())
+        except DatabaseError as exc:
+            results.append(Check(check.__name__.removeprefix("check_"), FAIL, f"database error: {exc}"))
+    return results

@@ -1,0 +1,36 @@
+"""Reads of the system itself."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import redis
+from rq.job import Job
+from rq.registry import FailedJobRegistry
+
+from onepco.outbox import get_queue
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    id: str
+    name: str
+    failed_at: datetime | None
+    error: str
+
+
+def failed_jobs(limit: int = 50) -> list[FailedJob]:
+    """The newest failed jobs, with the last line of their error (empty if Redis is away)."""
+    try:
+        queue = get_queue()
+        ids = FailedJobRegistry(queue=queue).get_job_ids(0, limit - 1)
+        jobs = Job.fetch_many(ids, connection=queue.connection)
+    except redis.RedisError:
+        return []
+    found = []
+    for job in filter(None, jobs):
+        result = job.latest_result()
+        error = ((result.exc_string if result else "") or "").strip().splitlines()
+        found.append(
+            FailedJob(job.id, job.description or job.func_name, job.ended_at, error[-1] if error else "")
+        )
+    return found

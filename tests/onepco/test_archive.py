@@ -1,0 +1,161 @@
+"""Take everything and restore it elsewhere: export_all / import_all."""
+
+import csv
+import io
+import json
+import zipfile
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from cohorts.models import Submission
+from onepco.archive import ArchiveError, exported_models, import_archive, instance_is_empty
+from onepco.demo import demo_load
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("archive")]
+
+
+def fingerprint() -> dict[str, list]:
+    """Every row of every exported table, as values: equal fingerprints mean equal data."""
+    return {
+        model._meta.label_lower: list(model._default_manager.order_by("pk").values_list())
+        for model in exported_models()
+    }
+
+
+@pytest.fixture
+def business(db):
+    demo_load()
+    submission = Submission.objects.order_by("pk").first()
+    submission.file.save("作业.pdf", ContentFile(b"%PDF-1.7 homework of a student"))
+    return submission
+
+
+def _rewrite(source, target, *, drop=(), change=None):
+    """Copy an archive, dropping entries or changing one entry's bytes."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            if item.filename in drop:
+                continue
+            data = old.read(item.filename)
+            if change and item.filename == change[0]:
+                data = change[1](data)
+            new.writestr(item, data)
+
+
+def _wipe(settings, tmp_path):
+    call_command("flush", interactive=False, verbosity=0)
+    settings.MEDIA_ROOT = tmp_path / "new-server-media"
+    assert instance_is_empty()
+
+
+def test_export_then_import_into_an_empty_instance_restores_everything(business, settings, tmp_path, capsys):
+    before = fingerprint()
+    archive = tmp_path / "onepco.zip"
+    call_command("export_all", str(archive), verbosity=0)
+    assert "Exported" in capsys.readouterr().out
+
+    _wipe(settings, tmp_path)
+    call_command("import_all", str(archive), verbosity=0)
+    assert "Restored" in capsys.readouterr().out
+    assert fingerprint() == before
+    restored = Submission.objects.get(pk=business.pk)
+    assert restored.file.name == business.file.name
+    with default_storage.open(restored.file.name, "rb") as handle:
+        assert handle.read() == b"%PDF-1.7 homework of a student"
+    # New rows get fresh ids after a restore (the sequences were moved past the old ones).
+    assert Submission.objects.create(
+        assignment=restored.assignment, student=restored.student, attempt=99
+    ).pk > max(pk for pk, *_ in before["cohorts.submission"])
+
+
+def test_the_archive_has_excel_friendly_csv_and_a_manifest_with_checksums(business, tmp_path):
+    archive = tmp_path / "onepco.zip"
+    call_command("export_all", str(archive), verbosity=0)
+    with zipfile.ZipFile(archive) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        raw = z.read("csv/crm.lead.csv")
+        assert raw.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+        assert "姓名" in rows[0] and "渠道" in rows[0]
+        assert len(rows) - 1 == manifest["tables"]["crm.lead"]["rows"]
+        assert any(name.startswith("media/submissions/") for name in z.namelist())
+    assert set(manifest["schema"]) >= {"crm", "cohorts", "billing", "dashboard", "accounts"}
+    assert all(len(digest) == 64 for digest in manifest["checksums"].values())
+
+
+def test_a_non_empty_instance_is_refused_unless_told(business, tmp_path):
+    archive = tmp_path / "onepco.zip"
+    call_command("export_all", str(archive), verbosity=0)
+    with pytest.raises(CommandError, match="已有数据"):
+        call_command("import_all", str(archive), verbosity=0)
+    before = fingerprint()
+    call_command("import_all", str(archive), "--replace", verbosity=0)
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (
+            {"change": ("data/crm.lead.jsonl", lambda b: b.replace(b'"name": "', b'"name": "X', 1))},
+            "校验值不符",
+        ),
+        ({"drop": ("data/cohorts.student.jsonl",)}, "缺少 data/cohorts.student.jsonl"),
+        (
+            {"change": ("manifest.json", lambda b: b.replace(b'"crm": [', b'"crm": ["9999_future", ', 1))},
+            "不同版本",
+        ),
+        ({"drop": ("manifest.json",)}, "缺少 manifest.json"),
+    ],
+    ids=["bad-checksum", "missing-file", "wrong-schema", "no-manifest"],
+)
+def test_a_damaged_archive_is_refused_and_nothing_is_half_imported(
+    business, settings, tmp_path, damage, message
+):
+    archive, damaged = tmp_path / "onepco.zip", tmp_path / "damaged.zip"
+    call_command("export_all", str(archive), verbosity=0)
+    _rewrite(archive, damaged, **damage)
+    _wipe(settings, tmp_path)
+    with pytest.raises(ArchiveError, match=message):
+        import_archive(damaged)
+    assert instance_is_empty()
+    assert not (tmp_path / "new-server-media").exists()
+
+
+def test_a_file_that_is_not_a_zip_is_refused_clearly(db, tmp_path):
+    junk = tmp_path / "junk.zip"
+    junk.write_bytes(b"not a zip at all")
+    with pytest.raises(CommandError, match="不是可读取的 zip"):
+        call_command("import_all", str(junk), verbosity=0)
+
+
+def test_the_founder_gets_the_archive_by_email_and_downloads_it(
+    founder, founder_client, business, run_jobs, mailoutbox
+):
+    response = founder_client.post("/console/system/exports/")
+    assert response.status_code == 302
+    run_jobs()
+    link = next(line for line in mailoutbox[-1].body.splitlines() if "/console/system/exports/" in line)
+    path = link.split("testserver", 1)[-1] if "testserver" in link else "/" + link.split("/", 3)[3]
+    download = founder_client.get(path)
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+    data = b"".join(download.streaming_content)
+    assert zipfile.ZipFile(io.BytesIO(data)).read("manifest.json")
+
+
+def test_strangers_cannot_download_an_archive(
+    founder, founder_client, business, run_jobs, student_client, client
+):
+    founder_client.post("/console/system/exports/")
+    run_jobs()
+    from onepco.models import DataExport
+
+    token = DataExport.objects.get().token
+    assert student_client.get(f"/console/system/exports/{token}/").status_code == 403
+    assert client.get(f"/console/system/exports/{token}/").status_code == 302
+    assert founder_client.get("/console/system/exports/not-the-token/").status_code == 404
