@@ -6,4 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("account/", views.account, name="account"),
+    path("account/my-data.zip", views.my_data, name="my_data"),
 ]

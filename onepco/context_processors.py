@@ -7,4 +7,5 @@ def site(request: HttpRequest) -> dict:
         "SITE_NAME": settings.SITE_NAME,
         "SITE_CURRENCY": settings.SITE_CURRENCY,
         "DEBUG": settings.DEBUG,
+        "FOUNDER_EMAIL": settings.FOUNDER_EMAIL,
     }

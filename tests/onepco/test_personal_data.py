@@ -1,0 +1,56 @@
+"""A person's right of access: they download everything about them, and only that."""
+
+import io
+import json
+import zipfile
+
+from django.core.files.base import ContentFile
+
+from tests import factories as f
+
+
+def download(client) -> zipfile.ZipFile:
+    response = client.get("/account/my-data.zip")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def test_a_student_downloads_their_own_data_with_their_files(
+    student_client, student, other_student, cohort_a, cohort_b
+):
+    mine = f.make_submission(
+        f.make_assignment(cohort_a), student, text="我的作业", feedback="写得好", score=90, passed=True
+    )
+    mine.file.save("报告.pdf", ContentFile(b"%PDF mine"))
+    mine.file_name = "报告.pdf"
+    mine.save()
+    theirs = f.make_submission(f.make_assignment(cohort_b), other_student, text="别人的作业")
+    theirs.file.save("secret.pdf", ContentFile(b"%PDF theirs"))
+    f.make_assessment(student, cohort_a, "entry", 42)
+
+    archive = download(student_client)
+    data = json.loads(archive.read("data.json"))
+    assert data["account"]["email"] == "student@example.com"
+    assert [s["text"] for s in data["submissions"]] == ["我的作业"]
+    assert data["submissions"][0]["feedback"] == "写得好"
+    assert [a["kind"] for a in data["assessments"]] == ["entry"]
+    assert [e["cohort__name"] for e in data["enrollments"]] == ["A 期"]
+    files = [n for n in archive.namelist() if n.startswith("files/")]
+    assert files == [f"files/{mine.pk}-报告.pdf"]
+    assert archive.read(files[0]) == b"%PDF mine"
+    assert b"theirs" not in b"".join(archive.read(n) for n in archive.namelist())
+
+
+def test_the_lead_and_orders_behind_an_account_are_included(student_client, student, cohort_a):
+    lead = f.make_lead(email="student@example.com", channel="zhihu")
+    f.make_order(cohort_a, lead=lead, user=student.user, status="paid")
+    f.make_lead(email="someone-else@example.com")
+    data = json.loads(download(student_client).read("data.json"))
+    assert [entry["channel"] for entry in data["leads"]] == ["zhihu"]
+    assert len(data["orders"]) == 1
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, db):
+    response = client.get("/account/my-data.zip")
+    assert response.status_code == 302 and "login" in response["Location"]
