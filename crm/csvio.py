@@ -89,11 +89,11 @@ def csv_rows(text: str) -> tuple[list[str], Iterator[dict[str, str]]]:
     """The recognised columns and the rows as {field: value}. Raises CsvError without a name column."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = next(reader)
-    except StopIteration:
-        raise CsvError(_("The file is empty.")) from None
+        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
     except csv.Error as exc:
         raise CsvError(_("The file is not valid CSV: %(error)s") % {"error": exc}) from None
+    if header is None:
+        raise CsvError(_("The file is empty."))
     fields = [HEADER_ALIASES.get(h.strip().lower(), "") for h in header]
     if "name" not in fields:
         raise CsvError(_("The first row must name the columns, with at least a name (姓名) column."))

@@ -136,9 +136,9 @@ class LeadForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        if not self.has_error("email") and not self.has_error("phone"):
-            if not data.get("email") and not data.get("phone"):
-                self.add_error("phone", _("Give an e-mail address or a phone number (or both)."))
+        contact_errors = self.has_error("email") or self.has_error("phone")
+        if not contact_errors and not data.get("email") and not data.get("phone"):
+            self.add_error("phone", _("Give an e-mail address or a phone number (or both)."))
         return data
 
     def attribution(self) -> dict[str, str]:
@@ -177,7 +177,9 @@ class LeadFilterForm(forms.Form):
         label=_("Channel"), required=False, max_length=50, widget=forms.TextInput(attrs={"list": "channels"})
     )
     campaign = forms.CharField(label=_("Campaign"), required=False, max_length=200)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     spam = forms.BooleanField(label=_("Spam only"), required=False)
 
@@ -211,13 +213,17 @@ class ConsultationForm(forms.Form):
     scheduled_at = forms.DateTimeField(
         label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
-    notes = forms.CharField(label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ConsultationUpdateForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Outcome"),
-        choices=[(s, label) for s, label in Consultation.Status.choices if s != Consultation.Status.SCHEDULED],
+        choices=[
+            (s, label) for s, label in Consultation.Status.choices if s != Consultation.Status.SCHEDULED
+        ],
     )
     notes = forms.CharField(label=_("Notes"), max_length=5000, required=False)
 

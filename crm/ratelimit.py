@@ -35,7 +35,7 @@ def rate_limit_exceeded(request: HttpRequest, scope: str, rate: str | None = Non
     try:
         cache.add(key, 0, timeout=period + 1)
         count = cache.incr(key)
-    except Exception as exc:  # noqa: BLE001 — any cache failure must not block a signup
+    except Exception as exc:
         log.warning("rate limit not enforced, cache unavailable: %s", exc)
         return False
     return count > limit

@@ -38,7 +38,9 @@ LEADS_PER_PAGE = 50
 # --- the signup, shared by the pages and the API -----------------------------------------
 
 
-def _lead_submit(request: HttpRequest, form: LeadForm, *, kind: str, attribution: dict) -> tuple[int, LeadTouch | None]:
+def _lead_submit(
+    request: HttpRequest, form: LeadForm, *, kind: str, attribution: dict
+) -> tuple[int, LeadTouch | None]:
     """Rate limit → honeypot → validation → lead_capture. Answers 201, 400 or 429."""
     if rate_limit_exceeded(request, "leads"):
         return 429, None
@@ -198,7 +200,10 @@ def lead_status(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _back_with_errors(request, lead, form)
     services.lead_set_status(
-        lead=lead, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"].strip(), by=request.user
+        lead=lead,
+        status=form.cleaned_data["status"],
+        reason=form.cleaned_data["reason"].strip(),
+        by=request.user,
     )
     messages.success(request, _("Status changed to %(status)s.") % {"status": lead.get_status_display()})
     return redirect("crm:lead_detail", pk=lead.pk)
@@ -237,7 +242,10 @@ def consultation_update(request: HttpRequest, pk: int, consultation_pk: int) -> 
     if not form.is_valid():
         return _back_with_errors(request, lead, form)
     services.consultation_set_status(
-        consultation=consultation, status=form.cleaned_data["status"], notes=form.cleaned_data["notes"], by=request.user
+        consultation=consultation,
+        status=form.cleaned_data["status"],
+        notes=form.cleaned_data["notes"],
+        by=request.user,
     )
     messages.success(request, _("Consultation updated."))
     return redirect("crm:lead_detail", pk=lead.pk)
@@ -276,7 +284,12 @@ def lead_import(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("crm:lead_import_detail", pk=lead_import.pk)
     imports = LeadImport.objects.select_related("created_by")[:10]
-    return render(request, "crm/lead_import.html", {"form": form, "imports": imports}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "crm/lead_import.html",
+        {"form": form, "imports": imports},
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_required
@@ -289,5 +302,7 @@ def lead_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("crm:lead_import_detail", pk=lead_import.pk)
     if request.headers.get("HX-Request"):
         return render(request, "crm/_import_progress.html", {"lead_import": lead_import})
-    preview = services.lead_import_preview(lead_import) if lead_import.status == LeadImport.Status.PREVIEW else []
+    preview = (
+        services.lead_import_preview(lead_import) if lead_import.status == LeadImport.Status.PREVIEW else []
+    )
     return render(request, "crm/lead_import_detail.html", {"lead_import": lead_import, "preview": preview})

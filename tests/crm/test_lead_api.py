@@ -103,11 +103,15 @@ def test_only_post_is_allowed(client, db):
 
 
 def test_a_repeat_signup_updates_the_lead_and_answers_like_a_new_one(client, db):
-    first = post_json(client, {**GOOD, "email": "Zhang@Example.COM", "utm_campaign": "spring", "channel": "zhihu"})
+    first = post_json(
+        client, {**GOOD, "email": "Zhang@Example.COM", "utm_campaign": "spring", "channel": "zhihu"}
+    )
     second = post_json(
         client, {**GOOD, "phone": "+86 138-0013-8000", "utm_campaign": "summer", "channel": "bilibili"}
     )
-    third = post_json(client, {"name": "张三", "phone": "13800138000", "consent": True, "utm_campaign": "autumn"})
+    third = post_json(
+        client, {"name": "张三", "phone": "13800138000", "consent": True, "utm_campaign": "autumn"}
+    )
     assert first.status_code == second.status_code == third.status_code == 201
     assert first.json().keys() == second.json().keys()
     assert len({first.json()["id"], second.json()["id"], third.json()["id"]}) == 3
@@ -177,7 +181,9 @@ def test_with_redis_down_the_lead_is_saved_and_the_email_goes_out_later(client, 
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     outbox.redis_connection.cache_clear()
     down = {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0", "OPTIONS": down}}
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0", "OPTIONS": down}
+    }
 
     response = post_json(client, GOOD)
     assert response.status_code == 201
