@@ -146,7 +146,7 @@ def test_the_lead_page_shows_one_timeline_of_touches_notes_consultations_and_ord
     founder_client.post(f"/console/leads/{lead.pk}/notes/", {"body": "下周再联系"})
     html = founder_client.get(f"/console/leads/{lead.pk}/").content.decode()
     assert "zhihu" in html and "spring" in html
-    assert "下周再联系" in html and order.number in html and "试听课" in html
+    assert "下周再联系" in html and order.number in html and "体验课" in html
 
 
 def test_the_founder_changes_the_status(founder_client, lead):
