@@ -23,6 +23,7 @@ from crm.forms import (
     LeadFilterForm,
     LeadForm,
     LeadImportForm,
+    LeadImportRowForm,
     LeadNoteForm,
     LeadStatusForm,
     LinkBuilderForm,
@@ -305,4 +306,15 @@ def lead_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     preview = (
         services.lead_import_preview(lead_import) if lead_import.status == LeadImport.Status.PREVIEW else []
     )
-    return render(request, "crm/lead_import_detail.html", {"lead_import": lead_import, "preview": preview})
+    context = {"lead_import": lead_import, "preview": preview, "row_errors": _import_errors(lead_import)}
+    return render(request, "crm/lead_import_detail.html", context)
+
+
+def _import_errors(lead_import: LeadImport, limit: int = 200) -> list[dict]:
+    """Row errors with the fields' names as the founder reads them."""
+    labels = {name: field.label for name, field in LeadImportRowForm().fields.items()}
+    labels["created_at"] = _("Date")
+    return [
+        {"row": item["row"], "problems": [(labels.get(k) or k, msgs) for k, msgs in item["errors"].items()]}
+        for item in lead_import.row_errors[:limit]
+    ]
