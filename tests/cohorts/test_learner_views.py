@@ -42,7 +42,7 @@ def test_a_student_sees_their_cohort_with_lessons_and_assignment_states(
     )
     past = f.make_lesson(cohort_a, title="上周课", starts_at=timezone.now() - timedelta(days=3))
     f.make_attendance(past, student, "partial")
-    overdue = f.make_assignment(cohort_a, title="逾期作业", due_at=timezone.now() - timedelta(days=1))
+    f.make_assignment(cohort_a, title="逾期作业", due_at=timezone.now() - timedelta(days=1))
     graded = f.make_assignment(cohort_a, title="已批改")
     f.make_submission(graded, student, graded_at=timezone.now(), score=Decimal("90"), passed=True)
     response = student_client.get(f"/learn/cohorts/{cohort_a.pk}/")
