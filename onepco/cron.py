@@ -14,3 +14,9 @@ from onepco.outbox import outbox_sweep
 cron.register(outbox_sweep, "default", interval=60, name="outbox-sweep", result_ttl=600)
 # Expired data-export archives are deleted from storage every night.
 cron.register(purge_data_exports, "default", cron="15 3 * * *", name="purge-data-exports")
+
+# --- cohorts -------------------------------------------------------------------------------
+from cohorts.jobs import send_due_reminders  # noqa: E402
+
+# Homework due within 24 hours: one reminder per student who has not handed it in.
+cron.register(send_due_reminders, "default", cron="5 * * * *", name="due-reminders")
