@@ -37,13 +37,15 @@ def generate(scale: float = 1.0, seed: int = 7, out=print) -> dict[str, int]:
     def save(model, rows: list) -> list:
         created = model.objects.bulk_create(rows, batch_size=BATCH)
         counts[model._meta.label_lower] = counts.get(model._meta.label_lower, 0) + len(created)
-        out(f"  {model._meta.label_lower:<24} {counts[model._meta.label_lower]:>8,}  ({time.monotonic() - started:5.1f} s)")
+        out(
+            f"  {model._meta.label_lower:<24} {counts[model._meta.label_lower]:>8,}  ({time.monotonic() - started:5.1f} s)"
+        )
         return created
 
     with transaction.atomic():
         leads = _leads(rng, n(50_000), save)
         cohorts = _cohorts(rng, n(60), save)
-        students, enrollments = _students(rng, n(5_000), cohorts, leads, save)
+        _students_made, enrollments = _students(rng, n(5_000), cohorts, leads, save)
         _orders(rng, n(5_000), enrollments, save)
         _delivery(rng, cohorts, enrollments, n(3_000), n(150_000), n(2_000), n(100_000), save)
         _assessments(rng, enrollments, n(10_000), save)
@@ -205,7 +207,11 @@ def _delivery(rng, cohorts, enrollments, lessons_n, attendance_n, assignments_n,
     lessons = save(
         Lesson,
         [
-            Lesson(cohort=c, title=f"第 {k + 1} 课", starts_at=at(c.starts_on + timedelta(days=k * 70 // per_cohort), 20))
+            Lesson(
+                cohort=c,
+                title=f"第 {k + 1} 课",
+                starts_at=at(c.starts_on + timedelta(days=k * 70 // per_cohort), 20),
+            )
             for c in cohorts
             for k in range(per_cohort)
         ],
@@ -215,8 +221,12 @@ def _delivery(rng, cohorts, enrollments, lessons_n, attendance_n, assignments_n,
     save(
         Attendance,
         [
-            Attendance(lesson=lesson, student_id=e.student_id, status=rng.choice(["full", "full", "full", "partial", "absent"]),
-                       recorded_at=lesson.starts_at + timedelta(hours=2))
+            Attendance(
+                lesson=lesson,
+                student_id=e.student_id,
+                status=rng.choice(["full", "full", "full", "partial", "absent"]),
+                recorded_at=lesson.starts_at + timedelta(hours=2),
+            )
             for lesson, e in chosen
         ],
     )
@@ -270,7 +280,11 @@ def _assessments(rng, enrollments, total, save):
     for e in enrollments:
         entry = rng.randrange(30, 70)
         start = e.enrolled_at + timedelta(days=7)
-        rows.append(Assessment(student_id=e.student_id, cohort_id=e.cohort_id, kind="entry", score=entry, taken_at=start))
+        rows.append(
+            Assessment(
+                student_id=e.student_id, cohort_id=e.cohort_id, kind="entry", score=entry, taken_at=start
+            )
+        )
         rows.append(
             Assessment(
                 student_id=e.student_id,

@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 
 from accounts.models import User
 from billing.models import Order, PaymentEvent
-from cohorts.models import Assessment, Attendance, Enrollment, Submission
+from cohorts.models import Assessment, Attendance, Enrollment, GraduationReport, Submission
 from crm.models import Consultation, Lead, LeadNote
 from dashboard.models import WeeklyMetrics
 from onepco.models import ErasureRecord
@@ -64,6 +64,13 @@ def buyer(student, cohort_a):
     submission.save()
     f.make_assessment(student, cohort_a, "entry", 40, note="基础薄弱")
     f.make_assessment(student, cohort_a, "graduation", 85)
+    enrollment = student.enrollments.get(cohort=cohort_a)
+    GraduationReport.objects.create(
+        enrollment=enrollment,
+        closing_feedback="小明进步很大",
+        is_published=True,
+        published_at=f.aware(2026, 11, 20),
+    )
     return lead
 
 
@@ -126,6 +133,9 @@ def test_erasing_a_student_removes_who_they_are(
     assert "王小明" not in order.buyer_name and order.buyer_phone == "" and order.buyer_email == ""
     assert PaymentEvent.objects.get(event_id="evt_1").body == ""
     assert Assessment.objects.get(student=student, kind="entry").note == ""
+    report = GraduationReport.objects.get(enrollment__student=student)
+    assert not report.is_published and report.closing_feedback == ""
+    assert founder_client.get(f"/graduates/{report.token}/").status_code == 404
     dump = str([model_to_dict(x) for x in [lead, student, user, submission, order]])
     for secret in ("王小明", "13800138000", "xm_wang", "xiaoming@example.com"):
         assert secret not in dump
