@@ -16,6 +16,12 @@ cron.register(outbox_sweep, "default", interval=60, name="outbox-sweep", result_
 # Expired data-export archives are deleted from storage every night.
 cron.register(purge_data_exports, "default", cron="15 3 * * *", name="purge-data-exports")
 
+# --- cohorts -------------------------------------------------------------------------------
+from cohorts.jobs import send_due_reminders  # noqa: E402
+
+# Homework due within 24 hours: one reminder per student who has not handed it in.
+cron.register(send_due_reminders, "default", cron="5 * * * *", name="due-reminders")
+
 # --- dashboard -------------------------------------------------------------------------------
 # Freeze last week's numbers every Monday at 00:30 site time, then e-mail the founder's report.
 cron.register(snapshot_last_week, "default", cron="30 0 * * 1", name="weekly-snapshot")
