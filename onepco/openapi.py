@@ -35,13 +35,16 @@ LEAD_FIELDS = {
     "utm_content": {"type": "string", "maxLength": 200},
     "landing_page": {"type": "string", "maxLength": 500},
     "referrer": {"type": "string", "maxLength": 500},
+    # crm: the honeypot. Humans never see it; a filled one is stored as spam and answered 201.
+    "website": {"type": "string", "description": "Leave empty (spam trap)."},
 }
 LEAD_BODY = {
     "type": "object",
     "properties": LEAD_FIELDS,
     "required": ["name", "consent"],
     "additionalProperties": False,
-    "description": "`email` and/or `phone` is required.",
+    "description": "`email` and/or `phone` is required. Attribution fields left out are taken "
+    "from the visitor's first touch on this site, if any. Rate-limited per IP (LEAD_RATE_LIMIT).",
 }
 SUBMISSION_JSON = {
     "type": "object",
