@@ -67,4 +67,5 @@ def order_list(filters: dict) -> QuerySet[Order]:
             | Q(buyer_email__icontains=q)
             | Q(buyer_phone=q)
         )
-    return orders.annotate(proofs_waiting=Count("proofs", filter=Q(proofs__status="pending")))
+    waiting = Count("proofs", filter=Q(proofs__status="pending"))
+    return orders.annotate(proofs_waiting=waiting).order_by("-created_at", "-id")

@@ -28,7 +28,7 @@ from billing.providers import ProviderError, enabled_providers, get_provider
 from billing.providers.simulated import simulated_notification
 from billing.selectors import cohorts_for_sale
 from billing.selectors import order_list as orders_filtered
-from cohorts.models import Cohort
+from cohorts.models import Cohort, Course
 from crm.models import Lead
 from crm.services import lead_capture
 from onepco.access import provider_signed, public, staff_required
@@ -58,11 +58,11 @@ def _payable(order: Order) -> bool:
 @public
 def checkout(request: HttpRequest, slug: str) -> HttpResponse:
     """A prospect buys a seat: their details → a pending order → the payment page."""
+    course = get_object_or_404(Course, slug=slug, is_active=True)
     cohorts = cohorts_for_sale(slug)
-    if not cohorts:
-        get_object_or_404(Cohort.objects.filter(course__slug=slug, course__is_active=True)[:1])
-        return render(request, "billing/checkout.html", {"sold_out": True, "slug": slug})
     available = cohorts.filter(seats_left__gt=0)
+    if not available:
+        return render(request, "billing/checkout.html", {"sold_out": True, "course": course})
     form = forms.CheckoutForm(request.POST or None, cohorts=available, initial={"cohort": available.first()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -79,7 +79,6 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, exc)
         else:
             return redirect("billing:pay", number=order.number)
-    course = cohorts[0].course
     return render(request, "billing/checkout.html", {"form": form, "course": course, "cohorts": cohorts})
 
 

@@ -14,3 +14,9 @@ from onepco.outbox import outbox_sweep
 cron.register(outbox_sweep, "default", interval=60, name="outbox-sweep", result_ttl=600)
 # Expired data-export archives are deleted from storage every night.
 cron.register(purge_data_exports, "default", cron="15 3 * * *", name="purge-data-exports")
+
+# --- billing ---------------------------------------------------------------------------------
+from billing.jobs import reconcile_payments  # noqa: E402
+
+# Ask the providers about orders left pending, apply what they say, then expire stale orders.
+cron.register(reconcile_payments, "default", interval=600, name="reconcile-payments", result_ttl=3600)

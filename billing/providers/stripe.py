@@ -129,8 +129,9 @@ class StripeProvider(PaymentProvider):
             )
         except stripe.StripeError as exc:
             raise ProviderError(f"stripe refund: {exc.user_message or exc}") from exc
+        result = result.to_dict()
         status = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}.get(
-            result["status"], "pending"
+            result.get("status"), "pending"
         )
         return RefundResult(
             status=status, provider_refund_id=result["id"], failure_reason=result.get("failure_reason") or ""

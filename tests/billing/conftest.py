@@ -155,7 +155,7 @@ def alipay_notification(order: Order, key: KeyPair, **overrides) -> bytes:
 def alipay_gateway_answer(response_type: str, payload: dict, key: KeyPair) -> bytes:
     """What Alipay's gateway answers: the JSON and the signature of exactly that JSON text."""
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return ('{"%s":%s,"sign":"%s"}' % (response_type, text, key.sign(text))).encode()
+    return f'{{"{response_type}":{text},"sign":"{key.sign(text)}"}}'.encode()
 
 
 class FakeUrlopen:
