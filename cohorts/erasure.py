@@ -2,7 +2,7 @@
 
 from django.db.models.fields.files import FieldFile
 
-from cohorts.models import Assessment, Student, Submission
+from cohorts.models import Assessment, GraduationReport, Student, Submission
 from onepco.erasure import file_fields, stored_files
 
 
@@ -27,4 +27,14 @@ def student_anonymise(*, student: Student) -> tuple[dict[str, int], list[FieldFi
         [*file_fields(Submission), "text", "link", "file_name", "content_type", "feedback", "is_showcase"],
     )
     notes = Assessment.objects.filter(student=student).exclude(note="").update(note="")
-    return {"students": 1, "submissions": len(submissions), "assessment_notes": notes}, files
+    # A public testimonial page names the person: it goes offline and loses its words.
+    reports = GraduationReport.objects.filter(enrollment__student=student).update(
+        is_published=False, published_at=None, closing_feedback=""
+    )
+    counts = {
+        "students": 1,
+        "submissions": len(submissions),
+        "assessment_notes": notes,
+        "graduation_reports": reports,
+    }
+    return counts, files

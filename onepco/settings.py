@@ -219,6 +219,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_BYTES", default=2_621_440)
 FILE_UPLOAD_PERMISSIONS = 0o640
 
+# --- cohorts: the graduation report's share image --------------------------------------------
+# A TrueType/TTC font with Chinese glyphs; empty: WenQuanYi Micro Hei found by fontconfig.
+REPORT_CARD_FONT = env.str("REPORT_CARD_FONT", default="")
+
 # --- e-mail --------------------------------------------------------------------------------
 
 EMAIL_URL = env.str("EMAIL_URL", default="")

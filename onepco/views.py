@@ -28,7 +28,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def console_home(request: HttpRequest) -> HttpResponse:
     """Today at a glance: what is waiting for the founder."""
     from billing.models import Order
-    from cohorts.models import Lesson, Submission
+    from cohorts.models import Lesson
+    from cohorts.selectors import grading_queue
     from crm.models import Consultation, Lead
 
     now = timezone.now()
@@ -43,7 +44,7 @@ def console_home(request: HttpRequest) -> HttpResponse:
             status=Consultation.Status.SCHEDULED, scheduled_at__gte=now
         ).count(),
         "pending_orders": Order.objects.filter(status=Order.Status.PENDING).count(),
-        "ungraded": Submission.objects.filter(graded_at__isnull=True).count(),
+        "ungraded": grading_queue().count(),
         "lessons_today": Lesson.objects.filter(
             starts_at__gte=now - timezone.timedelta(hours=3),
             starts_at__lt=now + timezone.timedelta(days=1),

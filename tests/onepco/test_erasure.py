@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 
 from accounts.models import User
 from billing.models import Order, PaymentEvent
-from cohorts.models import Assessment, Attendance, Enrollment, Submission
+from cohorts.models import Assessment, Attendance, Enrollment, GraduationReport, Submission
 from crm.models import Consultation, Lead, LeadNote
 from dashboard.models import WeeklyMetrics
 from onepco.models import ErasureRecord
@@ -64,6 +64,13 @@ def buyer(student, cohort_a):
     submission.save()
     f.make_assessment(student, cohort_a, "entry", 40, note="基础薄弱")
     f.make_assessment(student, cohort_a, "graduation", 85)
+    enrollment = student.enrollments.get(cohort=cohort_a)
+    GraduationReport.objects.create(
+        enrollment=enrollment,
+        closing_feedback="小明进步很大",
+        is_published=True,
+        published_at=f.aware(2026, 11, 20),
+    )
     return lead
 
 
@@ -87,6 +94,15 @@ def business_numbers() -> dict:
         "assessments": list(Assessment.objects.values_list("student_id", "kind", "score", "taken_at")),
         "revenue": Order.objects.aggregate(total=Sum("amount"), n=Count("id")),
     }
+
+
+def weekly_numbers() -> list[dict]:
+    from dashboard.selectors.numbers import weekly_numbers_range
+    from onepco.weeks import Week
+
+    numbers = weekly_numbers_range(Week.parse("2026-W40"), Week.current().next())
+    assert any(week.deals for week in numbers)
+    return [{**week.as_dict(), "computed_at": None} for week in numbers]
 
 
 def erase(founder_client, kind: str, pk: int, **data):
@@ -126,6 +142,9 @@ def test_erasing_a_student_removes_who_they_are(
     assert "王小明" not in order.buyer_name and order.buyer_phone == "" and order.buyer_email == ""
     assert PaymentEvent.objects.get(event_id="evt_1").body == ""
     assert Assessment.objects.get(student=student, kind="entry").note == ""
+    report = GraduationReport.objects.get(enrollment__student=student)
+    assert not report.is_published and report.closing_feedback == ""
+    assert founder_client.get(f"/graduates/{report.token}/").status_code == 404
     dump = str([model_to_dict(x) for x in [lead, student, user, submission, order]])
     for secret in ("王小明", "13800138000", "xm_wang", "xiaoming@example.com"):
         assert secret not in dump
@@ -138,10 +157,12 @@ def test_erasure_keeps_every_number_and_snapshot(founder_client, buyer, student)
     snapshot.refresh_from_db()
     before = business_numbers()
     snapshot_before = model_to_dict(snapshot)
+    weeks_before = weekly_numbers()
 
     erase(founder_client, "lead", buyer.pk)
 
     assert business_numbers() == before
+    assert weekly_numbers() == weeks_before
     snapshot.refresh_from_db()
     assert model_to_dict(snapshot) == snapshot_before
 
