@@ -84,7 +84,9 @@ class RejectForm(forms.Form):
 class OrderFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     provider = forms.ChoiceField(label=_("Payment method"), required=False)
-    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), label=_("Cohort"), required=False)
+    cohort = forms.ModelChoiceField(
+        queryset=Cohort.objects.none(), label=_("Cohort"), required=False, empty_label=_("All")
+    )
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(label=_("Search"), required=False, max_length=100)

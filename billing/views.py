@@ -268,10 +268,11 @@ def _order_for_staff(number: str) -> Order:
 @staff_required
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = _order_for_staff(number)
+    reserved = sum(r.amount for r in order.refunds.all() if r.status != "failed")
     context = {
         "order": order,
         "pay_url": settings.SITE_URL + reverse("billing:pay", args=[order.number]),
-        "refund_form": forms.RefundForm(initial={"amount": order.amount}),
+        "refund_form": forms.RefundForm(initial={"amount": order.amount - reserved}),
         "reject_form": forms.RejectForm(),
         "can_query": bool(order.provider and (p := get_provider(order.provider)) and p.can_query),
     }
