@@ -175,7 +175,12 @@ def payment_notification_receive(*, provider_name: str, headers: dict[str, str],
         return _event_close(event, outcome=PaymentEvent.Outcome.REJECTED, error=exc.reason, verified=False)
     PaymentEvent.objects.filter(pk=event.pk).update(verified=True, event_id=notice.event_id[:200])
     event.verified, event.event_id = True, notice.event_id[:200]
-    return payment_notice_apply(event=event, notice=notice)
+    try:
+        return payment_notice_apply(event=event, notice=notice)
+    except Exception as exc:
+        # Nothing was applied (the transaction rolled back); the provider retries on a 5xx.
+        log.exception("payment event %s failed", event.pk)
+        return _event_close(event, outcome=PaymentEvent.Outcome.ERROR, error=f"{type(exc).__name__}: {exc}")
 
 
 def _event_close(

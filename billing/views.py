@@ -29,6 +29,7 @@ from billing.providers.simulated import simulated_notification
 from billing.selectors import cohorts_for_sale
 from billing.selectors import order_list as orders_filtered
 from cohorts.models import Cohort, Course
+from crm.attribution import attribution_capture, attribution_from_request
 from crm.models import Lead
 from crm.services import lead_capture
 from onepco.access import provider_signed, public, staff_required
@@ -59,6 +60,7 @@ def _payable(order: Order) -> bool:
 def checkout(request: HttpRequest, slug: str) -> HttpResponse:
     """A prospect buys a seat: their details → a pending order → the payment page."""
     course = get_object_or_404(Course, slug=slug, is_active=True)
+    attribution_capture(request)  # a buy link shared in a post is a landing too
     cohorts = cohorts_for_sale(slug)
     available = cohorts.filter(seats_left__gt=0)
     if not available:
@@ -68,7 +70,7 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         touch = lead_capture(
             name=data["name"], email=data["email"], phone=data["phone"], kind="checkout",
-            consent_at=timezone.now(), attribution=request.session.get("attribution"),
+            consent_at=timezone.now(), attribution=attribution_from_request(request),
         )  # fmt: skip
         try:
             order = services.order_place(

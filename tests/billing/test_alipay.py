@@ -258,3 +258,22 @@ def test_refund_refused_by_the_gateway_is_recorded_as_failed(
 
     assert Refund.objects.get().status == "failed"
     assert order_state(order)[0] == "paid"
+
+
+def test_a_failure_while_applying_answers_500_so_alipay_retries(client, alipay_on, keys, order, monkeypatch):
+    from billing import services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "enrollment_create", broken)
+    body = alipay_notification(order, keys["alipay"])
+
+    response = post(client, body)
+
+    assert response.status_code == 500 and response.content != b"success"
+    assert order_state(order)[0] == "pending"
+    assert PaymentEvent.objects.get().outcome == "error"
+    monkeypatch.undo()
+    assert post(client, body).content == b"success"  # the retry goes through
+    assert order_state(order)[0] == "paid"

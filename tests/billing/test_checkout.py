@@ -154,3 +154,10 @@ def test_reconcile_and_expiry_are_scheduled_every_ten_minutes():
     jobs = {job.name: job for job in scheduler.get_jobs()}
     assert jobs["reconcile-payments"].interval == 600
     assert jobs["reconcile-payments"].func_name == "billing.jobs.reconcile_payments"
+
+
+def test_checkout_credits_the_post_that_brought_the_buyer(client, cohort):
+    client.get("/courses/python-bootcamp/buy/?utm_source=xhs&utm_campaign=launch")
+    client.post("/courses/python-bootcamp/buy/", {**BUYER, "cohort": cohort.pk})
+    lead = Order.objects.get().lead
+    assert lead.utm_source == "xhs" and lead.utm_campaign == "launch"
