@@ -212,6 +212,71 @@ def document() -> dict:
                     },
                 }
             },
+            # --- billing: provider notifications (called by the providers, not by clients) ---
+            "/billing/notify/alipay/": {
+                "post": {
+                    "summary": "Alipay asynchronous notification (RSA2-signed form)",
+                    "operationId": "notify_alipay",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}},
+                    },
+                    "responses": {
+                        "200": {"description": "Processed: the plain text `success`"},
+                        "400": {"description": "Rejected (signature, app id, seller, amount): `fail`"},
+                        "404": {"description": "Alipay is not enabled"},
+                    },
+                }
+            },
+            "/billing/notify/wechat/": {
+                "post": {
+                    "summary": "WeChat Pay v3 notification (signed, AES-256-GCM resource)",
+                    "operationId": "notify_wechat",
+                    "parameters": [
+                        {"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
+                        for h in (
+                            "Wechatpay-Signature",
+                            "Wechatpay-Timestamp",
+                            "Wechatpay-Nonce",
+                            "Wechatpay-Serial",
+                        )
+                    ],
+                    "requestBody": {"required": True, "content": _json({"type": "object"})},
+                    "responses": {
+                        "200": {"description": "Processed", "content": _json({"type": "object"})},
+                        "400": {
+                            "description": "Rejected (signature, replay, merchant, amount)",
+                            "content": _json(
+                                {
+                                    "type": "object",
+                                    "properties": {"code": {"const": "FAIL"}, "message": {"type": "string"}},
+                                }
+                            ),
+                        },
+                        "404": {"description": "WeChat Pay is not enabled"},
+                    },
+                }
+            },
+            "/billing/webhooks/stripe/": {
+                "post": {
+                    "summary": "Stripe webhook (checkout.session.completed / async_payment_succeeded, charge.refunded)",
+                    "operationId": "webhook_stripe",
+                    "parameters": [
+                        {
+                            "name": "Stripe-Signature",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "requestBody": {"required": True, "content": _json({"type": "object"})},
+                    "responses": {
+                        "200": {"description": "Processed (duplicates too)"},
+                        "400": {"description": "Bad signature, outside the tolerance, or amount mismatch"},
+                        "404": {"description": "Stripe is not enabled"},
+                    },
+                }
+            },
         },
     }
 
