@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cohorts.files import file_check
+from cohorts.formatting import score_text
 from cohorts.models import (
     Assessment,
     Assignment,
@@ -248,7 +249,7 @@ def submission_feedback_email(*, submission: Submission) -> bool:
                     "name": user.name or user.email,
                     "attempt": submission.attempt,
                     "title": submission.assignment.title,
-                    "score": f"{submission.score:g}",
+                    "score": score_text(submission.score),
                     "verdict": verdict,
                     "link": link,
                 },
