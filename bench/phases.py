@@ -117,9 +117,8 @@ def inprocess(args) -> dict:
 
 def backfill(args) -> dict:
     django.setup()
-    from dashboard.services import weekly_metrics_backfill
-
     from dashboard.models import WeeklyMetrics
+    from dashboard.services import weekly_metrics_backfill
 
     started = time.monotonic()
     weekly_metrics_backfill(start="2023-W48", end=LIVE_WEEK)

@@ -7,6 +7,7 @@ job; the worker runs it.
 
 from rq import cron
 
+from dashboard.jobs import snapshot_last_week
 from onepco.jobs import purge_data_exports
 from onepco.outbox import outbox_sweep
 
@@ -20,3 +21,7 @@ from cohorts.jobs import send_due_reminders  # noqa: E402
 
 # Homework due within 24 hours: one reminder per student who has not handed it in.
 cron.register(send_due_reminders, "default", cron="5 * * * *", name="due-reminders")
+
+# --- dashboard -------------------------------------------------------------------------------
+# Freeze last week's numbers every Monday at 00:30 site time, then e-mail the founder's report.
+cron.register(snapshot_last_week, "default", cron="30 0 * * 1", name="weekly-snapshot")
