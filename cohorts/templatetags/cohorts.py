@@ -23,10 +23,13 @@ def progress_chart(assessments) -> SafeString:
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _a in points)
     marks = format_html_join(
         "",
-        '<circle class="dot" cx="{0:.1f}" cy="{1:.1f}" r="5"></circle>'
-        '<text class="value" x="{0:.1f}" y="{2:.1f}" text-anchor="middle">{3}</text>'
-        '<text x="{0:.1f}" y="{4}" text-anchor="middle">{5}</text>',
-        ((x, y, y - 10, f"{a.score:g}", HEIGHT - 8, a.get_kind_display()) for x, y, a in points),
+        '<circle class="dot" cx="{0}" cy="{1}" r="5"></circle>'
+        '<text class="value" x="{0}" y="{2}" text-anchor="middle">{3}</text>'
+        '<text x="{0}" y="{4}" text-anchor="middle">{5}</text>',
+        (
+            (f"{x:.1f}", f"{y:.1f}", f"{y - 10:.1f}", f"{a.score:g}", HEIGHT - 8, a.get_kind_display())
+            for x, y, a in points
+        ),
     )
     return format_html(
         '<svg class="chart progress-chart" viewBox="0 0 {w} {h}" role="img" aria-label="{label}">'
