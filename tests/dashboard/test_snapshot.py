@@ -99,3 +99,13 @@ def test_the_command_refuses_bad_weeks(db, args):
 def test_actions_are_at_most_three_and_snapshot_a_week_without_a_row(business):
     row = weekly_actions_save(week=W47, actions=["一", "二", "三", "四"])
     assert row.actions == ["一", "二", "三"] and row.leads == 2 and row.actions_updated_at
+
+
+def test_the_command_can_send_the_report_once(business, capsys):
+    from django.core import mail
+
+    call_command("snapshot_weekly", "--week", "2026-W47", "--report")
+    call_command("snapshot_weekly", "--week", "2026-W47", "--report")
+    assert len(mail.outbox) == 1
+    out = capsys.readouterr().out
+    assert "sent." in out and "already sent." in out
