@@ -48,13 +48,19 @@ def test_a_failing_snapshot_job_is_retried_by_rq(db, run_jobs, monkeypatch):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(jobs, "weekly_metrics_snapshot", fails)
-    outbox.outbox_enqueue(snapshot_week, "2026-W47")
+    outbox.outbox_enqueue(snapshot_week, "2026-W47")  # the recompute button's way
     assert run_jobs() == 1
     queue = outbox.get_queue()
     assert queue.scheduled_job_registry.count == 1  # waiting for its Retry, not failed for good
     message = OutboxMessage.objects.get()
     assert message.completed_at is None and "database went away" in message.last_error
     assert not WeeklyMetrics.objects.exists()
+
+    queue.enqueue(snapshot_last_week)  # the cron's way
+    assert run_jobs() == 2
+    retried = queue.fetch_job(f"weekly-snapshot-{Week.current().previous().label}")
+    assert retried.get_status() == "scheduled" and retried.retries_left == 4
+    assert not queue.failed_job_registry.count
 
 
 def test_the_report_gives_the_numbers_with_their_change_and_the_dropouts(business, settings):
