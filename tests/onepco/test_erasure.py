@@ -96,6 +96,15 @@ def business_numbers() -> dict:
     }
 
 
+def weekly_numbers() -> list[dict]:
+    from dashboard.selectors.numbers import weekly_numbers_range
+    from onepco.weeks import Week
+
+    numbers = weekly_numbers_range(Week.parse("2026-W40"), Week.current().next())
+    assert any(week.deals for week in numbers)
+    return [{**week.as_dict(), "computed_at": None} for week in numbers]
+
+
 def erase(founder_client, kind: str, pk: int, **data):
     payload = {"reason": "2026-11-20 微信里要求删除", "confirm": "on", **data}
     return founder_client.post(f"/console/data-requests/erase/{kind}/{pk}/", payload)
@@ -148,10 +157,12 @@ def test_erasure_keeps_every_number_and_snapshot(founder_client, buyer, student)
     snapshot.refresh_from_db()
     before = business_numbers()
     snapshot_before = model_to_dict(snapshot)
+    weeks_before = weekly_numbers()
 
     erase(founder_client, "lead", buyer.pk)
 
     assert business_numbers() == before
+    assert weekly_numbers() == weeks_before
     snapshot.refresh_from_db()
     assert model_to_dict(snapshot) == snapshot_before
 
