@@ -109,3 +109,12 @@ def test_the_command_can_send_the_report_once(business, capsys):
     assert len(mail.outbox) == 1
     out = capsys.readouterr().out
     assert "sent." in out and "already sent." in out
+
+
+def test_the_demo_comes_with_twelve_frozen_weeks(db):
+    from onepco.demo import demo_load
+
+    demo_load()
+    rows = WeeklyMetrics.objects.order_by("week_start")
+    assert rows.count() == 12 and rows.last().week == Week.current().previous().label
+    assert sum(row.deals for row in rows) > 0 and any(row.effective_revenue for row in rows)
