@@ -76,6 +76,18 @@ WEEKLY_METRICS = {
         "pass_rate": RATE,
         "improvement_rate": RATE,
     },
+    "required": [
+        "leads",
+        "consultations",
+        "deals",
+        "conversion_rate",
+        "revenue",
+        "refund_rate",
+        "attendance_rate",
+        "submission_rate",
+        "pass_rate",
+        "improvement_rate",
+    ],
 }
 
 
@@ -202,7 +214,16 @@ def document() -> dict:
                                             "additionalProperties": {"type": ["integer", "string"]},
                                         },
                                     },
-                                    "required": ["week", "start", "end", "source", "metrics"],
+                                    "required": [
+                                        "week",
+                                        "start",
+                                        "end",
+                                        "source",
+                                        "computed_at",
+                                        "metrics",
+                                        "north_star",
+                                        "counts",
+                                    ],
                                 }
                             ),
                         },
