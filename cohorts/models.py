@@ -268,6 +268,7 @@ class Submission(models.Model):
         related_name="+",
     )
     is_showcase = models.BooleanField(_("showcase"), default=False)
+    feedback_emailed_at = models.DateTimeField(_("feedback e-mailed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("submission")
@@ -354,3 +355,50 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} · {self.get_kind_display()} · {self.score}"
+
+
+def _report_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class GraduationReport(models.Model):
+    """A graduate's shareable page: opt-in and revocable by the student, written with the
+    founder's closing feedback. Its address is an unguessable token, not the enrollment id."""
+
+    enrollment = models.OneToOneField(
+        Enrollment, verbose_name=_("enrollment"), on_delete=models.CASCADE, related_name="report"
+    )
+    token = models.CharField(_("token"), max_length=32, unique=True, default=_report_token)
+    closing_feedback = models.TextField(_("closing feedback"), blank=True)
+    is_published = models.BooleanField(_("published"), default=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("graduation report")
+        verbose_name_plural = _("graduation reports")
+
+    def __str__(self) -> str:
+        return str(self.enrollment)
+
+
+class DueReminder(models.Model):
+    """One reminder e-mail per student and assignment: the record that makes the job safe to rerun."""
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="due_reminders"
+    )
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("due reminder")
+        verbose_name_plural = _("due reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "student"], name="due_reminder_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} · {self.student}"

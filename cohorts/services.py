@@ -1,12 +1,35 @@
 """Writes of the delivery loop. Other apps enroll and end enrollments only through here."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from cohorts.models import Cohort, Enrollment, Student
+from cohorts.files import file_check
+from cohorts.formatting import score_text
+from cohorts.models import (
+    Assessment,
+    Assignment,
+    Attendance,
+    Cohort,
+    DueReminder,
+    Enrollment,
+    FeedbackTemplate,
+    GraduationReport,
+    Lesson,
+    Student,
+    Submission,
+)
+from onepco.outbox import outbox_enqueue
 
 
 @transaction.atomic
@@ -55,3 +78,340 @@ def enrollment_end(*, enrollment: Enrollment, status: str, ended_at: datetime | 
     enrollment.ended_at = max(ended_at or timezone.now(), enrollment.enrolled_at)
     enrollment.save(update_fields=["status", "ended_at"])
     return enrollment
+
+
+# --- lessons and attendance ------------------------------------------------------------------
+
+
+def lesson_save(*, lesson: Lesson) -> Lesson:
+    """Schedule a lesson or change it (a validated model instance from the console form)."""
+    lesson.full_clean()
+    lesson.save()
+    return lesson
+
+
+@transaction.atomic
+def attendance_record(*, lesson: Lesson, statuses: dict[int, str]) -> int:
+    """Save the attendance of a whole lesson in one go: {student_id: full|partial|absent}.
+
+    Only students expected at the lesson may be marked; re-saving overwrites. Returns the count.
+    """
+    expected = set(expected_student_ids(lesson))
+    unknown = set(statuses) - expected
+    if unknown:
+        raise ValidationError(
+            _("These students are not in this lesson's cohort: %(ids)s.") % {"ids": sorted(unknown)}
+        )
+    valid = set(Attendance.Status.values)
+    bad = {sid: status for sid, status in statuses.items() if status not in valid}
+    if bad:
+        raise ValidationError(_("Unknown attendance status."))
+    now = timezone.now()
+    rows = [
+        Attendance(lesson=lesson, student_id=sid, status=status, recorded_at=now)
+        for sid, status in statuses.items()
+    ]
+    Attendance.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["lesson", "student"],
+        update_fields=["status", "recorded_at"],
+    )
+    return len(rows)
+
+
+def expected_student_ids(lesson: Lesson) -> list[int]:
+    """Students whose enrollment in the cohort is active at the lesson's start (PRODUCT.md #7)."""
+    return list(
+        Enrollment.objects.filter(cohort_id=lesson.cohort_id, enrolled_at__lte=lesson.starts_at)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=lesson.starts_at))
+        .values_list("student_id", flat=True)
+    )
+
+
+# --- assignments and submissions ---------------------------------------------------------------
+
+
+class NotEnrolled(Exception):
+    """The student has no active enrollment in the assignment's cohort (the API's 403)."""
+
+
+def enrollment_is_active(*, student: Student, cohort_id: int) -> bool:
+    return Enrollment.objects.filter(
+        student=student, cohort_id=cohort_id, status=Enrollment.Status.ACTIVE
+    ).exists()
+
+
+def assignment_save(*, assignment: Assignment) -> Assignment:
+    assignment.full_clean()
+    assignment.save()
+    return assignment
+
+
+def submission_submit(
+    *,
+    student: Student,
+    assignment: Assignment,
+    text: str = "",
+    link: str = "",
+    file: UploadedFile | None = None,
+    now: datetime | None = None,
+) -> Submission:
+    """Hand in homework: a new attempt (1, 2, 3 …), earlier ones kept. The HTML form and the API
+    both come here.
+
+    Raises NotEnrolled (403), FileTooLarge (413) or ValidationError with field messages (400).
+    """
+    now = now or timezone.now()
+    text, link = (text or "").strip(), (link or "").strip()
+    if not enrollment_is_active(student=student, cohort_id=assignment.cohort_id):
+        raise NotEnrolled  # before judging the work: a stranger learns nothing else
+    if not (text or link or file):
+        raise ValidationError({"text": [_("Write something, add a link or attach a file.")]})
+    checked = file_check(file) if file else None  # FileTooLarge / FileRejected before any write
+    late = now > assignment.due_at
+    if late and not assignment.accepts_late:
+        raise ValidationError(
+            {"assignment": [_("The due time has passed and this assignment does not accept late work.")]}
+        )
+    with transaction.atomic():
+        # The enrollment row is the lock that keeps attempt numbers gap-free and unique.
+        enrollment = (
+            Enrollment.objects.select_for_update()
+            .filter(student=student, cohort_id=assignment.cohort_id, status=Enrollment.Status.ACTIVE)
+            .first()
+        )
+        if enrollment is None:
+            raise NotEnrolled
+        last = (
+            Submission.objects.filter(student=student, assignment=assignment).aggregate(n=Max("attempt"))["n"]
+            or 0
+        )
+        submission = Submission(
+            assignment=assignment, student=student, attempt=last + 1, text=text, link=link,
+            submitted_at=now, late=late,
+        )  # fmt: skip
+        if checked:
+            submission.file = file
+            submission.file_name = checked.name
+            submission.file_size = checked.size
+            submission.content_type = checked.content_type
+        submission.full_clean(exclude=["file"])
+        submission.save()
+    return submission
+
+
+@transaction.atomic
+def submission_grade(
+    *,
+    submission: Submission,
+    score: Decimal,
+    feedback: str,
+    graded_by: User,
+    passed: bool | None = None,
+    is_showcase: bool | None = None,
+) -> Submission:
+    """Score an attempt, say whether it meets the standard, and e-mail the student after commit.
+
+    `passed` defaults to score ≥ the assignment's pass mark. Grading again replaces the verdict
+    and sends the new feedback.
+    """
+    from cohorts.jobs import send_feedback_email
+
+    submission = Submission.objects.select_for_update().select_related("assignment").get(pk=submission.pk)
+    submission.score = score
+    submission.passed = passed if passed is not None else score >= submission.assignment.pass_mark
+    submission.feedback = feedback.strip()
+    submission.graded_at = timezone.now()
+    submission.graded_by = graded_by
+    if is_showcase is not None:
+        submission.is_showcase = is_showcase
+    submission.full_clean(exclude=["file"])
+    submission.save()
+    outbox_enqueue(send_feedback_email, submission.pk)
+    return submission
+
+
+@transaction.atomic
+def submission_feedback_email(*, submission: Submission) -> bool:
+    """Send the 'feedback is ready' e-mail once per grading. False when nothing was due."""
+    submission = (
+        Submission.objects.select_for_update()
+        .select_related("assignment", "student__user")
+        .get(pk=submission.pk)
+    )
+    if submission.graded_at is None:
+        return False
+    if submission.feedback_emailed_at and submission.feedback_emailed_at >= submission.graded_at:
+        return False
+    user = submission.student.user
+    if user.email:
+        link = settings.SITE_URL + reverse("cohorts:learn_assignment", args=[submission.assignment_id])
+        with translation.override(settings.LANGUAGE_CODE):
+            verdict = _("passed") if submission.passed else _("not passed yet")
+            send_mail(
+                _("Your homework “%(title)s” has been graded") % {"title": submission.assignment.title},
+                _("Hello %(name)s,\n\nYour attempt %(attempt)s at “%(title)s” is graded: %(score)s, %(verdict)s.\n\n"
+                  "Read the feedback here:\n%(link)s\n")
+                % {
+                    "name": user.name or user.email,
+                    "attempt": submission.attempt,
+                    "title": submission.assignment.title,
+                    "score": score_text(submission.score),
+                    "verdict": verdict,
+                    "link": link,
+                },
+                None,
+                [user.email],
+            )  # fmt: skip
+    submission.feedback_emailed_at = timezone.now()
+    submission.save(update_fields=["feedback_emailed_at"])
+    return True
+
+
+def submission_showcase_set(*, submission: Submission, is_showcase: bool) -> Submission:
+    Submission.objects.filter(pk=submission.pk).update(is_showcase=is_showcase)
+    submission.is_showcase = is_showcase
+    return submission
+
+
+def due_reminders_send(*, now: datetime | None = None) -> int:
+    """E-mail active students who have not submitted, once, within 24 hours before a due time.
+
+    Safe to run twice or hourly: a DueReminder row records each e-mail sent.
+    """
+    now = now or timezone.now()
+    sent = 0
+    assignments = Assignment.objects.filter(
+        due_at__gt=now, due_at__lte=now + timedelta(hours=24)
+    ).select_related("cohort")
+    for assignment in assignments:
+        pending = (
+            Enrollment.objects.filter(cohort_id=assignment.cohort_id, status=Enrollment.Status.ACTIVE)
+            .exclude(student__submissions__assignment=assignment)
+            .exclude(student__due_reminders__assignment=assignment)
+            .select_related("student__user")
+        )
+        for enrollment in pending:
+            sent += _due_reminder_send(assignment=assignment, student=enrollment.student)
+    return sent
+
+
+@transaction.atomic
+def _due_reminder_send(*, assignment: Assignment, student: Student) -> int:
+    _reminder, created = DueReminder.objects.get_or_create(assignment=assignment, student=student)
+    if not created or not student.user.email:
+        return 0
+    link = settings.SITE_URL + reverse("cohorts:learn_assignment", args=[assignment.pk])
+    due = timezone.localtime(assignment.due_at)
+    with translation.override(settings.LANGUAGE_CODE):
+        send_mail(
+            _("Reminder: “%(title)s” is due %(due)s") % {"title": assignment.title, "due": f"{due:%m-%d %H:%M}"},
+            _("Hello %(name)s,\n\n“%(title)s” is due at %(due)s and we have not received it yet.\n\n"
+              "Hand it in here:\n%(link)s\n")
+            % {"name": student.user.name or student.user.email, "title": assignment.title,
+               "due": f"{due:%Y-%m-%d %H:%M}", "link": link},
+            None,
+            [student.user.email],
+        )  # fmt: skip
+    return 1
+
+
+# --- feedback templates ----------------------------------------------------------------------
+
+
+def feedback_template_save(*, template: FeedbackTemplate) -> FeedbackTemplate:
+    template.full_clean()
+    template.save()
+    return template
+
+
+# --- assessments and graduation --------------------------------------------------------------
+
+
+@transaction.atomic
+def assessments_record(
+    *,
+    cohort: Cohort,
+    kind: str,
+    scores: dict[int, Decimal],
+    taken_at: datetime | None = None,
+    pass_mark: Decimal | None = None,
+    note: str = "",
+) -> list[Assessment]:
+    """Record one assessment round for many students of a cohort at once ({student_id: score}).
+
+    With a pass mark, each assessment is passed when its score reaches it.
+    """
+    if kind not in Assessment.Kind.values:
+        raise ValidationError({"kind": [_("Unknown assessment kind.")]})
+    enrolled = set(Enrollment.objects.filter(cohort=cohort).values_list("student_id", flat=True))
+    if set(scores) - enrolled:
+        raise ValidationError(_("Some students are not in this cohort."))
+    taken_at = taken_at or timezone.now()
+    rows = []
+    for student_id, score in scores.items():
+        row = Assessment(
+            student_id=student_id, cohort=cohort, kind=kind, score=score, taken_at=taken_at, note=note,
+            passed=(score >= pass_mark) if pass_mark is not None else None,
+        )  # fmt: skip
+        row.full_clean(exclude=["student", "cohort"])
+        rows.append(row)
+    return Assessment.objects.bulk_create(rows)
+
+
+class NotPassed(Exception):
+    """Graduation needs a passed graduation assessment in the cohort."""
+
+
+@transaction.atomic
+def enrollment_graduate(*, enrollment: Enrollment, when: datetime | None = None) -> Enrollment:
+    """Mark a student graduated; they must have passed a graduation assessment. Idempotent."""
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.status == Enrollment.Status.GRADUATED:
+        return enrollment
+    if enrollment.status != Enrollment.Status.ACTIVE:
+        raise NotPassed(_("Only an active enrollment can graduate."))
+    passed = Assessment.objects.filter(
+        student_id=enrollment.student_id,
+        cohort_id=enrollment.cohort_id,
+        kind=Assessment.Kind.GRADUATION,
+        passed=True,
+    ).exists()
+    if not passed:
+        raise NotPassed(_("There is no passed graduation assessment."))
+    enrollment.status = Enrollment.Status.GRADUATED
+    enrollment.graduated_at = when or timezone.now()
+    enrollment.save(update_fields=["status", "graduated_at"])
+    GraduationReport.objects.get_or_create(enrollment=enrollment)
+    return enrollment
+
+
+def cohort_graduate_passed(*, cohort: Cohort) -> int:
+    """Graduate every active student of the cohort with a passed graduation assessment."""
+    ready = Enrollment.objects.filter(
+        cohort=cohort,
+        status=Enrollment.Status.ACTIVE,
+        student__assessments__cohort=cohort,
+        student__assessments__kind=Assessment.Kind.GRADUATION,
+        student__assessments__passed=True,
+    ).distinct()
+    count = 0
+    for enrollment in ready:
+        enrollment_graduate(enrollment=enrollment)
+        count += 1
+    return count
+
+
+def graduation_report_feedback_set(*, report: GraduationReport, closing_feedback: str) -> GraduationReport:
+    report.closing_feedback = closing_feedback.strip()
+    report.save(update_fields=["closing_feedback"])
+    return report
+
+
+def graduation_report_publish(*, report: GraduationReport, published: bool) -> GraduationReport:
+    """The student's choice: publish the shareable page, or take it down (the link then 404s)."""
+    report.is_published = published
+    report.published_at = timezone.now() if published else None
+    report.save(update_fields=["is_published", "published_at"])
+    return report

@@ -1,3 +1,40 @@
+from django.urls import path
+
+from cohorts.views import console, learner, public
+
 app_name = "cohorts"
 
-urlpatterns: list = []
+urlpatterns = [
+    # founder console
+    path("console/cohorts/", console.cohort_list, name="console_cohort_list"),
+    path("console/cohorts/<int:pk>/", console.cohort_detail, name="console_cohort"),
+    path("console/cohorts/<int:cohort_pk>/lessons/new/", console.lesson_edit, name="lesson_new"),
+    path("console/cohorts/<int:cohort_pk>/lessons/<int:pk>/", console.lesson_edit, name="lesson_edit"),
+    path("console/lessons/<int:pk>/attendance/", console.attendance, name="attendance"),
+    path("console/cohorts/<int:cohort_pk>/assignments/new/", console.assignment_edit, name="assignment_new"),
+    path(
+        "console/cohorts/<int:cohort_pk>/assignments/<int:pk>/",
+        console.assignment_edit,
+        name="assignment_edit",
+    ),
+    path("console/cohorts/<int:pk>/assessments/", console.assessments, name="assessments"),
+    path("console/cohorts/<int:pk>/graduate/", console.graduate, name="graduate"),
+    path("console/grading/", console.grading_queue, name="grading_queue"),
+    path("console/submissions/<int:pk>/", console.grade, name="grade"),
+    path("console/submissions/<int:pk>/showcase/", console.showcase, name="showcase"),
+    path("console/feedback-templates/", console.feedback_templates, name="feedback_templates"),
+    path("console/feedback-templates/<int:pk>/", console.feedback_templates, name="feedback_template_edit"),
+    path("console/students/<int:pk>/", console.student_detail, name="console_student"),
+    path("console/reports/<int:pk>/feedback/", console.closing_feedback, name="closing_feedback"),
+    # learner pages
+    path("learn/", learner.home, name="learn_home"),
+    path("learn/cohorts/<int:pk>/", learner.cohort, name="learn_cohort"),
+    path("learn/assignments/<int:pk>/", learner.assignment, name="learn_assignment"),
+    path("learn/progress/", learner.progress, name="learn_progress"),
+    path("learn/reports/<int:pk>/publish/", learner.report_publish, name="report_publish"),
+    # files, API, public reports
+    path("files/submissions/<int:pk>/", public.submission_file, name="submission_file"),
+    path("api/submissions", public.api_submissions, name="api_submissions"),
+    path("graduates/<str:token>/", public.graduate_report, name="graduate_report"),
+    path("graduates/<str:token>/card.png", public.graduate_card, name="graduate_card"),
+]

@@ -45,6 +45,8 @@ class WeeklyMetrics(models.Model):
     action_2 = models.CharField(_("action 2"), max_length=300, blank=True)
     action_3 = models.CharField(_("action 3"), max_length=300, blank=True)
     actions_updated_at = models.DateTimeField(_("actions updated at"), null=True, blank=True)
+    # Set when the founder's weekly report for this week went out: it goes out at most once.
+    report_sent_at = models.DateTimeField(_("report sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("weekly metrics")

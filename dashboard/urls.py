@@ -1,3 +1,13 @@
+from django.urls import path
+
+from dashboard import views
+
 app_name = "dashboard"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("console/dashboard/", views.weekly, name="weekly"),
+    path("console/dashboard/history.csv", views.history_csv, name="history_csv"),
+    path("console/dashboard/<str:week>/actions/", views.actions_save, name="actions_save"),
+    path("console/dashboard/<str:week>/recompute/", views.recompute, name="recompute"),
+    path("api/dashboard/weekly", views.weekly_api, name="weekly_api"),
+]

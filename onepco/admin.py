@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from onepco.models import DataExport, OutboxMessage
+from onepco.models import DataExport, ErasureRecord, OutboxMessage
 
 
 @admin.register(OutboxMessage)
@@ -35,3 +35,19 @@ class DataExportAdmin(admin.ModelAdmin):
         "size",
         "error",
     ]
+
+
+@admin.register(ErasureRecord)
+class ErasureRecordAdmin(admin.ModelAdmin):
+    """The erasure log is evidence: it can be read, never edited or deleted."""
+
+    list_display = ["erased_at", "subject", "reason", "erased_by"]
+    list_filter = ["erased_at"]
+    search_fields = ["subject", "reason"]
+    readonly_fields = ["subject", "reason", "erased_by", "erased_at", "summary"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -516,7 +516,12 @@ def demo_load(now: datetime | None = None) -> DemoSummary | None:
     """Load the demo business once; None when it is already there."""
     if demo_is_loaded():
         return None
-    return DemoBuilder(now).build()
+    summary = DemoBuilder(now).build()
+    # The dashboard opens on history: freeze the twelve weeks the demo spans.
+    from dashboard.services import weekly_metrics_backfill_recent
+
+    weekly_metrics_backfill_recent(weeks=12)
+    return summary
 
 
 LESSON_TOPICS = [

@@ -83,3 +83,30 @@ class DataExport(models.Model):
     @property
     def is_expired(self) -> bool:
         return bool(self.expires_at and self.expires_at <= timezone.now())
+
+
+class ErasureRecord(models.Model):
+    """The log of a personal-data erasure: what was erased, on whose request, by whom, when.
+
+    It names the erased records by id only: keeping the person's name here would undo the erasure.
+    """
+
+    subject = models.CharField(_("erased records"), max_length=200)
+    reason = models.CharField(_("request"), max_length=300, blank=True)
+    erased_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("erased by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    erased_at = models.DateTimeField(_("erased at"), default=timezone.now, db_index=True)
+    summary = models.JSONField(_("what was erased"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("erasure record")
+        verbose_name_plural = _("erasure records")
+        ordering = ["-erased_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} · {self.erased_at:%Y-%m-%d %H:%M}"

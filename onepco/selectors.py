@@ -34,3 +34,33 @@ def failed_jobs(limit: int = 50) -> list[FailedJob]:
             FailedJob(job.id, job.description or job.func_name, job.ended_at, error[-1] if error else "")
         )
     return found
+
+
+def erasure_candidates(query: str, limit: int = 20) -> dict[str, list]:
+    """Leads and students matching a name, e-mail, phone or WeChat id, for an erasure request."""
+    from django.db.models import Q
+
+    from cohorts.models import Student
+    from crm.models import Lead
+
+    query = query.strip()
+    if len(query) < 2:
+        return {"leads": [], "students": []}
+    leads = Lead.objects.filter(
+        Q(name__icontains=query)
+        | Q(email__icontains=query)
+        | Q(phone__icontains=query)
+        | Q(wechat__icontains=query)
+    ).order_by("-created_at")[:limit]
+    students = (
+        Student.objects.filter(
+            Q(user__name__icontains=query)
+            | Q(user__email__icontains=query)
+            | Q(phone__icontains=query)
+            | Q(wechat__icontains=query)
+        )
+        .exclude(user__is_staff=True)
+        .select_related("user")
+        .order_by("-created_at")[:limit]
+    )
+    return {"leads": list(leads), "students": list(students)}

@@ -3,7 +3,7 @@ import sys
 from django.contrib import messages
 from django.db import DatabaseError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +28,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def console_home(request: HttpRequest) -> HttpResponse:
     """Today at a glance: what is waiting for the founder."""
     from billing.models import Order
-    from cohorts.models import Lesson, Submission
+    from cohorts.models import Lesson
+    from cohorts.selectors import grading_queue
     from crm.models import Consultation, Lead
 
     now = timezone.now()
@@ -43,7 +44,7 @@ def console_home(request: HttpRequest) -> HttpResponse:
             status=Consultation.Status.SCHEDULED, scheduled_at__gte=now
         ).count(),
         "pending_orders": Order.objects.filter(status=Order.Status.PENDING).count(),
-        "ungraded": Submission.objects.filter(graded_at__isnull=True).count(),
+        "ungraded": grading_queue().count(),
         "lessons_today": Lesson.objects.filter(
             starts_at__gte=now - timezone.timedelta(hours=3),
             starts_at__lt=now + timezone.timedelta(days=1),
@@ -172,3 +173,47 @@ def system_export_download(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     name = export.file_name.rsplit("/", 1)[-1]
     return FileResponse(default_storage.open(export.file_name, "rb"), as_attachment=True, filename=name)
+
+
+@staff_required
+def data_requests(request: HttpRequest) -> HttpResponse:
+    """Personal-data requests: find the person, erase them, and the log of past erasures."""
+    from onepco.models import ErasureRecord
+    from onepco.selectors import erasure_candidates
+
+    query = request.GET.get("q", "")[:100]
+    return render(
+        request,
+        "console/data_requests.html",
+        {
+            "q": query,
+            "found": erasure_candidates(query) if query else None,
+            "records": ErasureRecord.objects.select_related("erased_by")[:50],
+        },
+    )
+
+
+@staff_required
+def data_request_erase(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Confirm and carry out the erasure of one lead or student (and what is linked to them)."""
+    from django.shortcuts import get_object_or_404
+
+    from cohorts.models import Student
+    from crm.models import Lead
+    from onepco.erasure import person_erase, person_for
+    from onepco.forms import ErasureForm
+
+    if kind == "lead":
+        person = person_for(lead=get_object_or_404(Lead, pk=pk))
+    elif kind == "student":
+        person = person_for(student=get_object_or_404(Student.objects.select_related("lead"), pk=pk))
+    else:
+        raise Http404
+    if any(user.is_staff for user in person.users):
+        raise Http404
+    form = ErasureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person_erase(person=person, erased_by=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Erased. The numbers and past snapshots are unchanged."))
+        return redirect("data_requests")
+    return render(request, "console/data_request_erase.html", {"person": person, "form": form, "kind": kind})

@@ -16,6 +16,8 @@ from onepco.settings import CACHES, REDIS_URL, RQ_QUEUES, STORAGES
 # Each pytest-xdist worker gets its own Redis database, so flushing it between tests is safe.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 REDIS_URL = redis_url_with_db(REDIS_URL, 1 + int(_worker.removeprefix("gw") or 0) % 15)
+# A process started by a reliability test uses that test's own redis-server as it is.
+REDIS_URL = os.environ.get("ONEPCO_TEST_REDIS_URL", REDIS_URL)
 CACHES["default"]["LOCATION"] = REDIS_URL
 RQ_QUEUES["default"]["URL"] = REDIS_URL
 

@@ -18,6 +18,17 @@ from onepco.demo import demo_load
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("archive")]
 
 
+def every_weeks_numbers() -> list[dict]:
+    """The dashboard's numbers for every week the demo business has data in, and around it."""
+    from dashboard.selectors.numbers import weekly_numbers_range
+    from onepco.weeks import Week
+
+    now = Week.current()
+    return [
+        {**n.as_dict(), "computed_at": None} for n in weekly_numbers_range(now.shifted(-30), now.shifted(8))
+    ]
+
+
 def fingerprint() -> dict[str, list]:
     """Every row of every exported table, as values: equal fingerprints mean equal data."""
     return {
@@ -54,6 +65,8 @@ def _wipe(settings, tmp_path):
 
 def test_export_then_import_into_an_empty_instance_restores_everything(business, settings, tmp_path, capsys):
     before = fingerprint()
+    numbers_before = every_weeks_numbers()
+    assert sum(week["deals"] for week in numbers_before) > 0, "the demo business must have sales to compare"
     archive = tmp_path / "onepco.zip"
     call_command("export_all", str(archive), verbosity=0)
     assert "Exported" in capsys.readouterr().out
@@ -62,6 +75,7 @@ def test_export_then_import_into_an_empty_instance_restores_everything(business,
     call_command("import_all", str(archive), verbosity=0)
     assert "Restored" in capsys.readouterr().out
     assert fingerprint() == before
+    assert every_weeks_numbers() == numbers_before
     restored = Submission.objects.get(pk=business.pk)
     assert restored.file.name == business.file.name
     with default_storage.open(restored.file.name, "rb") as handle:

@@ -74,9 +74,17 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
 
+        # Catch Ctrl-C before the children exist: one pressed while they start must still stop
+        # them cleanly, not leave `up` to die of a KeyboardInterrupt.
+        self.stop_requested = False
+        signal.signal(signal.SIGINT, self.request_stop)
+        signal.signal(signal.SIGTERM, self.request_stop)
         children = self.start_children(host, port)
         self.print_banner(host, port, founder.email, password)
         sys.exit(self.supervise(children))
+
+    def request_stop(self, signum, frame) -> None:
+        self.stop_requested = True
 
     def start_children(self, host: str, port: int) -> dict[str, subprocess.Popen]:
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
@@ -122,22 +130,14 @@ class Command(BaseCommand):
         self.stdout.flush()
 
     def supervise(self, children: dict[str, subprocess.Popen]) -> int:
-        stopping = False
-
-        def request_stop(signum, frame) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, request_stop)
-        signal.signal(signal.SIGTERM, request_stop)
         exit_code = 0
-        while not stopping:
+        while not self.stop_requested:
             for name, child in children.items():
                 if child.poll() is not None:
                     self.stderr.write(
                         f"{name} stopped unexpectedly (exit code {child.returncode}); stopping everything."
                     )
-                    stopping, exit_code = True, 1
+                    self.stop_requested, exit_code = True, 1
                     break
             else:
                 time.sleep(0.3)

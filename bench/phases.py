@@ -1,0 +1,427 @@
+"""The phases of bench.run, each run in its own process (see bench/run.py)."""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import django
+
+ROOT = Path(__file__).resolve().parent.parent
+LIVE_WEEK = "2026-W47"  # the dataset's last full week; no snapshot exists before the backfill
+
+
+def setup() -> None:
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def founder():
+    from accounts.models import User
+
+    user = User.objects.filter(is_staff=True).first()
+    return user or User.objects.create_superuser(email="bench-founder@example.com", password="bench")
+
+
+def data(args) -> dict:
+    setup()
+    from bench.dataset import generate
+
+    started = time.monotonic()
+    counts = generate(scale=args.scale, out=lambda line: print(line, file=sys.stderr))
+    return {"counts": counts, "seconds": round(time.monotonic() - started, 1)}
+
+
+def demo(args) -> dict:
+    setup()
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    return {}
+
+
+def timed_get(client, url: str, runs: int) -> tuple[float, int, int]:
+    """(median seconds, SQL queries of one request, status)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm: templates, caches
+    with CaptureQueriesContext(connection) as queries:
+        status = client.get(url).status_code
+    count = len(queries)  # read now: the slice is taken lazily from the connection's log
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        client.get(url)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples), count, status
+
+
+def list_pages() -> list[tuple[str, str]]:
+    """(who, url) of every list page, with objects that exist in both datasets."""
+    from cohorts.models import Cohort, Enrollment
+
+    cohort = Cohort.objects.order_by("-starts_on").first()
+    enrollment = Enrollment.objects.filter(cohort=cohort, status="active").select_related("student").first()
+    pages = [
+        ("founder", "/console/"),
+        ("founder", "/console/leads/"),
+        ("founder", "/console/orders/"),
+        ("founder", "/console/cohorts/"),
+        ("founder", f"/console/cohorts/{cohort.pk}/"),
+        ("founder", "/console/grading/"),
+        ("founder", "/console/dashboard/"),
+    ]
+    if enrollment:
+        pages += [
+            ("founder", f"/console/students/{enrollment.student_id}/"),
+            ("student", "/learn/"),
+            ("student", f"/learn/cohorts/{cohort.pk}/"),
+            ("student", "/learn/progress/"),
+        ]
+    return pages
+
+
+def inprocess(args) -> dict:
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+
+    from cohorts.models import Cohort, Enrollment
+    from dashboard.models import WeeklyMetrics
+    from onepco.weeks import Week
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    staff = Client()
+    staff.force_login(founder())
+    cohort = Cohort.objects.order_by("-starts_on").first()
+    enrollment = (
+        Enrollment.objects.filter(cohort=cohort, status="active").select_related("student__user").first()
+    )
+    learner = Client()
+    if enrollment:
+        learner.force_login(enrollment.student.user)
+
+    # Pages first, with every past week snapshotted as on a running instance (the backfill ran).
+    pages = {}
+    for who, url in list_pages():
+        seconds, count, status = timed_get(staff if who == "founder" else learner, url, runs=3)
+        pages[re.sub(r"/\d+/", "/<id>/", url)] = {
+            "queries": count,
+            "status": status,
+            "ms": round(seconds * 1000, 1),
+        }
+
+    # Then the API on a live week (no snapshot): the dataset's last full week, and a week of the
+    # demo business older than the twelve it snapshots when it loads.
+    week = LIVE_WEEK if args.db == "large" else Week.current().shifted(-13).label
+    WeeklyMetrics.objects.filter(week=week).delete()
+    seconds, queries, status = timed_get(staff, f"/api/dashboard/weekly?week={week}", runs=30)
+    source = staff.get(f"/api/dashboard/weekly?week={week}").json().get("source")
+    dashboard = {
+        "median_ms": round(seconds * 1000, 1),
+        "queries": queries,
+        "status": status,
+        "source": source,
+    }
+    return {"dashboard": dashboard, "pages": pages}
+
+
+def backfill(args) -> dict:
+    django.setup()
+    from dashboard.models import WeeklyMetrics
+    from dashboard.services import weekly_metrics_backfill
+    from onepco.weeks import Week
+
+    first, last = Week.parse("2023-W48"), Week.parse(LIVE_WEEK)
+    started = time.monotonic()
+    weekly_metrics_backfill(first=first, last=last)
+    seconds = time.monotonic() - started
+    return {"weeks": WeeklyMetrics.objects.count(), "seconds": round(seconds, 1)}
+
+
+# --- the HTTP phase --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    """gunicorn (as compose runs it), one RQ worker and the scheduler, as child processes."""
+
+    def __init__(self, env: dict[str, str], port: int):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        manage = [sys.executable, "manage.py"]
+        gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+        self.web = subprocess.Popen(
+            [
+                gunicorn,
+                "bench.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--timeout",
+                "60",
+                "--max-requests",
+                "2000",
+                "--max-requests-jitter",
+                "200",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        self.worker = subprocess.Popen(
+            [*manage, "rqworker", "default", "--with-scheduler"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.scheduler = subprocess.Popen(
+            [*manage, "rqcron", "onepco/cron.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                import urllib.request
+
+                urllib.request.urlopen(f"{self.url}/bench/ok", data=b"", timeout=2)  # noqa: S310 - our server
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("gunicorn did not answer")
+
+    def stop(self) -> None:
+        for process in (self.web, self.worker, self.scheduler):
+            process.send_signal(signal.SIGTERM)
+        for process in (self.web, self.worker, self.scheduler):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def web_workers(self) -> list:
+        import psutil
+
+        return psutil.Process(self.web.pid).children()
+
+
+def wrk(url: str, path: str, kind: str, seconds: int, clients: int, **env: str) -> dict:
+    """One wrk run with bench/post.lua; status counts, p50/p99 (ms) and requests per second."""
+    script = ROOT / "bench" / "post.lua"
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url],
+        env={**os.environ, "BENCH_PATH": path, "BENCH_KIND": kind, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    import json
+
+    codes = json.loads(re.search(r"CODES (\{.*\})", out).group(1))
+    return {
+        "codes": codes,
+        "p50_ms": int(re.search(r"P50 (\d+)", out).group(1)) / 1000,
+        "p99_ms": int(re.search(r"P99 (\d+)", out).group(1)) / 1000,
+        "rps": float(re.search(r"RPS ([\d.]+)", out).group(1)),
+    }
+
+
+def rss_mb(pid: int) -> float:
+    import psutil
+
+    return round(psutil.Process(pid).memory_info().rss / 2**20, 1)
+
+
+def http(args) -> dict:
+    setup()
+    from django.db import connection
+
+    from bench.urls import TABLE
+    from crm.models import Lead
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {TABLE} (id bigserial PRIMARY KEY, created_at timestamptz)"
+        )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    stack = Stack(env, free_port())
+    result: dict = {}
+    try:
+        run = lambda path, kind, **extra: wrk(stack.url, path, kind, args.seconds, args.clients, **extra)  # noqa: E731
+        result["ok"] = run("/bench/ok", "empty")
+        result["insert"] = run("/bench/insert", "empty")
+        before = Lead.objects.count()
+        result["leads"] = run("/api/leads", "json-lead")
+        result["leads"]["rows_saved"] = Lead.objects.count() - before
+        result["submissions"] = submissions_load(stack, args)
+        result["notifications"] = notifications_burst(stack)
+        result["memory_after_load"] = stack_memory(stack)
+        result["upload_100mb"] = big_upload(stack)
+    finally:
+        stack.stop()
+    return result
+
+
+def stack_memory(stack: Stack) -> dict:
+    """RSS of every process of the stack, PostgreSQL and Redis included (PSS where shared)."""
+    import psutil
+
+    web = [rss_mb(p.pid) for p in stack.web_workers()]
+    memory = {
+        "gunicorn_workers_mb": web,
+        "gunicorn_master_mb": rss_mb(stack.web.pid),
+        "rq_worker_mb": max(
+            [rss_mb(stack.worker.pid)] + [rss_mb(c.pid) for c in psutil.Process(stack.worker.pid).children()]
+        ),
+        "scheduler_mb": rss_mb(stack.scheduler.pid),
+    }
+    engines = {"postgres": 0.0, "redis": 0.0}
+    for process in psutil.process_iter(["name"]):
+        name = process.info["name"] or ""
+        key = (
+            "postgres"
+            if name.startswith("postgres")
+            else "redis"
+            if name.startswith("redis-server")
+            else None
+        )
+        if key:
+            try:
+                engines[key] += process.memory_full_info().pss / 2**20
+            except (psutil.AccessDenied, psutil.NoSuchProcess):
+                continue
+    memory["postgres_pss_mb"] = round(engines["postgres"], 1)
+    memory["redis_pss_mb"] = round(engines["redis"], 1)
+    own = [stack.web.pid, stack.worker.pid, stack.scheduler.pid] + [p.pid for p in stack.web_workers()]
+    memory["python_pss_mb"] = round(sum(psutil.Process(pid).memory_full_info().pss for pid in own) / 2**20, 1)
+    memory["total_mb"] = round(
+        memory["python_pss_mb"] + memory["postgres_pss_mb"] + memory["redis_pss_mb"], 1
+    )
+    return memory
+
+
+def student_session(stack: Stack) -> tuple[str, str, int]:
+    """A signed-in student's cookie header, CSRF token and an assignment of their cohort."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.middleware.csrf import _get_new_csrf_string
+
+    from cohorts.models import Assignment, Enrollment
+
+    enrollment = (
+        Enrollment.objects.filter(status="active")
+        .select_related("student__user")
+        .order_by("-cohort__starts_on")
+        .first()
+    )
+    assignment = Assignment.objects.filter(cohort=enrollment.cohort).order_by("-due_at").first()
+    user = enrollment.student.user
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    csrf = _get_new_csrf_string()
+    cookie = f"{settings.SESSION_COOKIE_NAME}={store.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"
+    return cookie, csrf, assignment.pk
+
+
+def submissions_load(stack: Stack, args) -> dict:
+    from cohorts.models import Submission
+
+    cookie, csrf, assignment = student_session(stack)
+    with tempfile.NamedTemporaryFile(suffix=".pdf", delete=False) as handle:
+        handle.write(b"%PDF-1.4\n" + os.urandom(1024 * 1024))
+    before = Submission.objects.count()
+    try:
+        result = wrk(
+            stack.url,
+            "/api/submissions",
+            "multipart",
+            args.seconds,
+            min(args.clients, 20),
+            BENCH_COOKIE=cookie,
+            BENCH_CSRF=csrf,
+            BENCH_FILE=handle.name,
+            BENCH_ASSIGNMENT=str(assignment),
+        )
+    finally:
+        os.unlink(handle.name)
+    result["rows_saved"] = Submission.objects.count() - before
+    return result
+
+
+def notifications_burst(stack: Stack) -> dict:
+    """Twenty identical, correctly signed deliveries of one payment at once."""
+    from bench.notify import burst
+
+    return burst(stack.url)
+
+
+def big_upload(stack: Stack) -> dict:
+    """One 100 MB homework file with the limit raised: the worker's memory must not follow it."""
+    import urllib.request
+
+    cookie, csrf, assignment = student_session(stack)
+    workers = stack.web_workers()
+    before = {p.pid: rss_mb(p.pid) for p in workers}
+    boundary = "----onepcobig"
+    size = 100 * 1024 * 1024
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="assignment"\r\n\r\n{assignment}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n%PDF-1.4\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+
+    def body():
+        yield head
+        chunk = b"0" * (1024 * 1024)
+        for _ in range(size // len(chunk)):
+            yield chunk
+        yield tail
+
+    length = len(head) + size + len(tail)
+    request = urllib.request.Request(  # noqa: S310 - our server
+        f"{stack.url}/api/submissions",
+        data=body(),
+        method="POST",
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Content-Length": str(length),
+            "Cookie": cookie,
+            "X-CSRFToken": csrf,
+            "Referer": stack.url + "/",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    after = {p.pid: rss_mb(p.pid) for p in stack.web_workers()}
+    growth = max(after.get(pid, 0) - mb for pid, mb in before.items())
+    return {"status": status, "worker_growth_mb": round(growth, 1)}

@@ -1,0 +1,145 @@
+"""bench/RESULTS.md from the numbers bench.run collected."""
+
+from pathlib import Path
+
+
+def verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("✅ met" if ok else "❌ missed")
+
+
+def _p(value, unit: str = "") -> str:
+    return "—" if value is None else f"{value}{unit}"
+
+
+def rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
+    """(what, target, measured, met?) for every target of the benchmark issue."""
+    out = []
+    large = results["inprocess"]["large"]
+    demo = results["inprocess"]["demo"]
+    dash = large["dashboard"]
+    same = dash["queries"] == demo["dashboard"]["queries"]
+    out.append(
+        (
+            "GET /api/dashboard/weekly, live week: median / SQL queries",
+            "≤ 150 ms / ≤ 20, same as demo",
+            f"{dash['median_ms']} ms / {dash['queries']} (demo: {demo['dashboard']['queries']})",
+            dash["median_ms"] <= 150 and dash["queries"] <= 20 and same and dash["status"] == 200,
+        )
+    )
+    backfill = results["backfill"]
+    out.append(
+        (
+            "Backfilling 156 weekly snapshots",
+            "≤ 30 s",
+            f"{backfill['seconds']} s ({backfill['weeks']} rows)",
+            backfill["seconds"] <= 30 and backfill["weeks"] >= 156,
+        )
+    )
+    http = results["http"]
+    leads, insert, ok = http["leads"], http["insert"], http["ok"]
+    created = leads["codes"].get("201", 0)
+    errors = sum(n for code, n in leads["codes"].items() if code.startswith("5"))
+    ratio = leads["rps"] / insert["rps"] if insert["rps"] else 0
+    out.append(
+        (
+            "POST /api/leads, 50 clients: throughput vs raw-INSERT view; p99; 5xx; rows = 201s",
+            "≥ 0.5; ≤ 100 ms; 0; equal",
+            f"{leads['rps']:.0f} req/s = {ratio:.2f} × raw insert ({insert['rps']:.0f}/s), "
+            f"{leads['rps'] / ok['rps']:.2f} × bare ok ({ok['rps']:.0f}/s); p99 {leads['p99_ms']} ms; "
+            f"5xx {errors}; rows {leads['rows_saved']} / 201s {created}",
+            ratio >= 0.5 and leads["p99_ms"] <= 100 and errors == 0 and leads["rows_saved"] == created,
+        )
+    )
+    subs = http["submissions"]
+    sub_errors = sum(n for code, n in subs["codes"].items() if code.startswith("5"))
+    out.append(
+        (
+            "POST /api/submissions with a 1 MB file: 5xx, p99",
+            "0, ≤ 300 ms",
+            f"{sub_errors} 5xx, p99 {subs['p99_ms']} ms, {subs['rps']:.0f} req/s, "
+            f"rows {subs['rows_saved']} / 201s {subs['codes'].get('201', 0)}",
+            sub_errors == 0 and subs["p99_ms"] <= 300 and subs["codes"].get("201", 0) > 0,
+        )
+    )
+    pages_same = all(
+        page["status"] == 200 and page["queries"] == demo["pages"].get(url, {}).get("queries")
+        for url, page in large["pages"].items()
+    )
+    detail = "; ".join(
+        f"{url} {p['queries']}/{demo['pages'].get(url, {}).get('queries')}"
+        for url, p in large["pages"].items()
+    )
+    out.append(
+        (
+            "Learner and console list pages: queries large / demo",
+            "independent of data size",
+            detail,
+            pages_same,
+        )
+    )
+    notify = http.get("notifications") or {}
+    out.append(
+        (
+            "Payment notification ack, 20 concurrent signed deliveries",
+            "p99 ≤ 500 ms, one state change",
+            f"p99 {_p(notify.get('p99_ms'), ' ms')}, answers {notify.get('codes')}, transitions {notify.get('transitions')}",
+            notify.get("p99_ms") is not None and notify["p99_ms"] <= 500 and notify.get("transitions") == 1,
+        )
+    )
+    memory = http["memory_after_load"]
+    biggest = max(memory["gunicorn_workers_mb"] + [memory["rq_worker_mb"]])
+    out.append(
+        (
+            "RSS of a gunicorn worker and the RQ worker after the load",
+            "≤ 150 MB each",
+            f"gunicorn {memory['gunicorn_workers_mb']} MB, RQ worker {memory['rq_worker_mb']} MB",
+            biggest <= 150,
+        )
+    )
+    out.append(
+        (
+            "Whole stack under load (PostgreSQL, Redis, gunicorn, worker, scheduler), PSS summed",
+            "≤ 512 MB",
+            f"{memory['total_mb']} MB (python {memory['python_pss_mb']}, postgres {memory['postgres_pss_mb']}, "
+            f"redis {memory['redis_pss_mb']})",
+            memory["total_mb"] <= 512,
+        )
+    )
+    upload = http["upload_100mb"]
+    out.append(
+        (
+            "A 100 MB upload: worker memory growth",
+            "≤ 10 MB",
+            f"{upload['worker_growth_mb']} MB (answer {upload['status']})",
+            upload["worker_growth_mb"] <= 10 and upload["status"] == 201,
+        )
+    )
+    return out
+
+
+def write_report(results: dict, path: Path) -> None:
+    machine = results["machine"]
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `uv run python -m bench.run` (see bench/run.py for what each phase does).",
+        "",
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB RAM, {machine['os']}, "
+        f"Python {machine['python']}; measured {machine['date']}.",
+        "",
+    ]
+    if "data" in results:
+        counts = results["data"]["counts"]
+        described = ", ".join(f"{n:,} {label.split('.')[1]}" for label, n in counts.items())
+        lines += [
+            f"Dataset: {described} — loaded in {results['data']['seconds']} s.",
+            "",
+        ]
+    lines += ["| what | target | measured | |", "|---|---|---|---|"]
+    lines += [
+        f"| {what} | {target} | {measured} | {verdict(ok)} |" for what, target, measured, ok in rows(results)
+    ]
+    notes = results.get("notes", [])
+    if notes:
+        lines += ["", "## Notes", "", *notes]
+    path.write_text("\n".join(lines) + "\n")

@@ -1,0 +1,483 @@
+"""Reads of the delivery loop: access gates, the roster, the grading queue, a cohort's figures.
+
+Figures follow PRODUCT.md: a rate with a zero denominator is None (shown as "—").
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from cohorts.models import (
+    Assessment,
+    Assignment,
+    Attendance,
+    Cohort,
+    Enrollment,
+    GraduationReport,
+    Lesson,
+    Student,
+    Submission,
+)
+
+NOT_COUNTED = (Enrollment.Status.REFUNDED,)
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _active_at(enrollment: Enrollment, moment: datetime) -> bool:
+    return enrollment.enrolled_at <= moment and (enrollment.ended_at is None or enrollment.ended_at > moment)
+
+
+# --- access gates ----------------------------------------------------------------------------
+
+
+def student_of(user) -> Student | None:
+    return getattr(user, "student", None) if user.is_authenticated else None
+
+
+def enrollment_for_student(user, cohort_pk: int) -> Enrollment:
+    """The signed-in student's enrollment in a cohort; 404 for a cohort they are not in."""
+    student = student_of(user)
+    enrollment = (
+        Enrollment.objects.select_related("cohort__course")
+        .filter(student=student, cohort_id=cohort_pk)
+        .first()
+        if student
+        else None
+    )
+    if enrollment is None:
+        raise Http404
+    return enrollment
+
+
+def assignment_for_student(user, pk: int) -> Assignment:
+    student = student_of(user)
+    assignment = (
+        Assignment.objects.select_related("cohort__course")
+        .filter(pk=pk, cohort__enrollments__student=student)
+        .first()
+        if student
+        else None
+    )
+    if assignment is None:
+        raise Http404
+    return assignment
+
+
+def submission_for_user(user, pk: int) -> Submission:
+    """Staff see every submission; a student only their own; anyone else gets a 404."""
+    queryset = Submission.objects.select_related("assignment__cohort", "student__user")
+    if not user.is_authenticated:
+        raise Http404
+    if not user.is_staff:
+        queryset = queryset.filter(student__user=user)
+    return get_object_or_404(queryset, pk=pk)
+
+
+def report_for_student(user, pk: int) -> GraduationReport:
+    student = student_of(user)
+    report = (
+        GraduationReport.objects.select_related("enrollment")
+        .filter(pk=pk, enrollment__student=student)
+        .first()
+        if student
+        else None
+    )
+    if report is None:
+        raise Http404
+    return report
+
+
+# --- console ---------------------------------------------------------------------------------
+
+
+def _count_per_cohort(model, **filters) -> Coalesce:
+    """A correlated COUNT per cohort. Counting several relations with joins would multiply
+    them (enrollments × lessons × assignments rows per cohort: seconds on a large dataset)."""
+    rows = (
+        model.objects.filter(cohort=OuterRef("pk"), **filters)
+        .order_by()
+        .values("cohort")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def cohorts_overview() -> QuerySet[Cohort]:
+    return Cohort.objects.select_related("course").annotate(
+        active_count=_count_per_cohort(Enrollment, status=Enrollment.Status.ACTIVE),
+        graduated_count=_count_per_cohort(Enrollment, status=Enrollment.Status.GRADUATED),
+        lesson_count=_count_per_cohort(Lesson),
+        assignment_count=_count_per_cohort(Assignment),
+    )
+
+
+def latest_attempts() -> QuerySet[Submission]:
+    later = Submission.objects.filter(
+        assignment=OuterRef("assignment"), student=OuterRef("student"), attempt__gt=OuterRef("attempt")
+    )
+    return Submission.objects.filter(~Exists(later))
+
+
+def grading_queue(cohort: Cohort | None = None) -> QuerySet[Submission]:
+    """Latest attempts not graded yet, oldest first: the order the founder works through them."""
+    queryset = latest_attempts().filter(graded_at__isnull=True)
+    if cohort is not None:
+        queryset = queryset.filter(assignment__cohort=cohort)
+    return queryset.select_related("assignment__cohort", "student__user").order_by("submitted_at", "pk")
+
+
+def grading_next(after: Submission) -> Submission | None:
+    """The next submission to grade once `after` is done ("save and next")."""
+    return grading_queue().exclude(pk=after.pk).first()
+
+
+@dataclass
+class CohortFigures:
+    improvement_rate: float | None
+    improved: int
+    measured: int
+    graduation_pass_rate: float | None
+    graduated_passed: int
+    not_refunded: int
+    showcase_count: int
+    submission_rate: float | None
+    submitted_pairs: int
+    expected_pairs: int
+    pass_rate: float | None
+    passed_pairs: int
+    graded_pairs: int
+    attendance_rate: float | None
+    attended: int
+    expected_attendance: int
+
+
+@dataclass
+class RosterRow:
+    enrollment: Enrollment
+    attended: int = 0
+    expected_lessons: int = 0
+    submitted: int = 0
+    expected_assignments: int = 0
+    passed: int = 0
+    entry_score: Decimal | None = None
+    latest_score: Decimal | None = None
+    graduation_passed: bool = False
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return _rate(self.attended, self.expected_lessons)
+
+    @property
+    def submission_rate(self) -> float | None:
+        return _rate(self.submitted, self.expected_assignments)
+
+
+@dataclass
+class _CohortData:
+    enrollments: list[Enrollment]
+    lessons: list[Lesson]
+    attendance: dict[tuple[int, int], str]
+    assignments: list[Assignment]
+    latest: dict[tuple[int, int], Submission] = field(default_factory=dict)
+    latest_graded: dict[tuple[int, int], Submission] = field(default_factory=dict)
+    assessments: list[Assessment] = field(default_factory=list)
+    showcase_count: int = 0
+
+
+def _cohort_data(cohort: Cohort, now: datetime) -> _CohortData:
+    """Everything the figures and the roster need, in six queries whatever the cohort's size."""
+    enrollments = list(Enrollment.objects.filter(cohort=cohort).select_related("student__user"))
+    lessons = list(Lesson.objects.filter(cohort=cohort, starts_at__lte=now))
+    attendance = {
+        (a["lesson_id"], a["student_id"]): a["status"]
+        for a in Attendance.objects.filter(lesson__cohort=cohort, lesson__starts_at__lte=now).values(
+            "lesson_id", "student_id", "status"
+        )
+    }
+    assignments = list(Assignment.objects.filter(cohort=cohort, due_at__lte=now))
+    data = _CohortData(enrollments, lessons, attendance, assignments)
+    submissions = Submission.objects.filter(assignment__cohort=cohort).only(
+        "id", "assignment_id", "student_id", "attempt", "graded_at", "passed", "is_showcase"
+    )
+    for sub in submissions.order_by("attempt"):
+        key = (sub.assignment_id, sub.student_id)
+        data.latest[key] = sub
+        if sub.graded_at is not None:
+            data.latest_graded[key] = sub
+        data.showcase_count += sub.is_showcase
+    data.assessments = list(Assessment.objects.filter(cohort=cohort).order_by("taken_at", "id"))
+    return data
+
+
+def cohort_figures(cohort: Cohort, now: datetime | None = None) -> CohortFigures:
+    now = now or timezone.now()
+    data = _cohort_data(cohort, now)
+    rows = _roster_rows(data)
+    counted = [r for r in rows if r.enrollment.status not in NOT_COUNTED]
+    improved = sum(
+        1
+        for r in rows
+        if r.entry_score is not None and r.latest_score is not None and r.latest_score > r.entry_score
+    )
+    measured = sum(1 for r in rows if r.entry_score is not None and r.latest_score is not None)
+    grad_passed = sum(1 for r in counted if r.graduation_passed)
+    expected_pairs = sum(r.expected_assignments for r in rows)
+    submitted_pairs = sum(r.submitted for r in rows)
+    graded_pairs = passed_pairs = 0
+    for assignment in data.assignments:
+        for enrollment in data.enrollments:
+            if not _active_at(enrollment, assignment.due_at):
+                continue
+            graded = data.latest_graded.get((assignment.pk, enrollment.student_id))
+            if graded is not None:
+                graded_pairs += 1
+                passed_pairs += bool(graded.passed)
+    attended = sum(r.attended for r in rows)
+    expected_attendance = sum(r.expected_lessons for r in rows)
+    return CohortFigures(
+        improvement_rate=_rate(improved, measured),
+        improved=improved,
+        measured=measured,
+        graduation_pass_rate=_rate(grad_passed, len(counted)),
+        graduated_passed=grad_passed,
+        not_refunded=len(counted),
+        showcase_count=data.showcase_count,
+        submission_rate=_rate(submitted_pairs, expected_pairs),
+        submitted_pairs=submitted_pairs,
+        expected_pairs=expected_pairs,
+        pass_rate=_rate(passed_pairs, graded_pairs),
+        passed_pairs=passed_pairs,
+        graded_pairs=graded_pairs,
+        attendance_rate=_rate(attended, expected_attendance),
+        attended=attended,
+        expected_attendance=expected_attendance,
+    )
+
+
+def cohort_roster(cohort: Cohort, now: datetime | None = None) -> list[RosterRow]:
+    return _roster_rows(_cohort_data(cohort, now or timezone.now()))
+
+
+def _roster_rows(data: _CohortData) -> list[RosterRow]:
+    by_student: dict[int, list[Assessment]] = defaultdict(list)
+    for assessment in data.assessments:
+        by_student[assessment.student_id].append(assessment)
+    rows = []
+    for enrollment in data.enrollments:
+        sid = enrollment.student_id
+        row = RosterRow(enrollment=enrollment)
+        for lesson in data.lessons:
+            if _active_at(enrollment, lesson.starts_at):
+                row.expected_lessons += 1
+                row.attended += data.attendance.get((lesson.pk, sid)) in ("full", "partial")
+        for assignment in data.assignments:
+            if _active_at(enrollment, assignment.due_at):
+                row.expected_assignments += 1
+                row.submitted += (assignment.pk, sid) in data.latest
+                graded = data.latest_graded.get((assignment.pk, sid))
+                row.passed += bool(graded and graded.passed)
+        entries = [a for a in by_student[sid] if a.kind == Assessment.Kind.ENTRY]
+        later = [a for a in by_student[sid] if a.kind != Assessment.Kind.ENTRY]
+        row.entry_score = entries[0].score if entries else None
+        row.latest_score = later[-1].score if later else None
+        row.graduation_passed = any(a.kind == Assessment.Kind.GRADUATION and a.passed for a in later)
+        rows.append(row)
+    return rows
+
+
+def assessment_table(cohort: Cohort) -> list[dict]:
+    """One row per enrollment: its entry, stage and graduation assessments, oldest first."""
+    assessments = defaultdict(list)
+    for assessment in Assessment.objects.filter(cohort=cohort).order_by("taken_at", "id"):
+        assessments[assessment.student_id].append(assessment)
+    rows = []
+    for enrollment in Enrollment.objects.filter(cohort=cohort).select_related("student__user"):
+        mine = assessments[enrollment.student_id]
+        rows.append(
+            {
+                "enrollment": enrollment,
+                "entry": [a for a in mine if a.kind == Assessment.Kind.ENTRY],
+                "stage": [a for a in mine if a.kind == Assessment.Kind.STAGE],
+                "graduation": [a for a in mine if a.kind == Assessment.Kind.GRADUATION],
+                "can_graduate": enrollment.status == Enrollment.Status.ACTIVE
+                and any(a.passed for a in mine if a.kind == Assessment.Kind.GRADUATION),
+            }
+        )
+    return rows
+
+
+def attendance_sheet(lesson: Lesson) -> list[tuple[Enrollment, str]]:
+    """The students expected at a lesson with their recorded status ("" when not recorded)."""
+    recorded = dict(Attendance.objects.filter(lesson=lesson).values_list("student_id", "status"))
+    enrollments = (
+        Enrollment.objects.filter(cohort_id=lesson.cohort_id, enrolled_at__lte=lesson.starts_at)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=lesson.starts_at))
+        .select_related("student__user")
+        .order_by("student__user__name", "pk")
+    )
+    return [(e, recorded.get(e.student_id, "")) for e in enrollments]
+
+
+def assignment_latest_submissions(assignment: Assignment) -> QuerySet[Submission]:
+    return (
+        latest_attempts()
+        .filter(assignment=assignment)
+        .select_related("student__user")
+        .order_by("student__user__name", "pk")
+    )
+
+
+def student_overview(student: Student) -> dict:
+    """The console's page about one student: enrollments, attendance, submissions, assessments."""
+    return {
+        "enrollments": list(
+            Enrollment.objects.filter(student=student).select_related("cohort__course", "report")
+        ),
+        "attendance": list(
+            Attendance.objects.filter(student=student)
+            .select_related("lesson__cohort")
+            .order_by("-lesson__starts_at")[:50]
+        ),
+        "submissions": list(
+            Submission.objects.filter(student=student)
+            .select_related("assignment__cohort")
+            .order_by("-submitted_at")[:50]
+        ),
+        "assessments": list(
+            Assessment.objects.filter(student=student).select_related("cohort").order_by("cohort", "taken_at")
+        ),
+    }
+
+
+# --- learner ---------------------------------------------------------------------------------
+
+
+ASSIGNMENT_STATES = ("todo", "submitted", "passed", "not_passed", "late")
+
+
+def _state(assignment: Assignment, latest: Submission | None, now: datetime) -> str:
+    if latest is None:
+        return "late" if now > assignment.due_at else "todo"
+    if latest.graded_at is None:
+        return "submitted"
+    return "passed" if latest.passed else "not_passed"
+
+
+def learner_cohorts(student: Student) -> list[Enrollment]:
+    now = timezone.now()
+    upcoming = Lesson.objects.filter(starts_at__gte=now - timezone.timedelta(hours=3)).order_by("starts_at")
+    return list(
+        Enrollment.objects.filter(student=student)
+        .select_related("cohort__course")
+        .prefetch_related(Prefetch("cohort__lessons", queryset=upcoming, to_attr="upcoming"))
+        .order_by("-cohort__starts_on")
+    )
+
+
+def learner_assignments(student: Student, cohort: Cohort, now: datetime | None = None) -> list[tuple]:
+    """(assignment, my latest submission or None, state) for every assignment of the cohort."""
+    now = now or timezone.now()
+    assignments = list(Assignment.objects.filter(cohort=cohort))
+    latest = {
+        s.assignment_id: s for s in latest_attempts().filter(student=student, assignment__cohort=cohort)
+    }
+    return [(a, latest.get(a.pk), _state(a, latest.get(a.pk), now)) for a in assignments]
+
+
+def learner_lessons(student: Student, cohort: Cohort) -> list[tuple[Lesson, str]]:
+    """Every lesson of the cohort with my attendance ("" before it is recorded)."""
+    mine = dict(
+        Attendance.objects.filter(student=student, lesson__cohort=cohort).values_list("lesson_id", "status")
+    )
+    return [(lesson, mine.get(lesson.pk, "")) for lesson in Lesson.objects.filter(cohort=cohort)]
+
+
+def learner_progress(student: Student) -> list[dict]:
+    """Per cohort: the assessments in order (entry → stage → graduation) and the graduation state."""
+    enrollments = list(
+        Enrollment.objects.filter(student=student)
+        .select_related("cohort__course", "report")
+        .order_by("-enrolled_at")
+    )
+    assessments = defaultdict(list)
+    for assessment in Assessment.objects.filter(student=student).order_by("taken_at", "id"):
+        assessments[assessment.cohort_id].append(assessment)
+    rows = []
+    for enrollment in enrollments:
+        report = (
+            getattr(enrollment, "report", None) if enrollment.status == Enrollment.Status.GRADUATED else None
+        )
+        rows.append(
+            {"enrollment": enrollment, "assessments": assessments[enrollment.cohort_id], "report": report}
+        )
+    return rows
+
+
+@dataclass
+class ReportData:
+    report: GraduationReport
+    enrollment: Enrollment
+    entry_score: Decimal | None
+    graduation_score: Decimal | None
+    attendance_rate: float | None
+    attended: int
+    expected_lessons: int
+    submission_rate: float | None
+    submitted: int
+    passed: int
+    expected_assignments: int
+    showcases: list[Submission]
+
+
+def published_report(token: str) -> ReportData:
+    """A published graduation report by its token; 404 when unknown or taken down."""
+    report = (
+        GraduationReport.objects.select_related("enrollment__cohort__course", "enrollment__student__user")
+        .filter(token=token, is_published=True, enrollment__status=Enrollment.Status.GRADUATED)
+        .first()
+    )
+    if report is None:
+        raise Http404
+    return report_data(report)
+
+
+def report_data(report: GraduationReport) -> ReportData:
+    enrollment = report.enrollment
+    cohort, student = enrollment.cohort, enrollment.student
+    now = timezone.now()
+    data = _cohort_data(cohort, now)
+    data.enrollments = [enrollment]
+    row = _roster_rows(data)[0]
+    graduation = [
+        a for a in data.assessments if a.student_id == student.pk and a.kind == Assessment.Kind.GRADUATION
+    ]
+    showcases = list(
+        Submission.objects.filter(student=student, assignment__cohort=cohort, is_showcase=True)
+        .select_related("assignment")
+        .order_by("assignment__due_at")
+    )
+    return ReportData(
+        report=report,
+        enrollment=enrollment,
+        entry_score=row.entry_score,
+        graduation_score=graduation[-1].score if graduation else None,
+        attendance_rate=row.attendance_rate,
+        attended=row.attended,
+        expected_lessons=row.expected_lessons,
+        submission_rate=row.submission_rate,
+        submitted=row.submitted,
+        passed=row.passed,
+        expected_assignments=row.expected_assignments,
+        showcases=showcases,
+    )

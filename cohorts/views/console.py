@@ -1,0 +1,245 @@
+"""The founder console of the delivery loop: cohorts, lessons, attendance, assignments, grading,
+feedback templates, assessments and graduation. Staff only, every view."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cohorts import selectors, services
+from cohorts.formatting import score_text
+from cohorts.forms import (
+    AssessmentRoundForm,
+    AssignmentForm,
+    AttendanceForm,
+    ClosingFeedbackForm,
+    FeedbackTemplateForm,
+    GradeForm,
+    LessonForm,
+)
+from cohorts.models import (
+    Assignment,
+    Cohort,
+    Enrollment,
+    FeedbackTemplate,
+    GraduationReport,
+    Lesson,
+    Student,
+    Submission,
+)
+from onepco.access import staff_required
+
+
+@staff_required
+def cohort_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "cohorts/cohort_list.html",
+        {"cohorts": selectors.cohorts_overview(), "queue_count": selectors.grading_queue().count()},
+    )
+
+
+@staff_required
+def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = get_object_or_404(Cohort.objects.select_related("course"), pk=pk)
+    now = timezone.now()
+    return render(
+        request,
+        "cohorts/cohort_detail.html",
+        {
+            "cohort": cohort,
+            "figures": selectors.cohort_figures(cohort, now),
+            "roster": selectors.cohort_roster(cohort, now),
+            "lessons": Lesson.objects.filter(cohort=cohort),
+            "assignments": Assignment.objects.filter(cohort=cohort),
+            "queue_count": selectors.grading_queue(cohort).count(),
+            "now": now,
+        },
+    )
+
+
+@staff_required
+def lesson_edit(request: HttpRequest, cohort_pk: int, pk: int | None = None) -> HttpResponse:
+    cohort = get_object_or_404(Cohort, pk=cohort_pk)
+    lesson = get_object_or_404(Lesson, pk=pk, cohort=cohort) if pk else Lesson(cohort=cohort)
+    form = LessonForm(request.POST or None, instance=lesson)
+    if request.method == "POST" and form.is_valid():
+        services.lesson_save(lesson=form.instance)
+        messages.success(request, _("Lesson saved."))
+        return redirect("cohorts:console_cohort", pk=cohort.pk)
+    return render(request, "cohorts/lesson_form.html", {"form": form, "cohort": cohort, "lesson": lesson})
+
+
+@staff_required
+def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a lesson's attendance on one screen, saved in one request."""
+    lesson = get_object_or_404(Lesson.objects.select_related("cohort__course"), pk=pk)
+    form = AttendanceForm(request.POST or None, sheet=selectors.attendance_sheet(lesson))
+    if request.method == "POST" and form.is_valid():
+        count = services.attendance_record(lesson=lesson, statuses=form.statuses())
+        messages.success(request, _("Attendance saved for %(n)s students.") % {"n": count})
+        return redirect("cohorts:console_cohort", pk=lesson.cohort_id)
+    return render(
+        request, "cohorts/attendance.html", {"form": form, "lesson": lesson, "cohort": lesson.cohort}
+    )
+
+
+@staff_required
+def assignment_edit(request: HttpRequest, cohort_pk: int, pk: int | None = None) -> HttpResponse:
+    cohort = get_object_or_404(Cohort, pk=cohort_pk)
+    assignment = get_object_or_404(Assignment, pk=pk, cohort=cohort) if pk else Assignment(cohort=cohort)
+    form = AssignmentForm(request.POST or None, instance=assignment)
+    if request.method == "POST" and form.is_valid():
+        services.assignment_save(assignment=form.instance)
+        messages.success(request, _("Assignment saved."))
+        return redirect("cohorts:console_cohort", pk=cohort.pk)
+    latest = selectors.assignment_latest_submissions(assignment) if assignment.pk else []
+    return render(
+        request,
+        "cohorts/assignment_form.html",
+        {"form": form, "cohort": cohort, "assignment": assignment, "submissions": latest},
+    )
+
+
+@staff_required
+def grading_queue(request: HttpRequest) -> HttpResponse:
+    return render(request, "cohorts/grading_queue.html", {"submissions": selectors.grading_queue()[:200]})
+
+
+@staff_required
+def grade(request: HttpRequest, pk: int) -> HttpResponse:
+    """The grading screen: the work, the standard, score, verdict, feedback; "save and next"."""
+    submission = selectors.submission_for_user(request.user, pk)
+    initial = {
+        "score": score_text(submission.score) if submission.score is not None else None,
+        "feedback": submission.feedback,
+        "is_showcase": submission.is_showcase,
+    }
+    form = GradeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.submission_grade(submission=submission, graded_by=request.user, **form.cleaned_data)
+        messages.success(request, _("Graded. The student gets an e-mail."))
+        if "next" not in request.POST:
+            return redirect("cohorts:grade", pk=submission.pk)
+        following = selectors.grading_next(submission)
+        return redirect("cohorts:grade", pk=following.pk) if following else redirect("cohorts:grading_queue")
+    history = Submission.objects.filter(
+        assignment=submission.assignment, student=submission.student
+    ).order_by("-attempt")
+    return render(
+        request,
+        "cohorts/grade.html",
+        {
+            "submission": submission,
+            "assignment": submission.assignment,
+            "form": form,
+            "history": history,
+            "templates": FeedbackTemplate.objects.filter(is_active=True),
+            "queue_count": selectors.grading_queue().count(),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def showcase(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_user(request.user, pk)
+    services.submission_showcase_set(submission=submission, is_showcase=request.POST.get("on") == "1")
+    return redirect("cohorts:grade", pk=submission.pk)
+
+
+@staff_required
+def feedback_templates(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """The list of feedback templates with a form to add one, or to edit the one chosen."""
+    template = get_object_or_404(FeedbackTemplate, pk=pk) if pk else FeedbackTemplate()
+    form = FeedbackTemplateForm(request.POST or None, instance=template)
+    if request.method == "POST" and form.is_valid():
+        services.feedback_template_save(template=form.instance)
+        messages.success(request, _("Template saved."))
+        return redirect("cohorts:feedback_templates")
+    return render(
+        request,
+        "cohorts/feedback_templates.html",
+        {"form": form, "template": template, "templates": FeedbackTemplate.objects.all()},
+    )
+
+
+@staff_required
+def assessments(request: HttpRequest, pk: int) -> HttpResponse:
+    """Entry / stage / graduation scores of the whole cohort, entered in one form."""
+    cohort = get_object_or_404(Cohort.objects.select_related("course"), pk=pk)
+    enrollments = list(
+        Enrollment.objects.filter(cohort=cohort)
+        .exclude(status=Enrollment.Status.REFUNDED)
+        .select_related("student__user")
+    )
+    initial = {"taken_at": timezone.localtime().replace(second=0, microsecond=0)}
+    form = AssessmentRoundForm(request.POST or None, enrollments=enrollments, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = services.assessments_record(
+                cohort=cohort,
+                kind=form.cleaned_data["kind"],
+                scores=form.scores(),
+                taken_at=form.cleaned_data["taken_at"],
+                pass_mark=form.cleaned_data["pass_mark"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(n)s scores recorded.") % {"n": len(rows)})
+            return redirect("cohorts:assessments", pk=cohort.pk)
+    table = selectors.assessment_table(cohort)
+    fields = {enrollment.pk: field for enrollment, field in form.score_fields}
+    for row in table:
+        row["field"] = fields.get(row["enrollment"].pk)
+    return render(
+        request,
+        "cohorts/assessments.html",
+        {"cohort": cohort, "form": form, "table": table, "ready": sum(r["can_graduate"] for r in table)},
+    )
+
+
+@staff_required
+@require_POST
+def graduate(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = get_object_or_404(Cohort, pk=pk)
+    count = services.cohort_graduate_passed(cohort=cohort)
+    messages.success(request, _("%(n)s students marked graduated.") % {"n": count})
+    return redirect("cohorts:assessments", pk=cohort.pk)
+
+
+@staff_required
+def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One student: enrollments, attendance, submissions, assessments; closing feedback."""
+    student = get_object_or_404(Student.objects.select_related("user", "lead"), pk=pk)
+    overview = selectors.student_overview(student)
+    for enrollment in overview["enrollments"]:
+        report = getattr(enrollment, "report", None)
+        enrollment.feedback_form = (
+            ClosingFeedbackForm(
+                initial={"closing_feedback": report.closing_feedback if report else ""},
+                prefix=f"r{enrollment.pk}",
+            )
+            if report
+            else None
+        )
+    return render(request, "cohorts/student_detail.html", {"student": student, **overview})
+
+
+@staff_required
+@require_POST
+def closing_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(GraduationReport.objects.select_related("enrollment"), pk=pk)
+    form = ClosingFeedbackForm(request.POST, prefix=f"r{report.enrollment_id}")
+    if form.is_valid():
+        services.graduation_report_feedback_set(
+            report=report, closing_feedback=form.cleaned_data["closing_feedback"]
+        )
+        messages.success(request, _("Closing feedback saved."))
+    else:
+        messages.error(request, _("The closing feedback is too long."))
+    return redirect("cohorts:console_student", pk=report.enrollment.student_id)

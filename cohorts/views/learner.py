@@ -1,0 +1,115 @@
+"""Learner pages, phone first: my cohorts, a cohort, an assignment (submit here), my progress."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cohorts import selectors, services
+from cohorts.files import FileRejected, FileTooLarge, upload_limit_mb
+from cohorts.forms import SubmissionForm
+from cohorts.models import Submission
+from cohorts.selectors import student_of
+from onepco.access import student_required
+
+
+@student_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "learner/home.html", {"enrollments": selectors.learner_cohorts(student_of(request.user))}
+    )
+
+
+@student_required
+def cohort(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = selectors.enrollment_for_student(request.user, pk)
+    student, now = enrollment.student, timezone.now()
+    lessons = selectors.learner_lessons(student, enrollment.cohort)
+    return render(
+        request,
+        "learner/cohort.html",
+        {
+            "enrollment": enrollment,
+            "cohort": enrollment.cohort,
+            "upcoming": [
+                (lesson, s) for lesson, s in lessons if lesson.starts_at >= now - timezone.timedelta(hours=3)
+            ],
+            "past": [
+                (lesson, s) for lesson, s in lessons if lesson.starts_at < now - timezone.timedelta(hours=3)
+            ],
+            "assignments": selectors.learner_assignments(student, enrollment.cohort, now),
+            "now": now,
+        },
+    )
+
+
+@student_required
+def assignment(request: HttpRequest, pk: int) -> HttpResponse:
+    """Instructions, the standard, the submit form and every attempt with its feedback."""
+    item = selectors.assignment_for_student(request.user, pk)
+    student = student_of(request.user)
+    form = SubmissionForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            submission = services.submission_submit(
+                student=student,
+                assignment=item,
+                text=form.cleaned_data["text"],
+                link=form.cleaned_data["link"],
+                file=form.cleaned_data["file"],
+            )
+        except (FileTooLarge, FileRejected) as exc:
+            form.add_error("file", str(exc))
+            status = 413 if isinstance(exc, FileTooLarge) else 400
+        except services.NotEnrolled:
+            form.add_error(
+                None, _("Your enrollment in this cohort is not active, so you cannot hand in work.")
+            )
+            status = 403
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+            status = 400
+        else:
+            messages.success(request, _("Handed in: attempt %(n)s.") % {"n": submission.attempt})
+            return redirect("cohorts:learn_assignment", pk=item.pk)
+    elif request.method == "POST":
+        status = 400
+    attempts = Submission.objects.filter(assignment=item, student=student).order_by("-attempt")
+    return render(
+        request,
+        "learner/assignment.html",
+        {
+            "assignment": item,
+            "cohort": item.cohort,
+            "form": form,
+            "attempts": attempts,
+            "is_late": timezone.now() > item.due_at,
+            "can_submit": services.enrollment_is_active(student=student, cohort_id=item.cohort_id),
+            "limit_mb": upload_limit_mb(),
+        },
+        status=status,
+    )
+
+
+@student_required
+def progress(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "learner/progress.html", {"rows": selectors.learner_progress(student_of(request.user))}
+    )
+
+
+@student_required
+@require_POST
+def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """The graduate's own choice to publish their report, or to take it down again."""
+    report = selectors.report_for_student(request.user, pk)
+    publish = request.POST.get("publish") == "1"
+    services.graduation_report_publish(report=report, published=publish)
+    messages.success(
+        request, _("Your report is public.") if publish else _("Your report is no longer public.")
+    )
+    return redirect("cohorts:learn_progress")

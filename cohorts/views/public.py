@@ -1,0 +1,112 @@
+"""Files behind an access check, the submissions API, and the public graduation reports."""
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from cohorts import selectors, services
+from cohorts.cards import report_card_png
+from cohorts.files import INLINE_TYPES, FileRejected, FileTooLarge, upload_limit_mb
+from cohorts.forms import ApiSubmissionForm
+from cohorts.models import Assignment
+from onepco.access import api_login_required, login_required, public
+from onepco.api import ApiError, api_view, field_errors, form_errors, read_payload
+
+SUBMISSION_FIELDS = ("assignment", "text", "link", "file")
+
+
+@login_required
+def submission_file(request: HttpRequest, pk: int) -> FileResponse:
+    """The file of a submission, for its owner and staff only. Images may show inline; anything
+    a browser could run (HTML, SVG, scripts) always downloads, and nosniff forbids guessing."""
+    submission = selectors.submission_for_user(request.user, pk)
+    if not submission.file:
+        raise Http404
+    try:
+        handle = submission.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    inline = submission.content_type in INLINE_TYPES and request.GET.get("download") != "1"
+    response = FileResponse(
+        handle,
+        as_attachment=not inline,
+        filename=submission.file_name or "submission",
+        content_type=submission.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@csrf_exempt  # checked below, after the 401: an anonymous caller learns it must sign in first
+@require_POST
+@api_login_required
+@csrf_protect
+@api_view
+def api_submissions(request: HttpRequest) -> JsonResponse:
+    """POST /api/submissions, exactly as PRODUCT.md says: 201 / 400 / 401 / 403 / 413.
+
+    Session auth, so CSRF applies (X-CSRFToken header, as the learner pages send it)."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.UPLOAD_MAX_BYTES + 64 * 1024:
+        # Refuse before reading a body that can only be over the limit.
+        raise field_errors(
+            {"file": [_("The file is larger than %(mb)s MB.") % {"mb": upload_limit_mb()}]}, status=413
+        )
+    data, files = read_payload(request, SUBMISSION_FIELDS, files_allowed=True)
+    form = ApiSubmissionForm(data, files)
+    if not form.is_valid():
+        raise field_errors(form_errors(form))
+    student = selectors.student_of(request.user)
+    assignment = Assignment.objects.filter(pk=form.cleaned_data["assignment"]).first()
+    if assignment is None:
+        raise field_errors({"assignment": [_("No such assignment.")]})
+    if student is None:
+        raise ApiError(403, {"detail": _("You are not enrolled in this assignment's cohort.")})
+    try:
+        submission = services.submission_submit(
+            student=student,
+            assignment=assignment,
+            text=form.cleaned_data["text"],
+            link=form.cleaned_data["link"],
+            file=form.cleaned_data["file"],
+        )
+    except services.NotEnrolled:
+        raise ApiError(403, {"detail": _("You are not enrolled in this assignment's cohort.")}) from None
+    except FileTooLarge as exc:
+        raise field_errors({"file": [str(exc)]}, status=413) from None
+    except FileRejected as exc:
+        raise field_errors({"file": [str(exc)]}) from None
+    except services.ValidationError as exc:
+        raise field_errors(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        ) from None
+    body = {
+        "id": submission.pk,
+        "assignment": assignment.pk,
+        "attempt": submission.attempt,
+        "submitted_at": submission.submitted_at.isoformat(),
+        "late": submission.late,
+    }
+    return JsonResponse(body, status=201)
+
+
+@public
+def graduate_report(request: HttpRequest, token: str) -> HttpResponse:
+    data = selectors.published_report(token)
+    response = render(request, "cohorts/graduate_report.html", {"data": data})
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@public
+@cache_control(public=True, max_age=600)
+def graduate_card(request: HttpRequest, token: str) -> HttpResponse:
+    data = selectors.published_report(token)
+    response = HttpResponse(report_card_png(data), content_type="image/png")
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -1,0 +1,29 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from onepco.weeks import InvalidWeek, Week
+
+
+class ActionsForm(forms.Form):
+    """The founder's three improvement actions for next week (复盘): at most three."""
+
+    action_1 = forms.CharField(label=_("Action 1"), max_length=300, required=False)
+    action_2 = forms.CharField(label=_("Action 2"), max_length=300, required=False)
+    action_3 = forms.CharField(label=_("Action 3"), max_length=300, required=False)
+
+    @property
+    def actions(self) -> list[str]:
+        return [self.cleaned_data[f"action_{i}"] for i in (1, 2, 3)]
+
+
+class WeekForm(forms.Form):
+    week = forms.CharField(label=_("Week"), required=False)
+
+    def clean_week(self) -> Week:
+        text = (self.cleaned_data.get("week") or "").strip()
+        if not text:
+            return Week.current()
+        try:
+            return Week.parse(text)
+        except InvalidWeek:
+            raise forms.ValidationError(_("Give an ISO week like 2026-W47.")) from None

@@ -1,0 +1,142 @@
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import BadRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from dashboard.charts import trend_charts
+from dashboard.forms import ActionsForm, WeekForm
+from dashboard.jobs import snapshot_week
+from dashboard.models import WeeklyMetrics
+from dashboard.selectors import COUNT_FIELDS, RATE_FIELDS
+from dashboard.selectors.pages import (
+    METRICS,
+    NORTH_STAR,
+    channel_figures,
+    cohort_outcomes,
+    dropout_list,
+    funnel,
+    metric_rows,
+    numbers_for_week,
+    student_url,
+    weekly_history,
+    weekly_payload,
+)
+from dashboard.services import weekly_actions_save
+from onepco.access import api_staff_required, staff_required
+from onepco.api import api_view, field_errors, form_errors
+from onepco.models import OutboxMessage
+from onepco.outbox import job_path, outbox_enqueue
+from onepco.weeks import InvalidWeek, Week
+
+
+def _week_or_400(text: str) -> Week:
+    try:
+        return Week.parse(text)
+    except InvalidWeek:
+        raise BadRequest(_("Give an ISO week like 2026-W47.")) from None
+
+
+@staff_required
+@require_GET
+def weekly(request: HttpRequest) -> HttpResponse:
+    form = WeekForm(request.GET)
+    if not form.is_valid():
+        raise BadRequest(form.errors["week"][0])
+    return _render_week(request, form.cleaned_data["week"])
+
+
+def _render_week(request: HttpRequest, week: Week, actions_form: ActionsForm | None = None) -> HttpResponse:
+    current = Week.current()
+    numbers, source = numbers_for_week(week)
+    previous, _source = numbers_for_week(week.previous())
+    row = WeeklyMetrics.objects.filter(week=week.label).first()
+    if actions_form is None:
+        actions_form = ActionsForm(
+            initial={f"action_{i}": getattr(row, f"action_{i}", "") for i in (1, 2, 3)}
+        )
+    dropouts = dropout_list(at=min(week.end, timezone.now()))
+    for enrollment in dropouts:
+        enrollment.url = student_url(enrollment.student_id)
+    context = {
+        "week": week,
+        "previous_week": week.previous(),
+        "next_week": week.next() if week < current else None,
+        "is_past": week < current,
+        "source": source,
+        "numbers": numbers,
+        "row": row,
+        "north_star": metric_rows(numbers, previous, NORTH_STAR),
+        "metrics": metric_rows(numbers, previous, METRICS),
+        "charts": trend_charts(weekly_history(week)),
+        "funnel": funnel(numbers),
+        "channels": channel_figures(week),
+        "dropouts": dropouts,
+        "cohorts": cohort_outcomes(),
+        "actions_form": actions_form,
+        "recompute_queued": OutboxMessage.objects.filter(
+            job=job_path(snapshot_week), args__0=week.label, completed_at__isnull=True
+        ).exists(),
+    }
+    status = 400 if actions_form.is_bound and not actions_form.is_valid() else 200
+    return render(request, "dashboard/weekly.html", context, status=status)
+
+
+def _week_url(week: Week) -> str:
+    return f"{reverse('dashboard:weekly')}?week={week.label}"
+
+
+@staff_required
+@require_POST
+def actions_save(request: HttpRequest, week: str) -> HttpResponse:
+    target = _week_or_400(week)
+    form = ActionsForm(request.POST)
+    if not form.is_valid():
+        return _render_week(request, target, actions_form=form)
+    weekly_actions_save(week=target, actions=form.actions)
+    messages.success(request, _("The actions for next week are saved."))
+    return redirect(_week_url(target))
+
+
+@staff_required
+@require_POST
+def recompute(request: HttpRequest, week: str) -> HttpResponse:
+    target = _week_or_400(week)
+    if not target < Week.current():
+        raise BadRequest(_("Only a week that has ended can be recomputed."))
+    outbox_enqueue(snapshot_week, target.label)
+    messages.success(
+        request, _("Recomputing %(week)s in the background; reload in a moment.") % {"week": target}
+    )
+    return redirect(_week_url(target))
+
+
+@staff_required
+@require_GET
+def history_csv(request: HttpRequest) -> HttpResponse:
+    columns = ["week", "week_start", *COUNT_FIELDS, *RATE_FIELDS, "effective_revenue", "computed_at"]
+    columns += ["action_1", "action_2", "action_3"]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="weekly-metrics.csv"'
+    response.write("\ufeff")  # so that Excel reads the Chinese actions as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(columns)
+    for row in WeeklyMetrics.objects.order_by("week_start").values_list(*columns):
+        writer.writerow(["" if value is None else value for value in row])
+    return response
+
+
+@api_staff_required
+@require_GET
+@api_view
+def weekly_api(request: HttpRequest) -> JsonResponse:
+    form = WeekForm(request.GET)
+    if not form.is_valid():
+        raise field_errors(form_errors(form))
+    numbers, source = numbers_for_week(form.cleaned_data["week"])
+    return JsonResponse(weekly_payload(numbers, source))

@@ -1,0 +1,119 @@
+"""Personal-data erasure (PIPL art. 47 / GDPR art. 17): a lead or a student, on request.
+
+What makes a person identifiable is overwritten or removed (names, contact details, messages,
+notes, homework text and files, payment-page uploads); what the business numbers are made of
+stays (dates, statuses, amounts, scores, attendance), so every weekly number, every total and
+every snapshot is the same before and after. Each app erases its own data through its own
+`erasure` module; this module finds everything that belongs to the person and logs the erasure.
+Files are deleted only after the transaction commits, so a failed erasure loses nothing.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.fields.files import FieldFile
+
+from accounts.models import User
+from accounts.services import user_anonymise
+from onepco.models import ErasureRecord
+
+
+@dataclass
+class Person:
+    """Everything one erasure request touches."""
+
+    leads: list = field(default_factory=list)
+    students: list = field(default_factory=list)
+    users: list = field(default_factory=list)
+
+    @property
+    def subject(self) -> str:
+        parts = [f"lead #{lead.pk}" for lead in self.leads]
+        parts += [f"student #{student.pk}" for student in self.students]
+        parts += [f"user #{user.pk}" for user in self.users]
+        return ", ".join(parts)
+
+
+def person_for(*, lead=None, student=None) -> Person:
+    """The lead, its learner profile and account, or the other way round."""
+    from cohorts.models import Student
+
+    person = Person()
+    if student is not None:
+        person.students.append(student)
+        if student.lead_id:
+            person.leads.append(student.lead)
+    if lead is not None:
+        person.leads.append(lead)
+        person.students += list(
+            Student.objects.filter(lead=lead).exclude(pk__in=[s.pk for s in person.students])
+        )
+    person.leads = list({x.pk: x for x in person.leads}.values())
+    person.users = list(User.objects.filter(student__in=person.students))
+    return person
+
+
+def delete_files_on_commit(files: list[FieldFile]) -> None:
+    """Remove stored files once the rows that named them are committed as erased."""
+
+    def delete() -> None:
+        for stored in files:
+            stored.storage.delete(stored.name)
+
+    transaction.on_commit(delete)
+
+
+def person_erase(*, person: Person, erased_by: User, reason: str = "") -> ErasureRecord:
+    """Erase one person everywhere; idempotent (erasing twice changes nothing more)."""
+    from billing.erasure import orders_anonymise
+    from cohorts.erasure import student_anonymise
+    from crm.erasure import lead_anonymise
+
+    if any(user.is_staff for user in person.users):
+        raise ValueError("staff accounts are not erased this way")
+    summary: dict[str, int] = {}
+    files: list[FieldFile] = []
+
+    def add(counts: dict[str, int]) -> None:
+        for key, value in counts.items():
+            summary[key] = summary.get(key, 0) + value
+
+    with transaction.atomic():
+        for lead in person.leads:
+            add(lead_anonymise(lead=lead))
+        for student in person.students:
+            counts, removed = student_anonymise(student=student)
+            add(counts)
+            files += removed
+        counts, removed = orders_anonymise(orders_filter=Q(lead__in=person.leads) | Q(user__in=person.users))
+        add(counts)
+        files += removed
+        for user in person.users:
+            user_anonymise(user=user)
+        add({"accounts": len(person.users)})
+        summary["files"] = len(files)
+        record = ErasureRecord.objects.create(
+            subject=person.subject, reason=reason, erased_by=erased_by, summary=summary
+        )
+        delete_files_on_commit(files)
+    return record
+
+
+def stored_files(instance) -> list[FieldFile]:
+    """The non-empty file fields of a row."""
+    from django.db.models import FileField
+
+    found = []
+    for model_field in instance._meta.get_fields():
+        if isinstance(model_field, FileField):
+            value = getattr(instance, model_field.name)
+            if value:
+                found.append(value)
+    return found
+
+
+def file_fields(model) -> list[str]:
+    from django.db.models import FileField
+
+    return [f.name for f in model._meta.get_fields() if isinstance(f, FileField)]

@@ -1,0 +1,218 @@
+"""Erasure on request: the person is gone, the business numbers are not."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models import Count, Sum
+from django.forms.models import model_to_dict
+
+from accounts.models import User
+from billing.models import Order, PaymentEvent
+from cohorts.models import Assessment, Attendance, Enrollment, GraduationReport, Submission
+from crm.models import Consultation, Lead, LeadNote
+from dashboard.models import WeeklyMetrics
+from onepco.models import ErasureRecord
+from tests import factories as f
+
+
+@pytest.fixture
+def buyer(student, cohort_a):
+    """A student who came in as a lead, paid, attended, submitted a file and was assessed."""
+    lead = f.make_lead(
+        name="王小明",
+        email="xiaoming@example.com",
+        phone="13800138000",
+        wechat="xm_wang",
+        message="想报名",
+        channel="zhihu",
+        utm_campaign="w47",
+    )
+    LeadNote.objects.create(lead=lead, body="电话聊过，很积极")
+    f.make_consultation(lead, status="held", held_at=f.aware(2026, 11, 17, 20), notes="家住杭州")
+    student.lead = lead
+    student.phone = "13800138000"
+    student.wechat = "xm_wang"
+    student.save()
+    order = f.make_order(
+        cohort_a,
+        lead=lead,
+        user=student.user,
+        buyer_name="王小明",
+        buyer_phone="13800138000",
+        status="paid",
+        paid_at=f.aware(2026, 11, 18, 9),
+    )
+    PaymentEvent.objects.create(
+        provider="stripe", event_id="evt_1", order=order, body='{"customer_email": "xiaoming@example.com"}'
+    )
+    lesson = f.make_lesson(cohort_a)
+    f.make_attendance(lesson, student, "full")
+    submission = f.make_submission(
+        f.make_assignment(cohort_a),
+        student,
+        text="我的作业",
+        link="https://example.com/me",
+        feedback="很好",
+        score=88,
+        passed=True,
+        graded_at=f.aware(2026, 11, 19, 10),
+    )
+    submission.file.save("作业.pdf", ContentFile(b"%PDF homework"))
+    submission.file_name = "作业.pdf"
+    submission.save()
+    f.make_assessment(student, cohort_a, "entry", 40, note="基础薄弱")
+    f.make_assessment(student, cohort_a, "graduation", 85)
+    enrollment = student.enrollments.get(cohort=cohort_a)
+    GraduationReport.objects.create(
+        enrollment=enrollment,
+        closing_feedback="小明进步很大",
+        is_published=True,
+        published_at=f.aware(2026, 11, 20),
+    )
+    return lead
+
+
+def business_numbers() -> dict:
+    """What the weekly numbers and the books are made of."""
+    return {
+        "leads": list(
+            Lead.objects.filter(is_spam=False).values_list("created_at", "status", "channel", "utm_campaign")
+        ),
+        "held": list(Consultation.objects.filter(status="held").values_list("held_at", flat=True)),
+        "orders": list(Order.objects.values_list("number", "amount", "status", "paid_at", "cohort_id")),
+        "enrollments": list(
+            Enrollment.objects.values_list("student_id", "cohort_id", "status", "enrolled_at")
+        ),
+        "attendance": list(Attendance.objects.values_list("lesson_id", "student_id", "status")),
+        "submissions": list(
+            Submission.objects.values_list(
+                "assignment_id", "student_id", "attempt", "submitted_at", "score", "passed", "graded_at"
+            )
+        ),
+        "assessments": list(Assessment.objects.values_list("student_id", "kind", "score", "taken_at")),
+        "revenue": Order.objects.aggregate(total=Sum("amount"), n=Count("id")),
+    }
+
+
+def weekly_numbers() -> list[dict]:
+    from dashboard.selectors.numbers import weekly_numbers_range
+    from onepco.weeks import Week
+
+    numbers = weekly_numbers_range(Week.parse("2026-W40"), Week.current().next())
+    assert any(week.deals for week in numbers)
+    return [{**week.as_dict(), "computed_at": None} for week in numbers]
+
+
+def erase(founder_client, kind: str, pk: int, **data):
+    payload = {"reason": "2026-11-20 微信里要求删除", "confirm": "on", **data}
+    return founder_client.post(f"/console/data-requests/erase/{kind}/{pk}/", payload)
+
+
+def test_erasing_a_student_removes_who_they_are(
+    founder_client, founder, buyer, student, django_capture_on_commit_callbacks
+):
+    submission = Submission.objects.get(student=student)
+    stored_name = submission.file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        response = erase(founder_client, "student", student.pk)
+    assert response.status_code == 302
+
+    lead = Lead.objects.get(pk=buyer.pk)
+    assert "王小明" not in lead.name and lead.phone == "" and lead.wechat == "" and lead.message == ""
+    assert lead.email.endswith("@erased.invalid")
+    assert LeadNote.objects.get(lead=lead, kind="note").body != "电话聊过，很积极"
+    assert Consultation.objects.get(lead=lead).notes == ""
+    student.refresh_from_db()
+    assert (student.phone, student.wechat) == ("", "")
+    user = User.objects.get(pk=student.user_id)
+    assert user.email.endswith("@erased.invalid") and user.name == "" and not user.is_active
+    assert not user.has_usable_password()
+    submission.refresh_from_db()
+    assert (
+        submission.text,
+        submission.link,
+        submission.feedback,
+        submission.file_name,
+        submission.file.name,
+    ) == ("", "", "", "", "")
+    assert not default_storage.exists(stored_name)
+    order = Order.objects.get(lead=lead)
+    assert "王小明" not in order.buyer_name and order.buyer_phone == "" and order.buyer_email == ""
+    assert PaymentEvent.objects.get(event_id="evt_1").body == ""
+    assert Assessment.objects.get(student=student, kind="entry").note == ""
+    report = GraduationReport.objects.get(enrollment__student=student)
+    assert not report.is_published and report.closing_feedback == ""
+    assert founder_client.get(f"/graduates/{report.token}/").status_code == 404
+    dump = str([model_to_dict(x) for x in [lead, student, user, submission, order]])
+    for secret in ("王小明", "13800138000", "xm_wang", "xiaoming@example.com"):
+        assert secret not in dump
+
+
+def test_erasure_keeps_every_number_and_snapshot(founder_client, buyer, student):
+    snapshot = WeeklyMetrics.objects.create(
+        week="2026-W47", week_start="2026-11-16", leads=1, deals=1, revenue=Decimal("1999.00")
+    )
+    snapshot.refresh_from_db()
+    before = business_numbers()
+    snapshot_before = model_to_dict(snapshot)
+    weeks_before = weekly_numbers()
+
+    erase(founder_client, "lead", buyer.pk)
+
+    assert business_numbers() == before
+    assert weekly_numbers() == weeks_before
+    snapshot.refresh_from_db()
+    assert model_to_dict(snapshot) == snapshot_before
+
+
+def test_erasure_is_logged_with_who_and_when_but_not_the_name(founder_client, founder, buyer, student):
+    erase(founder_client, "lead", buyer.pk)
+    record = ErasureRecord.objects.get()
+    assert record.erased_by == founder
+    assert f"lead #{buyer.pk}" in record.subject and f"student #{student.pk}" in record.subject
+    assert record.summary["files"] == 1 and record.summary["submissions"] == 1
+    assert "王小明" not in str(model_to_dict(record))
+    page = founder_client.get("/console/data-requests/")
+    assert f"lead #{buyer.pk}" in page.content.decode()
+
+
+def test_the_erasure_needs_a_reason_and_a_confirmation(founder_client, buyer):
+    response = founder_client.post(f"/console/data-requests/erase/lead/{buyer.pk}/", {"reason": ""})
+    assert response.status_code == 200
+    assert response.context["form"].errors.keys() == {"reason", "confirm"}
+    assert Lead.objects.get(pk=buyer.pk).name == "王小明"
+    assert not ErasureRecord.objects.exists()
+
+
+def test_the_founder_finds_people_by_contact_details(founder_client, buyer, student):
+    page = founder_client.get("/console/data-requests/", {"q": "13800138000"}).content.decode()
+    assert f"/erase/lead/{buyer.pk}/" in page and f"/erase/student/{student.pk}/" in page
+    assert "Nobody" not in page
+
+
+@pytest.mark.parametrize("who", ["student_client", "outsider_client", "client"])
+def test_only_the_founder_can_erase(request, who, buyer):
+    client = request.getfixturevalue(who)
+    response = client.post(f"/console/data-requests/erase/lead/{buyer.pk}/", {"reason": "x", "confirm": "on"})
+    assert response.status_code in (302, 403)
+    assert Lead.objects.get(pk=buyer.pk).name == "王小明"
+
+
+def test_unknown_people_and_kinds_are_not_found(founder_client, db):
+    assert founder_client.get("/console/data-requests/erase/lead/999999/").status_code == 404
+    assert founder_client.get("/console/data-requests/erase/order/1/").status_code == 404
+
+
+def test_the_founder_account_cannot_be_erased_here(founder_client, founder):
+    me = f.make_student(user=founder)
+    assert founder_client.get(f"/console/data-requests/erase/student/{me.pk}/").status_code == 404
+
+
+def test_erasing_twice_changes_nothing_more(founder_client, buyer, student):
+    erase(founder_client, "lead", buyer.pk)
+    first = business_numbers(), model_to_dict(Lead.objects.get(pk=buyer.pk))
+    assert erase(founder_client, "lead", buyer.pk).status_code == 302
+    assert (business_numbers(), model_to_dict(Lead.objects.get(pk=buyer.pk))) == first
+    assert not User.objects.get(pk=student.user_id).is_active

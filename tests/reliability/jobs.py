@@ -1,0 +1,13 @@
+"""Stand-in follow-up jobs slow enough to be killed in the middle."""
+
+import time
+from pathlib import Path
+
+from django.core import mail
+
+
+def slow_mail(to: str, started_flag: str, seconds: float = 3.0) -> None:
+    """Marks that it started, takes its time, then sends one e-mail."""
+    Path(started_flag).touch()
+    time.sleep(seconds)
+    mail.send_mail("课程提醒", "body", None, [to])

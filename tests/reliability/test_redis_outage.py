@@ -1,0 +1,44 @@
+"""Redis stopped: what the web accepted is stored, and its follow-up work runs once Redis is back."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from rq import SimpleWorker
+
+from onepco import outbox
+from onepco.models import OutboxMessage
+from tests.reliability.jobs import slow_mail
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("processes")]
+
+
+def drain() -> None:
+    queue = outbox.get_queue()
+    SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
+
+
+def sweep_after_outage() -> int:
+    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    return outbox.outbox_sweep()
+
+
+def test_follow_up_work_waits_for_a_stopped_redis_and_runs_once_when_it_is_back(
+    own_redis, tmp_path, mailoutbox
+):
+    own_redis.stop()
+    with transaction.atomic():
+        message = outbox.outbox_enqueue(slow_mail, "a@example.com", str(tmp_path / "flag"), 0)
+    message.refresh_from_db()
+    assert message.relayed_at is None and "relay" in message.last_error
+    assert sweep_after_outage() == 0  # still down: nothing relayed, nothing lost
+
+    own_redis.start()
+    assert sweep_after_outage() == 1
+    assert sweep_after_outage() == 0  # relayed once, not again while its job is queued
+    drain()
+    drain()
+    message.refresh_from_db()
+    assert message.completed_at is not None
+    assert [m.to for m in mailoutbox] == [["a@example.com"]]
