@@ -57,18 +57,18 @@ class LeadForm(forms.Form):
     """
 
     name = forms.CharField(label=_("Name"), max_length=100)
-    email = forms.CharField(
-        label=_("E-mail"),
-        max_length=254,
-        required=False,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
-    )
     phone = forms.CharField(
         label=_("Mobile phone"),
         max_length=32,
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
         help_text=_("E-mail or phone: at least one, so we can reach you."),
+    )
+    email = forms.CharField(
+        label=_("E-mail"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
     )
     wechat = forms.CharField(label=_("WeChat ID"), max_length=64, required=False)
     message = forms.CharField(

@@ -6,22 +6,31 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from billing.selectors import cohorts_for_sale as billing_cohorts_for_sale
 from billing.selectors import cohorts_with_seats_left
-from cohorts.models import Cohort
+from cohorts.models import Cohort, Course
 from crm.models import Lead
 
 
 def cohorts_for_sale() -> QuerySet[Cohort]:
-    """Cohorts open for sale, soonest first, with `seats_left`."""
-    cohorts = Cohort.objects.filter(sale_open=True, course__is_active=True).select_related("course")
+    """Every cohort open for sale that has not ended, soonest first, with `seats_left`
+    (the same rule as billing's checkout, course by course)."""
+    cohorts = Cohort.objects.filter(
+        sale_open=True, course__is_active=True, ends_on__gte=timezone.localdate()
+    ).select_related("course")
     return cohorts_with_seats_left(cohorts).order_by("starts_on", "id")
 
 
-def cohort_for_sale(slug: str) -> Cohort:
-    cohort = cohorts_for_sale().filter(slug=slug).first()
-    if cohort is None:
+def course_offer(slug: str) -> tuple[Course, list[Cohort]]:
+    """An active course and its cohorts for sale (perhaps none: the page still takes signups)."""
+    course = Course.objects.filter(slug=slug, is_active=True).first()
+    if course is None:
         raise Http404
-    return cohort
+    return course, list(billing_cohorts_for_sale(course.slug))
+
+
+def cohort_for_sale(slug: str) -> Cohort | None:
+    return cohorts_for_sale().filter(slug=slug).first()
 
 
 def lead_for_user(user, pk: int) -> Lead:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cohorts.models import Course
 from crm import selectors, services
 from crm.attribution import SESSION_KEY, attribution_capture, attribution_from_request
 from crm.csvio import CsvError, csv_export_lines
@@ -23,6 +24,7 @@ from crm.forms import (
     LeadFilterForm,
     LeadForm,
     LeadImportForm,
+    LeadImportRowForm,
     LeadNoteForm,
     LeadStatusForm,
     LinkBuilderForm,
@@ -88,8 +90,20 @@ def course_index(request: HttpRequest) -> HttpResponse:
 @public
 @require_http_methods(["GET", "POST"])
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    cohort = selectors.cohort_for_sale(slug)
-    return _signup_page(request, "crm/course_detail.html", {"cohort": cohort, "course": cohort.course})
+    """One page per course: its cohorts on sale (dates, price, seats left) and the form.
+
+    A cohort's slug leads to its course's page, keeping the link's tags.
+    """
+    if not Course.objects.filter(slug=slug, is_active=True).exists():
+        cohort = selectors.cohort_for_sale(slug)
+        if cohort is None:
+            raise Http404
+        attribution_capture(request)
+        query = request.META.get("QUERY_STRING", "")
+        target = reverse("crm:course_detail", args=[cohort.course.slug])
+        return redirect(f"{target}?{query}" if query else target)
+    course, cohorts = selectors.course_offer(slug)
+    return _signup_page(request, "crm/course_detail.html", {"course": course, "cohorts": cohorts})
 
 
 @public
@@ -253,8 +267,8 @@ def consultation_update(request: HttpRequest, pk: int, consultation_pk: int) -> 
 
 def _link_pages() -> list[tuple[str, str]]:
     pages = [(reverse("crm:course_index"), _("All courses"))]
-    for cohort in selectors.cohorts_for_sale():
-        pages.append((reverse("crm:course_detail", args=[cohort.slug]), str(cohort)))
+    for course in Course.objects.filter(is_active=True).order_by("title"):
+        pages.append((reverse("crm:course_detail", args=[course.slug]), course.title))
     return pages
 
 
@@ -305,4 +319,15 @@ def lead_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     preview = (
         services.lead_import_preview(lead_import) if lead_import.status == LeadImport.Status.PREVIEW else []
     )
-    return render(request, "crm/lead_import_detail.html", {"lead_import": lead_import, "preview": preview})
+    context = {"lead_import": lead_import, "preview": preview, "row_errors": _import_errors(lead_import)}
+    return render(request, "crm/lead_import_detail.html", context)
+
+
+def _import_errors(lead_import: LeadImport, limit: int = 200) -> list[dict]:
+    """Row errors with the fields' names as the founder reads them."""
+    labels = {name: field.label for name, field in LeadImportRowForm().fields.items()}
+    labels["created_at"] = _("Date")
+    return [
+        {"row": item["row"], "problems": [(labels.get(k) or k, msgs) for k, msgs in item["errors"].items()]}
+        for item in lead_import.row_errors[:limit]
+    ]

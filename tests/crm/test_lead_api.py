@@ -211,3 +211,18 @@ def test_the_openapi_document_describes_the_lead_endpoint(client, db):
     from crm.forms import LeadForm
 
     assert set(schema["properties"]) == set(LeadForm.api_fields)
+
+
+@pytest.mark.parametrize("rate", ["5", "5/min", "0/m", "x/h", ""])
+def test_a_malformed_rate_limit_setting_stops_the_start(settings, rate):
+    from crm.checks import lead_rate_limit_is_valid
+
+    settings.LEAD_RATE_LIMIT = rate
+    assert [e.id for e in lead_rate_limit_is_valid(None)] == ["crm.E001"]
+
+
+@pytest.mark.parametrize("rate, expected", [("5/m", (5, 60)), ("100/h", (100, 3600)), ("2/s", (2, 1))])
+def test_rate_limits_are_read_as_count_per_period(rate, expected):
+    from crm.ratelimit import rate_parse
+
+    assert rate_parse(rate) == expected

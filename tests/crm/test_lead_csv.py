@@ -57,7 +57,7 @@ def test_bad_rows_are_listed_in_the_preview_and_skipped(founder_client, run_jobs
     rows = {item["row"]: set(item["errors"]) for item in lead_import.row_errors}
     assert rows == {3: {"name"}, 4: {"phone"}, 5: {"phone"}, 6: {"created_at"}}
     html = founder_client.get(response.url).content.decode()
-    assert "有错误的行" in html and "跳过" in html
+    assert "有错误的行" in html and "跳过" in html and "<strong>手机号</strong>：" in html
     founder_client.post(response.url)
     run_jobs()
     assert list(Lead.objects.values_list("name", flat=True)) == ["好人"]

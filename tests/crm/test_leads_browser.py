@@ -50,6 +50,7 @@ QR_PNG = qr_like_png()
 @pytest.fixture
 def offer(db):
     course = f.make_course(
+        slug="python-data",
         title="Python 数据分析实战",
         tagline="八周，用 Python 把 Excel 里的重复劳动自动化",
         description="## 你会学到\n\n- 用 pandas 清洗数据\n- 自动生成周报\n\n## 适合谁\n\n每天和表格打交道、想少加班的职场人。",
@@ -63,13 +64,13 @@ def test_a_prospect_signs_up_on_a_phone_and_the_founder_finds_them(
 ):
     page = phone_page
     page.goto(
-        f"{live_server.url}/courses/python-5/?ch=xiaohongshu&utm_campaign=spring-2026&utm_content=post-7"
+        f"{live_server.url}/courses/python-data/?ch=xiaohongshu&utm_campaign=spring-2026&utm_content=post-7"
     )
     assert "Python 数据分析实战" in page.locator("h1").inner_text()
     screenshot(page, "course-phone")
     page.goto(f"{live_server.url}/privacy/")  # reading on does not lose the attribution
     screenshot(page, "privacy-phone")
-    page.goto(f"{live_server.url}/courses/python-5/")
+    page.goto(f"{live_server.url}/courses/python-data/")
 
     page.get_by_role("button", name="提交").click()  # empty: errors beside the fields
     assert page.locator("#id_name_error").inner_text() == "这个字段是必填项。"
@@ -128,11 +129,11 @@ def test_the_other_pages_on_phone_and_desktop(
         page.goto(f"{live_server.url}/courses/")
         assert page.locator(".offer-card").count() == 2
         screenshot(page, f"courses-{name}")
-        page.goto(f"{live_server.url}/courses/python-5/")
+        page.goto(f"{live_server.url}/courses/python-data/")
         screenshot(page, f"course-{name}")
         login_browser(page, founder)
         page.goto(
-            f"{live_server.url}/console/leads/links/?page=%2Fcourses%2Fpython-5%2F&channel=zhihu&utm_campaign=spring&utm_content=answer-3"
+            f"{live_server.url}/console/leads/links/?page=%2Fcourses%2Fpython-data%2F&channel=zhihu&utm_campaign=spring&utm_content=answer-3"
         )
         assert "ch=zhihu" in page.locator("#tagged-link").inner_text()
         screenshot(page, f"link-builder-{name}")
