@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import Order, Provider
 from cohorts.models import Cohort
+from onepco.templatetags.onepco import money as money_display
 
 PROOF_TYPES = {
     b"\xff\xd8\xff": "jpg",
@@ -29,7 +30,7 @@ class CheckoutForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["cohort"].queryset = cohorts
         self.fields["cohort"].label_from_instance = lambda c: (
-            f"{c.name} · {c.starts_on:%Y-%m-%d} · ¥{c.price}"
+            f"{c.name} · {c.starts_on:%Y-%m-%d} · {money_display(c.price)}"
         )
 
 

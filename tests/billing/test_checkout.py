@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from billing.jobs import reconcile_payments
 from billing.models import Order, PaymentEvent
 from billing.services import orders_expire, payments_reconcile
 from crm.models import Lead, LeadTouch
@@ -145,15 +146,13 @@ def test_reconcile_command_runs(db, capsys):
 
 
 def test_reconcile_and_expiry_are_scheduled_every_ten_minutes():
-    from rq.cron import CronScheduler
+    from rq import cron
 
-    from onepco.outbox import redis_connection
+    import onepco.cron  # noqa: F401 - registering is what importing it does
 
-    scheduler = CronScheduler(connection=redis_connection())
-    scheduler.load_config_from_file("onepco/cron.py")
-    jobs = {job.name: job for job in scheduler.get_jobs()}
-    assert jobs["reconcile-payments"].interval == 600
-    assert jobs["reconcile-payments"].func_name == "billing.jobs.reconcile_payments"
+    entries = {entry["name"]: entry for entry in cron._job_data_registry}
+    assert entries["reconcile-payments"]["interval"] == 600
+    assert entries["reconcile-payments"]["func"] is reconcile_payments
 
 
 def test_checkout_credits_the_post_that_brought_the_buyer(client, cohort):
