@@ -57,12 +57,13 @@ def timed_get(client, url: str, runs: int) -> tuple[float, int, int]:
     client.get(url)  # warm: templates, caches
     with CaptureQueriesContext(connection) as queries:
         status = client.get(url).status_code
+    count = len(queries)  # read now: the slice is taken lazily from the connection's log
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
         client.get(url)
         samples.append(time.perf_counter() - started)
-    return statistics.median(samples), len(queries), status
+    return statistics.median(samples), count, status
 
 
 def list_pages() -> list[tuple[str, str]]:
@@ -81,20 +82,27 @@ def list_pages() -> list[tuple[str, str]]:
         ("founder", "/console/dashboard/"),
     ]
     if enrollment:
-        pages += [("student", "/learn/"), ("student", f"/learn/cohorts/{cohort.pk}/")]
+        pages += [
+            ("founder", f"/console/students/{enrollment.student_id}/"),
+            ("student", "/learn/"),
+            ("student", f"/learn/cohorts/{cohort.pk}/"),
+            ("student", "/learn/progress/"),
+        ]
     return pages
 
 
 def inprocess(args) -> dict:
     django.setup()
+    from django.conf import settings
     from django.test import Client
 
+    from cohorts.models import Cohort, Enrollment
+    from dashboard.models import WeeklyMetrics
+    from onepco.weeks import Week
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     staff = Client()
     staff.force_login(founder())
-    seconds, queries, status = timed_get(staff, f"/api/dashboard/weekly?week={LIVE_WEEK}", runs=30)
-    result = {"dashboard": {"median_ms": round(seconds * 1000, 1), "queries": queries, "status": status}}
-    from cohorts.models import Cohort, Enrollment
-
     cohort = Cohort.objects.order_by("-starts_on").first()
     enrollment = (
         Enrollment.objects.filter(cohort=cohort, status="active").select_related("student__user").first()
@@ -102,26 +110,41 @@ def inprocess(args) -> dict:
     learner = Client()
     if enrollment:
         learner.force_login(enrollment.student.user)
+
+    # Pages first, with every past week snapshotted as on a running instance (the backfill ran).
     pages = {}
     for who, url in list_pages():
-        client = staff if who == "founder" else learner
-        _seconds, count, status = timed_get(client, url, runs=3)
+        seconds, count, status = timed_get(staff if who == "founder" else learner, url, runs=3)
         pages[re.sub(r"/\d+/", "/<id>/", url)] = {
             "queries": count,
             "status": status,
-            "ms": round(_seconds * 1000, 1),
+            "ms": round(seconds * 1000, 1),
         }
-    result["pages"] = pages
-    return result
+
+    # Then the API on a live week (no snapshot): the dataset's last full week, and a week of the
+    # demo business older than the twelve it snapshots when it loads.
+    week = LIVE_WEEK if args.db == "large" else Week.current().shifted(-13).label
+    WeeklyMetrics.objects.filter(week=week).delete()
+    seconds, queries, status = timed_get(staff, f"/api/dashboard/weekly?week={week}", runs=30)
+    source = staff.get(f"/api/dashboard/weekly?week={week}").json().get("source")
+    dashboard = {
+        "median_ms": round(seconds * 1000, 1),
+        "queries": queries,
+        "status": status,
+        "source": source,
+    }
+    return {"dashboard": dashboard, "pages": pages}
 
 
 def backfill(args) -> dict:
     django.setup()
     from dashboard.models import WeeklyMetrics
     from dashboard.services import weekly_metrics_backfill
+    from onepco.weeks import Week
 
+    first, last = Week.parse("2023-W48"), Week.parse(LIVE_WEEK)
     started = time.monotonic()
-    weekly_metrics_backfill(start="2023-W48", end=LIVE_WEEK)
+    weekly_metrics_backfill(first=first, last=last)
     seconds = time.monotonic() - started
     return {"weeks": WeeklyMetrics.objects.count(), "seconds": round(seconds, 1)}
 

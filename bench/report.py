@@ -62,7 +62,8 @@ def rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
         )
     )
     pages_same = all(
-        large["pages"][url]["queries"] == demo["pages"].get(url, {}).get("queries") for url in large["pages"]
+        page["status"] == 200 and page["queries"] == demo["pages"].get(url, {}).get("queries")
+        for url, page in large["pages"].items()
     )
     detail = "; ".join(
         f"{url} {p['queries']}/{demo['pages'].get(url, {}).get('queries')}"

@@ -7,8 +7,9 @@ With DATABASE_URL / REDIS_URL set it uses those servers (databases `onepco_bench
 embedded engines under var/bench/. Each phase runs in its own process:
 
 1. data       — the large dataset (bench.dataset) and, beside it, the demo business;
-2. inprocess  — dashboard API latency and queries (large vs demo), 156-week backfill,
-                list-page query counts (large vs demo);
+2. backfill   — 156 weekly snapshots of the large dataset;
+   inprocess  — dashboard API latency and queries on a live week (large vs demo), list-page
+                query counts (large vs demo);
 3. http       — gunicorn as compose runs it, an RQ worker and the scheduler, loaded with wrk:
                 the lead API against a raw-INSERT view and a bare "ok" view, homework uploads,
                 signed payment notifications, a 100 MB upload, and the memory of every process.
@@ -119,8 +120,8 @@ def main() -> None:
     if not args.reuse_data:
         results["data"] = phase("data", envs["large"], "--scale", str(args.scale))
         phase("demo", envs["demo"])
-    results["inprocess"] = {key: phase("inprocess", envs[key], "--db", key) for key in DATABASES}
     results["backfill"] = phase("backfill", envs["large"])
+    results["inprocess"] = {key: phase("inprocess", envs[key], "--db", key) for key in DATABASES}
     results["http"] = phase(
         "http", envs["large"], "--seconds", str(args.seconds), "--clients", str(args.clients)
     )

@@ -6,8 +6,10 @@ from cohorts.models import (
     Attendance,
     Cohort,
     Course,
+    DueReminder,
     Enrollment,
     FeedbackTemplate,
+    GraduationReport,
     Lesson,
     Student,
     Submission,
@@ -105,3 +107,20 @@ class AssessmentAdmin(admin.ModelAdmin):
     search_fields = ["student__user__email", "student__user__name"]
     list_select_related = ["student__user", "cohort__course"]
     raw_id_fields = ["student"]
+
+
+@admin.register(GraduationReport)
+class GraduationReportAdmin(admin.ModelAdmin):
+    list_display = ["enrollment", "is_published", "published_at", "created_at"]
+    list_filter = ["is_published"]
+    search_fields = ["enrollment__student__user__email", "enrollment__student__user__name"]
+    list_select_related = ["enrollment__student__user", "enrollment__cohort"]
+    raw_id_fields = ["enrollment"]
+    readonly_fields = ["token"]
+
+
+@admin.register(DueReminder)
+class DueReminderAdmin(admin.ModelAdmin):
+    list_display = ["assignment", "student", "sent_at"]
+    list_select_related = ["assignment", "student__user"]
+    raw_id_fields = ["assignment", "student"]

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
+from cohorts.formatting import score_text
+
 WIDTH, HEIGHT = 1080, 1350
 BRAND = (15, 118, 110)
 INK = (31, 41, 51)
@@ -66,7 +68,7 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int, max_lines: int
 
 
 def _score(value) -> str:
-    return "—" if value is None else f"{value:g}"
+    return score_text(value)
 
 
 def _rate(value) -> str:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -99,16 +100,25 @@ def report_for_student(user, pk: int) -> GraduationReport:
 # --- console ---------------------------------------------------------------------------------
 
 
+def _count_per_cohort(model, **filters) -> Coalesce:
+    """A correlated COUNT per cohort. Counting several relations with joins would multiply
+    them (enrollments × lessons × assignments rows per cohort: seconds on a large dataset)."""
+    rows = (
+        model.objects.filter(cohort=OuterRef("pk"), **filters)
+        .order_by()
+        .values("cohort")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
 def cohorts_overview() -> QuerySet[Cohort]:
     return Cohort.objects.select_related("course").annotate(
-        active_count=Count(
-            "enrollments", filter=Q(enrollments__status=Enrollment.Status.ACTIVE), distinct=True
-        ),
-        graduated_count=Count(
-            "enrollments", filter=Q(enrollments__status=Enrollment.Status.GRADUATED), distinct=True
-        ),
-        lesson_count=Count("lessons", distinct=True),
-        assignment_count=Count("assignments", distinct=True),
+        active_count=_count_per_cohort(Enrollment, status=Enrollment.Status.ACTIVE),
+        graduated_count=_count_per_cohort(Enrollment, status=Enrollment.Status.GRADUATED),
+        lesson_count=_count_per_cohort(Lesson),
+        assignment_count=_count_per_cohort(Assignment),
     )
 
 

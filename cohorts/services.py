@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cohorts.files import file_check
+from cohorts.formatting import score_text
 from cohorts.models import (
     Assessment,
     Assignment,
@@ -135,6 +136,12 @@ class NotEnrolled(Exception):
     """The student has no active enrollment in the assignment's cohort (the API's 403)."""
 
 
+def enrollment_is_active(*, student: Student, cohort_id: int) -> bool:
+    return Enrollment.objects.filter(
+        student=student, cohort_id=cohort_id, status=Enrollment.Status.ACTIVE
+    ).exists()
+
+
 def assignment_save(*, assignment: Assignment) -> Assignment:
     assignment.full_clean()
     assignment.save()
@@ -157,6 +164,8 @@ def submission_submit(
     """
     now = now or timezone.now()
     text, link = (text or "").strip(), (link or "").strip()
+    if not enrollment_is_active(student=student, cohort_id=assignment.cohort_id):
+        raise NotEnrolled  # before judging the work: a stranger learns nothing else
     if not (text or link or file):
         raise ValidationError({"text": [_("Write something, add a link or attach a file.")]})
     checked = file_check(file) if file else None  # FileTooLarge / FileRejected before any write
@@ -248,7 +257,7 @@ def submission_feedback_email(*, submission: Submission) -> bool:
                     "name": user.name or user.email,
                     "attempt": submission.attempt,
                     "title": submission.assignment.title,
-                    "score": f"{submission.score:g}",
+                    "score": score_text(submission.score),
                     "verdict": verdict,
                     "link": link,
                 },

@@ -35,13 +35,16 @@ LEAD_FIELDS = {
     "utm_content": {"type": "string", "maxLength": 200},
     "landing_page": {"type": "string", "maxLength": 500},
     "referrer": {"type": "string", "maxLength": 500},
+    # crm: the honeypot. Humans never see it; a filled one is stored as spam and answered 201.
+    "website": {"type": "string", "description": "Leave empty (spam trap)."},
 }
 LEAD_BODY = {
     "type": "object",
     "properties": LEAD_FIELDS,
     "required": ["name", "consent"],
     "additionalProperties": False,
-    "description": "`email` and/or `phone` is required.",
+    "description": "`email` and/or `phone` is required. Attribution fields left out are taken "
+    "from the visitor's first touch on this site, if any. Rate-limited per IP (LEAD_RATE_LIMIT).",
 }
 SUBMISSION_JSON = {
     "type": "object",
@@ -73,6 +76,18 @@ WEEKLY_METRICS = {
         "pass_rate": RATE,
         "improvement_rate": RATE,
     },
+    "required": [
+        "leads",
+        "consultations",
+        "deals",
+        "conversion_rate",
+        "revenue",
+        "refund_rate",
+        "attendance_rate",
+        "submission_rate",
+        "pass_rate",
+        "improvement_rate",
+    ],
 }
 
 
@@ -199,7 +214,16 @@ def document() -> dict:
                                             "additionalProperties": {"type": ["integer", "string"]},
                                         },
                                     },
-                                    "required": ["week", "start", "end", "source", "metrics"],
+                                    "required": [
+                                        "week",
+                                        "start",
+                                        "end",
+                                        "source",
+                                        "computed_at",
+                                        "metrics",
+                                        "north_star",
+                                        "counts",
+                                    ],
                                 }
                             ),
                         },

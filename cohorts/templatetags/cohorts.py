@@ -4,6 +4,8 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from cohorts.formatting import score_text
+
 register = template.Library()
 
 WIDTH, HEIGHT, PAD_X, PAD_TOP, PAD_BOTTOM = 340, 150, 28, 22, 30
@@ -27,7 +29,7 @@ def progress_chart(assessments) -> SafeString:
         '<text class="value" x="{0}" y="{2}" text-anchor="middle">{3}</text>'
         '<text x="{0}" y="{4}" text-anchor="middle">{5}</text>',
         (
-            (f"{x:.1f}", f"{y:.1f}", f"{y - 10:.1f}", f"{a.score:g}", HEIGHT - 8, a.get_kind_display())
+            (f"{x:.1f}", f"{y:.1f}", f"{y - 10:.1f}", score_text(a.score), HEIGHT - 8, a.get_kind_display())
             for x, y, a in points
         ),
     )
@@ -36,5 +38,5 @@ def progress_chart(assessments) -> SafeString:
         '<line class="axis" x1="{px}" y1="{base}" x2="{right}" y2="{base}"></line>'
         '<polyline class="line" points="{path}"></polyline>{marks}</svg>',
         w=WIDTH, h=HEIGHT, px=PAD_X, right=WIDTH - PAD_X, base=PAD_TOP + span, path=path, marks=marks,
-        label=" → ".join(f"{a.get_kind_display()} {a.score:g}" for a in items),
+        label=" → ".join(f"{a.get_kind_display()} {score_text(a.score)}" for a in items),
     )  # fmt: skip

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cohorts import selectors, services
+from cohorts.formatting import score_text
 from cohorts.forms import (
     AssessmentRoundForm,
     AssignmentForm,
@@ -113,7 +114,7 @@ def grade(request: HttpRequest, pk: int) -> HttpResponse:
     """The grading screen: the work, the standard, score, verdict, feedback; "save and next"."""
     submission = selectors.submission_for_user(request.user, pk)
     initial = {
-        "score": submission.score,
+        "score": score_text(submission.score) if submission.score is not None else None,
         "feedback": submission.feedback,
         "is_showcase": submission.is_showcase,
     }

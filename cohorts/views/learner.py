@@ -88,6 +88,7 @@ def assignment(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "attempts": attempts,
             "is_late": timezone.now() > item.due_at,
+            "can_submit": services.enrollment_is_active(student=student, cohort_id=item.cohort_id),
             "limit_mb": upload_limit_mb(),
         },
         status=status,

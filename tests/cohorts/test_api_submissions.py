@@ -135,3 +135,9 @@ def test_get_is_not_allowed(student_client):
 def test_the_openapi_document_describes_every_status(client):
     responses = client.get("/api/openapi.json").json()["paths"]["/api/submissions"]["post"]["responses"]
     assert set(responses) == {"201", "400", "401", "403", "413"}
+
+
+def test_a_stranger_gets_403_whatever_they_send(other_client, assignment):
+    response = other_client.post(URL, {"assignment": assignment.pk, "file": upload("homework.pdf", EXE)})
+    assert response.status_code == 403
+    assert post_json(other_client, {"assignment": assignment.pk}).status_code == 403

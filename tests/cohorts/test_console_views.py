@@ -241,3 +241,14 @@ def test_the_console_home_counts_the_grading_queue(founder_client, student, worl
     f.make_submission(world["assignment"], student, attempt=2)
     response = founder_client.get("/console/")
     assert response.context["ungraded"] == 1
+
+
+def test_the_founder_marks_and_unmarks_a_showcase(founder_client, world):
+    submission = world["submission"]
+    founder_client.post(f"/console/submissions/{submission.pk}/showcase/", {"on": "1"})
+    submission.refresh_from_db()
+    assert submission.is_showcase is True
+    founder_client.post(f"/console/submissions/{submission.pk}/showcase/", {"on": "0"})
+    submission.refresh_from_db()
+    assert submission.is_showcase is False
+    assert founder_client.get(f"/console/submissions/{submission.pk}/showcase/").status_code == 405

@@ -127,3 +127,12 @@ def test_progress_shows_assessments_and_the_graduate_publishes_and_revokes(
     assert report.is_published is True
     student_client.post(f"/learn/reports/{report.pk}/publish/", {"publish": "0"})
     assert GraduationReport.objects.get().is_published is False
+
+
+def test_a_dropped_student_reads_the_assignment_but_cannot_hand_in(student_client, student, assignment):
+    services.enrollment_end(enrollment=student.enrollments.get(), status="dropped")
+    page = student_client.get(f"/learn/assignments/{assignment.pk}/")
+    assert page.status_code == 200
+    assert b'id="submit-form"' not in page.content
+    assert student_client.post(f"/learn/assignments/{assignment.pk}/", {"text": "x"}).status_code == 403
+    assert not Submission.objects.exists()

@@ -86,3 +86,13 @@ def test_the_learner_home_and_progress_do_not_grow(
         with django_assert_max_num_queries(10):
             assert student_client.get(url).status_code == 200
         assert count(student_client, url) == small
+
+
+def test_the_cohort_list_does_not_grow(founder_client, cohort_a, django_assert_max_num_queries):
+    grow(cohort_a, 2)
+    small = count(founder_client, "/console/cohorts/")
+    for _ in range(4):
+        grow(f.make_cohort(), 2)
+    with django_assert_max_num_queries(8):
+        assert founder_client.get("/console/cohorts/").status_code == 200
+    assert count(founder_client, "/console/cohorts/") == small
