@@ -50,7 +50,9 @@ def _qr_svg(text: str) -> str:
 
 
 def _payable(order: Order) -> bool:
-    return order.status == Order.Status.PENDING and order.expires_at > timezone.now()
+    # An order made in admin without an expiry stays payable until someone closes it.
+    expiry = order.expires_at
+    return order.status == Order.Status.PENDING and (expiry is None or expiry > timezone.now())
 
 
 # --- buying ----------------------------------------------------------------------------------

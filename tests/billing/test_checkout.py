@@ -173,3 +173,11 @@ def test_lead_page_offers_create_order(founder_client, db):
     lead = f.make_lead()
     response = founder_client.get(f"/console/leads/{lead.pk}/")
     assert f'href="/console/orders/new/?lead={lead.pk}"'.encode() in response.content
+
+
+def test_an_order_without_expiry_can_still_be_paid(client, cohort, simulated_on):
+    order = f.make_order(cohort)  # as made in admin: no expires_at
+    assert client.get(f"/pay/{order.number}/").context["payable"]
+    client.post(f"/pay/{order.number}/", {"method": "simulated"})
+    order.refresh_from_db()
+    assert order.provider == "simulated" and order.expires_at > timezone.now()
