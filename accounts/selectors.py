@@ -45,6 +45,17 @@ SUBMISSION_FIELDS = (
     "passed", "feedback", "graded_at", "is_showcase",
 )  # fmt: skip
 ASSESSMENT_FIELDS = ("cohort__name", "kind", "score", "passed", "taken_at")
+REPORT_FIELDS = ("enrollment__cohort__name", "closing_feedback", "is_published", "published_at", "token")
+PROOF_FIELDS = (
+    "id",
+    "order__number",
+    "image",
+    "note",
+    "uploaded_at",
+    "status",
+    "reviewed_at",
+    "reject_reason",
+)
 
 
 def _rows(queryset, *fields: str) -> list[dict]:
@@ -53,8 +64,8 @@ def _rows(queryset, *fields: str) -> list[dict]:
 
 def personal_data(user: User) -> dict:
     """Every record about this user, as plain data (dates as ISO strings once dumped)."""
-    from billing.models import Order, Refund
-    from cohorts.models import Assessment, Attendance, Enrollment, Submission
+    from billing.models import Order, Refund, TransferProof
+    from cohorts.models import Assessment, Attendance, Enrollment, GraduationReport, Submission
     from crm.models import Consultation, Lead, LeadTouch
 
     student = getattr(user, "student", None)
@@ -74,6 +85,10 @@ def personal_data(user: User) -> dict:
         "refunds": _rows(
             Refund.objects.filter(Q(order__user=user) | Q(order__lead__in=leads)).distinct(), *REFUND_FIELDS
         ),
+        "transfer_proofs": _rows(
+            TransferProof.objects.filter(Q(order__user=user) | Q(order__lead__in=leads)).distinct(),
+            *PROOF_FIELDS,
+        ),
     }
     if student is not None:
         data["student"] = {"phone": student.phone, "wechat": student.wechat, "created_at": student.created_at}
@@ -81,6 +96,9 @@ def personal_data(user: User) -> dict:
         data["attendance"] = _rows(Attendance.objects.filter(student=student), *ATTENDANCE_FIELDS)
         data["submissions"] = _rows(Submission.objects.filter(student=student), *SUBMISSION_FIELDS)
         data["assessments"] = _rows(Assessment.objects.filter(student=student), *ASSESSMENT_FIELDS)
+        data["graduation_reports"] = _rows(
+            GraduationReport.objects.filter(enrollment__student=student), *REPORT_FIELDS
+        )
     return data
 
 
@@ -92,14 +110,13 @@ def personal_data_archive(user: User) -> IO[bytes]:
     with zipfile.ZipFile(scratch, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.txt", README.format(when=timezone.localtime().strftime("%Y-%m-%d %H:%M")))
         archive.writestr("data.json", json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2))
-        for submission in data.get("submissions", []):
-            name = submission["file"]
-            if name and default_storage.exists(name):
-                label = submission["file_name"] or name.rsplit("/", 1)[-1]
-                with (
-                    default_storage.open(name, "rb") as source,
-                    archive.open(f"files/{submission['id']}-{label}", "w") as target,
-                ):
+        files = [(s["file"], f"files/{s['id']}-{s['file_name'] or s['file'].rsplit('/', 1)[-1]}")
+                 for s in data.get("submissions", []) if s["file"]]  # fmt: skip
+        files += [(p["image"], f"payment-proofs/{p['id']}-{p['image'].rsplit('/', 1)[-1]}")
+                  for p in data["transfer_proofs"] if p["image"]]  # fmt: skip
+        for name, label in files:
+            if default_storage.exists(name):
+                with default_storage.open(name, "rb") as source, archive.open(label, "w") as target:
                     for chunk in iter(lambda: source.read(1024 * 1024), b""):
                         target.write(chunk)
     scratch.seek(0)

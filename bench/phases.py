@@ -264,7 +264,15 @@ def http(args) -> dict:
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {TABLE} (id bigserial PRIMARY KEY, created_at timestamptz)"
         )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    from bench.notify import SECRET
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "STRIPE_SECRET_KEY": "sk_test_bench_only",
+        "STRIPE_WEBHOOK_SECRET": SECRET,
+        "UPLOAD_MAX_MB": "200",  # the 100 MB upload
+    }
     stack = Stack(env, free_port())
     result: dict = {}
     try:

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
-from billing.models import Order, PaymentEvent
+from billing.models import Order, PaymentEvent, TransferProof
 from onepco.erasure import file_fields, stored_files
 
 
@@ -26,4 +26,8 @@ def orders_anonymise(*, orders_filter: Q) -> tuple[dict[str, int], list[FieldFil
     # Providers echo the buyer's account and e-mail in notifications: keep the audit facts
     # (event id, outcome, time) and drop the raw text.
     events = PaymentEvent.objects.filter(order__in=orders).exclude(body="").update(body="")
-    return {"orders": len(orders), "payment_event_bodies": events}, files
+    # Transfer screenshots show the payer's name and account: the image goes, the verdict stays.
+    proofs = list(TransferProof.objects.filter(order__in=orders).exclude(image=""))
+    files += [proof.image for proof in proofs]
+    TransferProof.objects.filter(pk__in=[p.pk for p in proofs]).update(image="", note="")
+    return {"orders": len(orders), "payment_event_bodies": events, "transfer_proofs": len(proofs)}, files

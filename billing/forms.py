@@ -15,7 +15,6 @@ PROOF_TYPES = {
 
 
 class CheckoutForm(forms.Form):
-    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), label=_("Cohort"), empty_label=None)
     name = forms.CharField(label=_("Name"), max_length=100)
     email = forms.EmailField(
         label=_("E-mail"), help_text=_("Your enrollment instructions and sign-in codes go here.")
@@ -24,13 +23,6 @@ class CheckoutForm(forms.Form):
     consent = forms.BooleanField(
         label=_("I agree that my details are used to process this order and run the course."),
     )
-
-    def __init__(self, *args, cohorts, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = cohorts
-        self.fields["cohort"].label_from_instance = lambda c: (
-            f"{c.name} · {c.starts_on:%Y-%m-%d} · ¥{c.price}"
-        )
 
 
 class PayMethodForm(forms.Form):

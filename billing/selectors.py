@@ -38,12 +38,13 @@ def cohort_seats_left(cohort: Cohort, now: datetime | None = None) -> int:
     return max(cohort.capacity - taken, 0)
 
 
-def cohorts_for_sale(course_slug: str) -> QuerySet[Cohort]:
-    """A course's cohorts open for sale that have not ended, with `seats_left` annotated."""
+def cohort_on_sale(slug: str) -> Cohort | None:
+    """The cohort a course page sells (by the cohort's slug, as crm's course page names it),
+    open for sale and not ended, with `seats_left` annotated; None otherwise."""
     cohorts = Cohort.objects.filter(
-        course__slug=course_slug, course__is_active=True, sale_open=True, ends_on__gte=timezone.localdate()
+        slug=slug, course__is_active=True, sale_open=True, ends_on__gte=timezone.localdate()
     ).select_related("course")
-    return cohorts_with_seats_left(cohorts).order_by("starts_on", "id")
+    return cohorts_with_seats_left(cohorts).first()
 
 
 def order_list(filters: dict) -> QuerySet[Order]:

@@ -104,8 +104,12 @@ def order_payment_start(*, order: Order, provider_name: str, request, phone: boo
         raise ValidationError(_("This payment method is not available."))
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.status != Order.Status.PENDING or order.expires_at <= timezone.now():
+        now = timezone.now()
+        if order.status != Order.Status.PENDING or (order.expires_at and order.expires_at <= now):
             raise ValidationError(_("This order can no longer be paid."))
+        if order.expires_at is None:  # made in admin: the providers need an end to the trade
+            order.expires_at = now + timedelta(minutes=settings.ORDER_EXPIRY_MINUTES)
+            order.save(update_fields=["expires_at"])
     start = provider.start(order, request=request, phone=phone)
     # The session id is what a later Stripe query needs; other providers are queried by number.
     trade_no = start.qr_text if provider_name == Provider.STRIPE else ""

@@ -26,9 +26,9 @@ from billing import forms, services
 from billing.models import Order, PayeeAccount, PaymentEvent, Provider, TransferProof
 from billing.providers import ProviderError, enabled_providers, get_provider
 from billing.providers.simulated import simulated_notification
-from billing.selectors import cohorts_for_sale
+from billing.selectors import cohort_on_sale
 from billing.selectors import order_list as orders_filtered
-from cohorts.models import Cohort, Course
+from cohorts.models import Cohort
 from crm.attribution import attribution_capture, attribution_from_request
 from crm.models import Lead
 from crm.services import lead_capture
@@ -50,7 +50,9 @@ def _qr_svg(text: str) -> str:
 
 
 def _payable(order: Order) -> bool:
-    return order.status == Order.Status.PENDING and order.expires_at > timezone.now()
+    # An order made in admin without an expiry stays payable until someone closes it.
+    expiry = order.expires_at
+    return order.status == Order.Status.PENDING and (expiry is None or expiry > timezone.now())
 
 
 # --- buying ----------------------------------------------------------------------------------
@@ -58,14 +60,15 @@ def _payable(order: Order) -> bool:
 
 @public
 def checkout(request: HttpRequest, slug: str) -> HttpResponse:
-    """A prospect buys a seat: their details → a pending order → the payment page."""
-    course = get_object_or_404(Course, slug=slug, is_active=True)
+    """A prospect buys a seat in the cohort of a course page: their details → a pending order
+    → the payment page."""
+    cohort = cohort_on_sale(slug)
+    if cohort is None:
+        raise Http404
     attribution_capture(request)  # a buy link shared in a post is a landing too
-    cohorts = cohorts_for_sale(slug)
-    available = cohorts.filter(seats_left__gt=0)
-    if not available:
-        return render(request, "billing/checkout.html", {"sold_out": True, "course": course})
-    form = forms.CheckoutForm(request.POST or None, cohorts=available, initial={"cohort": available.first()})
+    if cohort.seats_left <= 0:
+        return render(request, "billing/checkout.html", {"cohort": cohort, "sold_out": True})
+    form = forms.CheckoutForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         touch = lead_capture(
@@ -74,14 +77,14 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
         )  # fmt: skip
         try:
             order = services.order_place(
-                cohort=data["cohort"], buyer_name=data["name"], buyer_email=data["email"],
+                cohort=cohort, buyer_name=data["name"], buyer_email=data["email"],
                 buyer_phone=data["phone"], lead=touch.lead,
             )  # fmt: skip
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             return redirect("billing:pay", number=order.number)
-    return render(request, "billing/checkout.html", {"form": form, "course": course, "cohorts": cohorts})
+    return render(request, "billing/checkout.html", {"form": form, "cohort": cohort})
 
 
 @public

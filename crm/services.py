@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,16 +23,26 @@ ATTRIBUTION_FIELDS = (
 )
 
 
+def _email_taken(email: str) -> Q:
+    # The same expression and condition as the unique index "lead_email_unique", so that
+    # PostgreSQL answers from the index instead of scanning every lead.
+    return Q(email_lower=email) & ~Q(email="") & Q(is_spam=False)
+
+
+def _phone_taken(phone: str) -> Q:
+    return Q(phone=phone) & ~Q(phone="") & Q(is_spam=False)
+
+
 def lead_find(*, email: str = "", phone: str = "") -> Lead | None:
     """The (non-spam) lead with this e-mail or phone; values must already be normalised."""
     match = Q()
     if email:
-        match |= Q(email__iexact=email)
+        match |= _email_taken(email)
     if phone:
-        match |= Q(phone=phone)
+        match |= _phone_taken(phone)
     if not match:
         return None
-    return Lead.objects.filter(match, is_spam=False).order_by("created_at", "pk").first()
+    return Lead.objects.alias(email_lower=Lower("email")).filter(match).order_by("created_at", "pk").first()
 
 
 def lead_capture(
@@ -103,9 +114,13 @@ def _lead_merge_contact(lead: Lead, *, name: str, email: str, phone: str, wechat
     """
     if name and not lead.name:
         lead.name = name
-    if email and not lead.email and not Lead.objects.filter(email__iexact=email, is_spam=False).exists():
+    if (
+        email
+        and not lead.email
+        and not Lead.objects.alias(email_lower=Lower("email")).filter(_email_taken(email)).exists()
+    ):
         lead.email = email
-    if phone and not lead.phone and not Lead.objects.filter(phone=phone, is_spam=False).exists():
+    if phone and not lead.phone and not Lead.objects.filter(_phone_taken(phone)).exists():
         lead.phone = phone
     if wechat and not lead.wechat:
         lead.wechat = wechat

@@ -5,6 +5,7 @@ from django.db import DatabaseError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -82,6 +83,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
         status, message = 500, _("Something went wrong on our side. It has been logged.")
     if _wants_json(request):
         response = JsonResponse({"detail": message}, status=status)
+    elif status == 503:
+        # Without the request: its context (the signed-in user, the session) needs the database.
+        page = render_to_string("error.html", {"status": status, "message": message})
+        response = HttpResponse(page, status=status)
     else:
         response = render(request, "error.html", {"status": status, "message": message}, status=status)
     if status == 503:

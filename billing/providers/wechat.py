@@ -77,7 +77,9 @@ class WeChatProvider(PaymentProvider):
         )
 
     def start(self, order, *, request: HttpRequest, phone: bool) -> Start:
-        h5 = phone and settings.WECHAT_H5
+        # H5 pay is refused inside WeChat's own browser: there the QR code is long-pressed instead.
+        in_wechat = "MicroMessenger" in request.headers.get("User-Agent", "")
+        h5 = phone and settings.WECHAT_H5 and not in_wechat
         pay_type = WeChatPayType.H5 if h5 else WeChatPayType.NATIVE
         kwargs = {}
         if h5:

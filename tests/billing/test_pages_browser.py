@@ -34,7 +34,10 @@ def test_a_prospect_buys_a_seat_with_the_simulated_provider(
 ):
     page = phone_page if device == "phone" else desktop_page
     email = f"buyer-{device}@example.com"
-    page.goto(f"{live_server.url}/courses/python-bootcamp/buy/")
+    page.goto(f"{live_server.url}/courses/py-7/")
+    screenshot(page, "0-course-page")
+    page.click("a:has-text('购买名额')")
+    page.wait_for_url("**/courses/py-7/buy/")
     assert page.locator("h1").inner_text() == "购买名额"
     screenshot(page, "1-checkout")
     page.fill("input[name=name]", "王小明")
@@ -81,7 +84,10 @@ def test_founder_order_pages_on_desktop_and_phone(
     )
     for name, page in (("desktop", desktop_page), ("phone", phone_page)):
         login_browser(page, founder)
-        page.goto(f"{live_server.url}/console/orders/new/?lead={lead.pk}")
+        page.goto(f"{live_server.url}/console/leads/{lead.pk}/")
+        screenshot(page, f"lead-{name}")
+        page.click("a:has-text('创建订单')")
+        page.wait_for_url("**/console/orders/new/?lead=*")
         assert page.locator("h1").inner_text() == "新建订单"
         screenshot(page, f"create-{name}")
         page.select_option("select[name=cohort]", str(cohort.pk))

@@ -189,3 +189,33 @@ def test_refund_notification_completes_a_pending_refund(client, wechat_on, keys,
     assert refund.status == "succeeded" and refund.provider_refund_id == "5000001"
     assert order_state(order)[0] == "refunded"
     assert Enrollment.objects.get().status == Enrollment.Status.REFUNDED
+
+
+def test_h5_on_phones_but_native_inside_wechat(client, wechat_on, keys, order, monkeypatch):
+    wechat_on.WECHAT_H5 = True
+    calls = []
+
+    def fake_post(url, **kwargs):
+        calls.append(url)
+        if url.endswith("/h5"):
+            return FakeWechatResponse(
+                200,
+                {"h5_url": "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1"},
+                keys["wechat_platform"],
+            )
+        return FakeWechatResponse(
+            200, {"code_url": "weixin://wxpay/bizpayurl?pr=abc"}, keys["wechat_platform"]
+        )
+
+    monkeypatch.setattr(requests, "post", fake_post)
+    phone = client.post(
+        f"/pay/{order.number}/", {"method": "wechat"}, HTTP_USER_AGENT="Mozilla/5.0 (iPhone) Mobile Safari"
+    )
+    inside = client.post(
+        f"/pay/{order.number}/",
+        {"method": "wechat"},
+        HTTP_USER_AGENT="Mozilla/5.0 (iPhone) Mobile MicroMessenger/8.0",
+    )
+    assert phone["Location"].startswith("https://wx.tenpay.com/")
+    assert inside["Location"] == f"/pay/{order.number}/"
+    assert calls[0].endswith("/v3/pay/transactions/h5") and calls[1].endswith("/v3/pay/transactions/native")

@@ -9,7 +9,7 @@ from django.db.models import Count, Sum
 from django.forms.models import model_to_dict
 
 from accounts.models import User
-from billing.models import Order, PaymentEvent
+from billing.models import Order, PaymentEvent, TransferProof
 from cohorts.models import Assessment, Attendance, Enrollment, GraduationReport, Submission
 from crm.models import Consultation, Lead, LeadNote
 from dashboard.models import WeeklyMetrics
@@ -44,6 +44,9 @@ def buyer(student, cohort_a):
         status="paid",
         paid_at=f.aware(2026, 11, 18, 9),
     )
+    proof = TransferProof(order=order, note="王小明的转账")
+    proof.image.save("转账截图.png", ContentFile(b"\x89PNG proof"), save=False)
+    proof.save()
     PaymentEvent.objects.create(
         provider="stripe", event_id="evt_1", order=order, body='{"customer_email": "xiaoming@example.com"}'
     )
@@ -115,6 +118,7 @@ def test_erasing_a_student_removes_who_they_are(
 ):
     submission = Submission.objects.get(student=student)
     stored_name = submission.file.name
+    proof_name = TransferProof.objects.get().image.name
     with django_capture_on_commit_callbacks(execute=True):
         response = erase(founder_client, "student", student.pk)
     assert response.status_code == 302
@@ -138,6 +142,8 @@ def test_erasing_a_student_removes_who_they_are(
         submission.file.name,
     ) == ("", "", "", "", "")
     assert not default_storage.exists(stored_name)
+    assert not default_storage.exists(proof_name)
+    assert TransferProof.objects.get().image.name == "" and TransferProof.objects.get().note == ""
     order = Order.objects.get(lead=lead)
     assert "王小明" not in order.buyer_name and order.buyer_phone == "" and order.buyer_email == ""
     assert PaymentEvent.objects.get(event_id="evt_1").body == ""
@@ -172,7 +178,7 @@ def test_erasure_is_logged_with_who_and_when_but_not_the_name(founder_client, fo
     record = ErasureRecord.objects.get()
     assert record.erased_by == founder
     assert f"lead #{buyer.pk}" in record.subject and f"student #{student.pk}" in record.subject
-    assert record.summary["files"] == 1 and record.summary["submissions"] == 1
+    assert record.summary["files"] == 2 and record.summary["submissions"] == 1
     assert "王小明" not in str(model_to_dict(record))
     page = founder_client.get("/console/data-requests/")
     assert f"lead #{buyer.pk}" in page.content.decode()

@@ -51,6 +51,27 @@ def test_the_lead_and_orders_behind_an_account_are_included(student_client, stud
     assert len(data["orders"]) == 1
 
 
+def test_graduation_reports_and_payment_proofs_are_included(student_client, student, cohort_a):
+    from billing.models import TransferProof
+    from cohorts.models import GraduationReport
+
+    enrollment = student.enrollments.get(cohort=cohort_a)
+    GraduationReport.objects.create(enrollment=enrollment, closing_feedback="进步很大", is_published=True)
+    order = f.make_order(cohort_a, user=student.user)
+    proof = TransferProof(order=order, note="已转账")
+    proof.image.save("proof.png", ContentFile(b"\x89PNG mine"), save=False)
+    proof.save()
+    other = f.make_order(cohort_a)
+    TransferProof.objects.create(order=other, image="proofs/not-mine.png")
+
+    archive = download(student_client)
+    data = json.loads(archive.read("data.json"))
+    assert [r["closing_feedback"] for r in data["graduation_reports"]] == ["进步很大"]
+    assert [p["note"] for p in data["transfer_proofs"]] == ["已转账"]
+    proofs = [n for n in archive.namelist() if n.startswith("payment-proofs/")]
+    assert len(proofs) == 1 and archive.read(proofs[0]) == b"\x89PNG mine"
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(client, db):
     response = client.get("/account/my-data.zip")
     assert response.status_code == 302 and "login" in response["Location"]

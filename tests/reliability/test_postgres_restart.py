@@ -6,8 +6,10 @@ The test runs its own PostgreSQL (pgserver) and its own gunicorn; the machine's 
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -33,16 +35,21 @@ def call(url: str, body: dict | None = None) -> tuple[int, str, dict]:
 
 
 @pytest.fixture
-def own_postgres(tmp_path):
+def own_postgres():
     pgserver = pytest.importorskip("pgserver")
     from pgserver._commands import pg_ctl
 
-    server = pgserver.get_server(tmp_path / "pg", cleanup_mode="stop")
+    # Run as root, pgserver starts PostgreSQL as an unprivileged user, who must be able to
+    # reach the data folder: pytest's own temporary folders are private to root.
+    folder = Path(tempfile.mkdtemp(prefix="onepco-pg-"))
+    folder.chmod(0o755)
+    server = pgserver.get_server(folder / "pg", cleanup_mode="stop")
     server.psql("CREATE DATABASE onepco;")
     server.stop = lambda: pg_ctl(["-w", "stop", "-m", "fast"], pgdata=server.pgdata, user=server.system_user)
     server.start = server.ensure_postgres_running
     yield server, f"postgresql://postgres@/onepco?host={server.pgdata}"
     server._cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
@@ -60,15 +67,13 @@ def site(own_postgres, tmp_path):
         SECURE_SSL_REDIRECT="false",
         ALLOWED_HOSTS="127.0.0.1",
         MEDIA_ROOT=str(tmp_path / "media"),
+        STATIC_ROOT=str(tmp_path / "static"),
         LEAD_RATE_LIMIT="100000/m",
     )
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True
+        )
     port = free_port()
     web = subprocess.Popen(
         [
@@ -144,7 +149,7 @@ def test_a_postgres_restart_gives_clean_503s_and_loses_no_accepted_lead(site):
     outage = next(a for a in answers if a[0] == 503)
     assert json.loads(outage[2])["detail"] and outage[3].get("Retry-After")
     assert during[0] == 503 and json.loads(during[1])["database"] == "unreachable"
-    assert page[0] == 503 and "<html" in page[1].lower()
+    assert page[0] == 503 and "<html" in page[1].lower(), page
     accepted = {email for status, email, *_ in answers if status == 201}
     import psycopg
 
