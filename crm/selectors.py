@@ -6,7 +6,6 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from billing.selectors import cohorts_for_sale as billing_cohorts_for_sale
 from billing.selectors import cohorts_with_seats_left
 from cohorts.models import Cohort, Course
 from crm.models import Lead
@@ -14,7 +13,7 @@ from crm.models import Lead
 
 def cohorts_for_sale() -> QuerySet[Cohort]:
     """Every cohort open for sale that has not ended, soonest first, with `seats_left`
-    (the same rule as billing's checkout, course by course)."""
+    (the same rule as billing's checkout, `billing.selectors.cohort_on_sale`)."""
     cohorts = Cohort.objects.filter(
         sale_open=True, course__is_active=True, ends_on__gte=timezone.localdate()
     ).select_related("course")
@@ -22,11 +21,15 @@ def cohorts_for_sale() -> QuerySet[Cohort]:
 
 
 def course_offer(slug: str) -> tuple[Course, list[Cohort]]:
-    """An active course and its cohorts for sale (perhaps none: the page still takes signups)."""
+    """An active course (by its slug, or the slug of one of its cohorts on sale) and its
+    cohorts for sale: perhaps none, the page still takes signups."""
     course = Course.objects.filter(slug=slug, is_active=True).first()
     if course is None:
-        raise Http404
-    return course, list(billing_cohorts_for_sale(course.slug))
+        cohort = cohort_for_sale(slug)
+        if cohort is None:
+            raise Http404
+        course = cohort.course
+    return course, list(cohorts_for_sale().filter(course=course))
 
 
 def cohort_for_sale(slug: str) -> Cohort | None:

@@ -92,18 +92,12 @@ def course_index(request: HttpRequest) -> HttpResponse:
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One page per course: its cohorts on sale (dates, price, seats left) and the form.
 
-    A cohort's slug leads to its course's page, keeping the link's tags.
+    The slug is a course's, or a cohort's on sale (billing's buy links name cohorts): the latter
+    shows the same page with that cohort marked.
     """
-    if not Course.objects.filter(slug=slug, is_active=True).exists():
-        cohort = selectors.cohort_for_sale(slug)
-        if cohort is None:
-            raise Http404
-        attribution_capture(request)
-        query = request.META.get("QUERY_STRING", "")
-        target = reverse("crm:course_detail", args=[cohort.course.slug])
-        return redirect(f"{target}?{query}" if query else target)
     course, cohorts = selectors.course_offer(slug)
-    return _signup_page(request, "crm/course_detail.html", {"course": course, "cohorts": cohorts})
+    context = {"course": course, "cohorts": cohorts, "chosen": slug if slug != course.slug else ""}
+    return _signup_page(request, "crm/course_detail.html", context)
 
 
 @public

@@ -54,11 +54,13 @@ def test_an_unknown_or_retired_course_and_a_cohort_not_on_sale_are_404(client, d
     assert client.get(f"/courses/{slug}/").status_code == 404
 
 
-def test_a_cohort_link_leads_to_its_course_page_keeping_the_tags(client, on_sale):
+def test_a_cohort_slug_shows_its_course_page_with_that_cohort_marked(client, on_sale):
+    f.make_cohort(course=on_sale.course, slug="python-6", name="第 6 期", sale_open=True)
     response = client.get("/courses/python-5/?ch=zhihu&utm_campaign=c1")
-    assert response.status_code == 302
-    assert response.url == "/courses/python/?ch=zhihu&utm_campaign=c1"
-    client.post(response.url, FORM)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="cohort-option chosen" id="cohort-python-5"' in html and 'id="cohort-python-6"' in html
+    client.post("/courses/python/", FORM)
     assert (Lead.objects.get().channel, Lead.objects.get().utm_campaign) == ("zhihu", "c1")
 
 
