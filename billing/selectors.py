@@ -38,13 +38,21 @@ def cohort_seats_left(cohort: Cohort, now: datetime | None = None) -> int:
     return max(cohort.capacity - taken, 0)
 
 
-def cohort_on_sale(slug: str) -> Cohort | None:
-    """The cohort a course page sells (by the cohort's slug, as crm's course page names it),
-    open for sale and not ended, with `seats_left` annotated; None otherwise."""
-    cohorts = Cohort.objects.filter(
-        slug=slug, course__is_active=True, sale_open=True, ends_on__gte=timezone.localdate()
+def _on_sale() -> QuerySet[Cohort]:
+    return Cohort.objects.filter(
+        course__is_active=True, sale_open=True, ends_on__gte=timezone.localdate()
     ).select_related("course")
-    return cohorts_with_seats_left(cohorts).first()
+
+
+def cohorts_for_sale(course_slug: str) -> QuerySet[Cohort]:
+    """A course's cohorts open for sale that have not ended, soonest first, with `seats_left`
+    (crm's course page lists them; checkout sells one of them)."""
+    return cohorts_with_seats_left(_on_sale().filter(course__slug=course_slug)).order_by("starts_on", "id")
+
+
+def cohort_on_sale(slug: str) -> Cohort | None:
+    """The cohort checkout sells, by the cohort's slug, with `seats_left`; None when not on sale."""
+    return cohorts_with_seats_left(_on_sale().filter(slug=slug)).first()
 
 
 def order_list(filters: dict) -> QuerySet[Order]:
