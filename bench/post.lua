@@ -15,6 +15,9 @@ end
 
 function init(args)
   counter = 0
+  -- Every run and thread its own addresses: a repeat signup would only add a touch.
+  stamp = os.time()
+  math.randomseed(stamp * 100 + tid)
   codes = {}
   if kind == "multipart" then
     local file = io.open(os.getenv("BENCH_FILE"), "rb")
@@ -33,8 +36,8 @@ function request()
   local body = ""
   if kind == "json-lead" then
     headers["Content-Type"] = "application/json"
-    body = string.format('{"name": "压测学员", "email": "bench-%d-%d-%d@example.com", "consent": true, "channel": "bench"}',
-      tid, counter, math.random(1, 1000000000))
+    body = string.format('{"name": "压测学员", "email": "bench-%d-%d-%d-%d@example.com", "consent": true, "channel": "bench"}',
+      stamp, tid, counter, math.random(1, 1000000000))
   elseif kind == "multipart" then
     headers["Content-Type"] = "multipart/form-data; boundary=----onepcobench"
     body = fixed_body

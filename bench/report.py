@@ -46,8 +46,13 @@ def rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
             "≥ 0.5; ≤ 100 ms; 0; equal",
             f"{leads['rps']:.0f} req/s = {ratio:.2f} × raw insert ({insert['rps']:.0f}/s), "
             f"{leads['rps'] / ok['rps']:.2f} × bare ok ({ok['rps']:.0f}/s); p99 {leads['p99_ms']} ms; "
-            f"5xx {errors}; rows {leads['rows_saved']} / 201s {created}",
-            ratio >= 0.5 and leads["p99_ms"] <= 100 and errors == 0 and leads["rows_saved"] == created,
+            f"5xx {errors}; rows saved {leads['rows_saved']} / 201s counted {created} (the difference: in flight when wrk stopped)",
+            # wrk stops listening at the end of its run: requests in flight then (at most one per
+            # client) are saved without their 201 being counted.
+            ratio >= 0.5
+            and leads["p99_ms"] <= 100
+            and errors == 0
+            and 0 <= leads["rows_saved"] - created <= 50,
         )
     )
     subs = http["submissions"]
