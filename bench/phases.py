@@ -180,6 +180,7 @@ class Stack:
                 "2000",
                 "--max-requests-jitter",
                 "200",
+                *os.environ.get("BENCH_GUNICORN_EXTRA", "").split(),
             ],
             cwd=ROOT,
             env=env,

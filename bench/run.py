@@ -13,6 +13,9 @@ embedded engines under var/bench/. Each phase runs in its own process:
 3. http       — gunicorn as compose runs it, an RQ worker and the scheduler, loaded with wrk:
                 the lead API against a raw-INSERT view and a bare "ok" view, homework uploads,
                 signed payment notifications, a 100 MB upload, and the memory of every process.
+
+BENCH_GUNICORN_EXTRA adds gunicorn options for an experiment, e.g. "--worker-class gthread
+--threads 4" (tried: the lead API stays CPU-bound at the same throughput).
 """
 
 import argparse
