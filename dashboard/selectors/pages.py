@@ -221,7 +221,8 @@ def funnel(numbers: WeeklyNumbers) -> list[dict]:
 
 def dropout_list(*, at: datetime | None = None) -> list[Enrollment]:
     """Active students who missed 2 of their cohort's last 3 lessons or 2 of its last 3
-    assignments due, as of `at`. Each carries missed_lessons and missed_assignments."""
+    assignments due (those after they joined), as of `at`. Each carries missed_lessons and
+    missed_assignments."""
     at = at or timezone.now()
     last_lessons = Lesson.objects.filter(cohort=OuterRef(OuterRef("cohort")), starts_at__lt=at).order_by(
         "-starts_at", "-pk"
@@ -231,8 +232,10 @@ def dropout_list(*, at: datetime | None = None) -> list[Enrollment]:
         student=OuterRef(OuterRef("student")),
         status__in=[Attendance.Status.FULL, Attendance.Status.PARTIAL],
     )
+    # Of the last three, only those after the student joined count as missed: a late joiner
+    # was never expected at the lessons and assignments that came before them.
     missed_lessons = (
-        Lesson.objects.filter(pk__in=last_lessons.values("pk")[:3])
+        Lesson.objects.filter(pk__in=last_lessons.values("pk")[:3], starts_at__gte=OuterRef("enrolled_at"))
         .exclude(Exists(attended))
         .order_by()
         .values("cohort")
@@ -246,7 +249,7 @@ def dropout_list(*, at: datetime | None = None) -> list[Enrollment]:
         assignment=OuterRef("pk"), student=OuterRef(OuterRef("student")), submitted_at__lt=at
     )
     missed_assignments = (
-        Assignment.objects.filter(pk__in=last_due.values("pk")[:3])
+        Assignment.objects.filter(pk__in=last_due.values("pk")[:3], due_at__gte=OuterRef("enrolled_at"))
         .exclude(Exists(submitted))
         .order_by()
         .values("cohort")

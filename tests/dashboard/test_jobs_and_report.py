@@ -78,8 +78,10 @@ def test_the_report_gives_the_numbers_with_their_change_and_the_dropouts(busines
     html = message.alternatives[0][0]
     assert "¥666.78" in html and "复盘直播" in html and "<table" in html
     assert "https://school.example/console/dashboard/?week=2026-W47" in body
-    # As of W47's end, s2 missed lesson 2 and lesson 0 was before they enrolled: 2 of the last 3.
-    assert business["students"][1].user.name in body
+    # As of W47's end, s2 missed lesson 2 only: lesson 0 came before they enrolled, so they are
+    # not behind on lessons; who is behind on homework is listed with their counts.
+    assert business["students"][1].user.name not in body
+    assert "最近 3 份作业未交 3 份" in body
 
 
 def test_the_report_lists_students_who_missed_two_of_the_last_three_lessons(db, settings):

@@ -61,6 +61,23 @@ def test_dropouts_missed_two_of_the_last_three_lessons_or_assignments(db):
     assert student_url(absent.pk) == f"/console/students/{absent.pk}/"
 
 
+def test_a_late_joiner_has_not_missed_what_came_before_them(db):
+    cohort = f.make_cohort()
+    early, late = f.make_student(), f.make_student()
+    f.make_enrollment(early, cohort, enrolled_at=aware(2026, 11, 1))
+    f.make_enrollment(late, cohort, enrolled_at=aware(2026, 11, 19))
+    lessons = [f.make_lesson(cohort, starts_at=aware(2026, 11, day, 19)) for day in (16, 18, 20)]
+    tasks = [f.make_assignment(cohort, due_at=aware(2026, 11, day, 23)) for day in (16, 17, 21)]
+    f.make_attendance(lessons[2], late, "full")
+    f.make_submission(tasks[2], late, submitted_at=aware(2026, 11, 20))
+    f.make_attendance(lessons[2], early, "full")
+    f.make_submission(tasks[2], early, submitted_at=aware(2026, 11, 20))
+
+    found = {e.student_id: e for e in dropout_list(at=aware(2026, 11, 23))}
+    assert set(found) == {early.pk}  # the same record, but the early student was there to miss it
+    assert (found[early.pk].missed_lessons, found[early.pk].missed_assignments) == (2, 2)
+
+
 def test_per_cohort_improvement_graduation_and_showcases(db):
     cohort = f.make_cohort(starts_on=aware(2026, 9, 1).date())
     better, worse, refunded, untested = (f.make_student() for _ in range(4))
