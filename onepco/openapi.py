@@ -6,6 +6,7 @@ Written by hand: the contracts are fixed by PRODUCT.md and the tests hold the vi
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 
+from dashboard.selectors.numbers import METRIC_KEYS
 from onepco.access import public
 
 ERRORS = {
@@ -76,18 +77,7 @@ WEEKLY_METRICS = {
         "pass_rate": RATE,
         "improvement_rate": RATE,
     },
-    "required": [
-        "leads",
-        "consultations",
-        "deals",
-        "conversion_rate",
-        "revenue",
-        "refund_rate",
-        "attendance_rate",
-        "submission_rate",
-        "pass_rate",
-        "improvement_rate",
-    ],
+    "required": list(METRIC_KEYS),
 }
 
 
