@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from billing.models import Order, PaymentEvent, Refund
+from billing.models import Order, PayeeAccount, PaymentEvent, Refund, TransferProof
 
 
 class PaymentEventInline(admin.TabularInline):
@@ -60,3 +60,21 @@ class RefundAdmin(admin.ModelAdmin):
     search_fields = ["out_refund_no", "provider_refund_id", "order__number"]
     list_select_related = ["order"]
     raw_id_fields = ["order", "created_by"]
+
+
+@admin.register(PayeeAccount)
+class PayeeAccountAdmin(admin.ModelAdmin):
+    """The founder's personal QR codes / bank details: manual transfer is offered while one is active."""
+
+    list_display = ["title", "kind", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+
+
+@admin.register(TransferProof)
+class TransferProofAdmin(admin.ModelAdmin):
+    list_display = ["order", "uploaded_at", "status", "reviewed_at", "reviewed_by"]
+    list_filter = ["status"]
+    search_fields = ["order__number", "note"]
+    list_select_related = ["order", "reviewed_by"]
+    raw_id_fields = ["order", "reviewed_by"]
+    readonly_fields = ["status", "reviewed_at", "reviewed_by"]  # decided in the console, through the service

@@ -220,3 +220,81 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return self.out_refund_no
+
+
+def proof_upload_to(instance: "TransferProof", filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"billing/proofs/{instance.order.number}/{secrets.token_hex(8)}.{suffix}"
+
+
+def payee_upload_to(instance: "PayeeAccount", filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
+    return f"billing/payee/{secrets.token_hex(8)}.{suffix}"
+
+
+class PayeeAccount(models.Model):
+    """Where a buyer sends a manual transfer: the founder's personal QR code or bank details.
+
+    Manual transfer is offered only while at least one active account exists (set in admin).
+    """
+
+    class Kind(models.TextChoices):
+        WECHAT = "wechat", _("WeChat personal QR code")
+        ALIPAY = "alipay", _("Alipay personal QR code")
+        BANK = "bank", _("Bank transfer")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=100)
+    qr_image = models.FileField(_("QR code image"), upload_to=payee_upload_to, blank=True, max_length=300)
+    details = models.TextField(
+        _("details"), blank=True, help_text=_("Account holder, bank, account number: what a payer needs.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("payee account")
+        verbose_name_plural = _("payee accounts")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TransferProof(models.Model):
+    """A buyer's screenshot of a manual transfer, waiting for the founder to confirm it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="proofs")
+    image = models.FileField(_("image"), upload_to=proof_upload_to, max_length=300)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reject_reason = models.CharField(_("reason for rejection"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer proof")
+        verbose_name_plural = _("transfer proofs")
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "confirmed", "rejected"]),
+                name="transfer_proof_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order.number} · {self.get_status_display()}"

@@ -36,3 +36,36 @@ def cohorts_with_seats_left(
 def cohort_seats_left(cohort: Cohort, now: datetime | None = None) -> int:
     taken = Order.objects.filter(seat_holding(now), cohort=cohort).count()
     return max(cohort.capacity - taken, 0)
+
+
+def cohorts_for_sale(course_slug: str) -> QuerySet[Cohort]:
+    """A course's cohorts open for sale that have not ended, with `seats_left` annotated."""
+    cohorts = Cohort.objects.filter(
+        course__slug=course_slug, course__is_active=True, sale_open=True, ends_on__gte=timezone.localdate()
+    ).select_related("course")
+    return cohorts_with_seats_left(cohorts).order_by("starts_on", "id")
+
+
+def order_list(filters: dict) -> QuerySet[Order]:
+    """The console's order list: filtered by status, provider, cohort, creation date, text."""
+    orders = Order.objects.select_related("cohort__course", "lead")
+    if filters.get("status"):
+        orders = orders.filter(status=filters["status"])
+    if filters.get("provider"):
+        orders = orders.filter(provider=filters["provider"])
+    if filters.get("cohort"):
+        orders = orders.filter(cohort=filters["cohort"])
+    if filters.get("since"):
+        orders = orders.filter(created_at__date__gte=filters["since"])
+    if filters.get("until"):
+        orders = orders.filter(created_at__date__lte=filters["until"])
+    if filters.get("q"):
+        q = filters["q"].strip()
+        orders = orders.filter(
+            Q(number__icontains=q)
+            | Q(buyer_name__icontains=q)
+            | Q(buyer_email__icontains=q)
+            | Q(buyer_phone=q)
+        )
+    waiting = Count("proofs", filter=Q(proofs__status="pending"))
+    return orders.annotate(proofs_waiting=waiting).order_by("-created_at", "-id")

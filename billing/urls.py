@@ -1,3 +1,27 @@
+from django.urls import path
+
+from billing import views
+
 app_name = "billing"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("courses/<slug:slug>/buy/", views.checkout, name="checkout"),
+    path("pay/<str:number>/", views.pay, name="pay"),
+    path("pay/<str:number>/status/", views.pay_status, name="pay_status"),
+    path("pay/<str:number>/return/", views.pay_return, name="pay_return"),
+    path("pay/<str:number>/proof/", views.proof_upload, name="proof_upload"),
+    path("pay/payee/<int:pk>/qr/", views.payee_qr, name="payee_qr"),
+    path("billing/simulated/<str:number>/", views.simulated_pay, name="simulated_pay"),
+    path("billing/notify/alipay/", views.notify_alipay, name="notify_alipay"),
+    path("billing/notify/wechat/", views.notify_wechat, name="notify_wechat"),
+    path("billing/webhooks/stripe/", views.webhook_stripe, name="webhook_stripe"),
+    path("console/orders/", views.order_list, name="order_list"),
+    path("console/orders/new/", views.order_create, name="order_create"),
+    path("console/orders/<str:number>/", views.order_detail, name="order_detail"),
+    path("console/orders/<str:number>/refund/", views.order_refund, name="order_refund"),
+    path("console/orders/<str:number>/cancel/", views.order_cancel, name="order_cancel"),
+    path("console/orders/<str:number>/query/", views.order_query, name="order_query"),
+    path("console/orders/<str:number>/confirm/", views.order_confirm_transfer, name="order_confirm"),
+    path("console/orders/<str:number>/proofs/<int:pk>/reject/", views.proof_reject, name="proof_reject"),
+    path("console/orders/<str:number>/proofs/<int:pk>/", views.proof_image, name="proof_image"),
+]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from crm.models import Consultation, Lead, LeadNote, LeadTouch
+from crm.models import Consultation, Lead, LeadImport, LeadNote, LeadTouch, SignupSettings
 
 
 class LeadTouchInline(admin.TabularInline):
@@ -52,3 +52,19 @@ class ConsultationAdmin(admin.ModelAdmin):
     search_fields = ["lead__name", "lead__email", "lead__phone", "notes"]
     list_select_related = ["lead"]
     raw_id_fields = ["lead"]
+
+
+@admin.register(SignupSettings)
+class SignupSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "wechat_id", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        # One row: the thank-you page reads the first.
+        return not SignupSettings.objects.exists()
+
+
+@admin.register(LeadImport)
+class LeadImportAdmin(admin.ModelAdmin):
+    list_display = ["filename", "status", "total_rows", "processed_rows", "created_leads", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = ["row_errors", "finished_at"]

@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -190,3 +191,84 @@ class Consultation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.lead}"
+
+
+class SignupSettings(models.Model):
+    """What the thank-you page offers as the next step. One row, edited in the admin."""
+
+    wechat_id = models.CharField(_("founder's WeChat ID"), max_length=64, blank=True)
+    wechat_qr = models.FileField(
+        _("WeChat QR code"),
+        upload_to="crm/qr/",
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp", "gif"])],
+        help_text=_("An image of the founder's WeChat QR code, shown after a signup."),
+    )
+    trial_booking_url = models.URLField(
+        _("trial class booking link"),
+        blank=True,
+        help_text=_("Where a new lead books a trial class (a calendar or form link). Optional."),
+    )
+    next_step = models.TextField(
+        _("next step text"),
+        blank=True,
+        help_text=_("Shown on the thank-you page above the QR code. Empty: a standard text."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("signup page settings")
+        verbose_name_plural = _("signup page settings")
+
+    def __str__(self) -> str:
+        return str(_("Signup page settings"))
+
+    @classmethod
+    def current(cls) -> "SignupSettings":
+        return cls.objects.order_by("pk").first() or cls()
+
+
+class LeadImport(models.Model):
+    """An uploaded CSV of leads: previewed first, then imported row by row by a background job."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Waiting for confirmation")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    file = models.FileField(_("file"), upload_to="crm/imports/")
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    encoding = models.CharField(_("encoding"), max_length=16, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PREVIEW)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_leads = models.PositiveIntegerField(_("new leads"), default=0)
+    updated_leads = models.PositiveIntegerField(_("updated leads"), default=0)
+    # [{"row": 3, "errors": {"phone": ["…"]}}]: rows skipped, with why.
+    row_errors = models.JSONField(_("row errors"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lead import")
+        verbose_name_plural = _("lead imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename or f"#{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))

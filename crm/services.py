@@ -5,9 +5,11 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from crm.models import Lead, LeadNote, LeadTouch
+from crm.models import Consultation, Lead, LeadImport, LeadNote, LeadTouch
 from crm.normalize import email_normalize, phone_normalize
+from onepco.outbox import outbox_enqueue
 
 ATTRIBUTION_FIELDS = (
     "channel",
@@ -79,6 +81,10 @@ def _lead_capture_once(
             consent_at=consent_at, source=kind, is_spam=is_spam, created_at=when,
             last_touch_at=when, **attribution,
         )  # fmt: skip
+        if not is_spam and kind != LeadTouch.Kind.IMPORT:
+            # In the same transaction: the e-mail goes out only if the lead commits, and the
+            # outbox keeps it when Redis is away.
+            outbox_enqueue("crm.jobs.lead_notify_founder", lead.pk)
     else:
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
         _lead_merge_contact(lead, name=name, email=email, phone=phone, wechat=wechat, message=message)
@@ -127,3 +133,163 @@ def lead_mark_won(*, lead: Lead) -> Lead:
     if lead.status == Lead.Status.WON:
         return lead
     return lead_set_status(lead=lead, status=Lead.Status.WON)
+
+
+def lead_note_add(*, lead: Lead, body: str, by=None) -> LeadNote:
+    return LeadNote.objects.create(lead=lead, author=by, kind=LeadNote.Kind.NOTE, body=body.strip())
+
+
+def _lead_advance_to_consulting(lead: Lead, by) -> None:
+    """A consultation means the lead is being consulted, unless it is decided already."""
+    if lead.status in (Lead.Status.NEW, Lead.Status.CONTACTED):
+        lead_set_status(lead=lead, status=Lead.Status.CONSULTING, by=by)
+
+
+@transaction.atomic
+def consultation_schedule(
+    *, lead: Lead, kind: str, scheduled_at: datetime, notes: str = "", by=None
+) -> Consultation:
+    consultation = Consultation(lead=lead, kind=kind, scheduled_at=scheduled_at, notes=notes.strip())
+    consultation.full_clean()
+    consultation.save()
+    _lead_advance_to_consulting(lead, by)
+    return consultation
+
+
+@transaction.atomic
+def consultation_set_status(
+    *, consultation: Consultation, status: str, notes: str = "", by=None, when: datetime | None = None
+) -> Consultation:
+    """Held, no-show or cancelled. Held records when (now, or the given time)."""
+    if status not in Consultation.Status.values:
+        raise ValueError(f"unknown consultation status {status!r}")
+    consultation.status = status
+    consultation.held_at = (when or timezone.now()) if status == Consultation.Status.HELD else None
+    if notes.strip():
+        consultation.notes = f"{consultation.notes}\n\n{notes.strip()}".strip()
+    consultation.full_clean()
+    consultation.save()
+    if status == Consultation.Status.HELD:
+        _lead_advance_to_consulting(consultation.lead, by)
+    LeadNote.objects.create(
+        lead=consultation.lead,
+        author=by,
+        kind=LeadNote.Kind.SYSTEM,
+        body=f"{consultation.get_kind_display()}: {consultation.get_status_display()}",
+    )
+    return consultation
+
+
+# --- CSV import ------------------------------------------------------------------------------
+
+IMPORT_PREVIEW_ROWS = 20
+IMPORT_PROGRESS_EVERY = 25
+
+
+def _import_row_clean(row: dict[str, str]) -> tuple[dict | None, dict[str, list[str]]]:
+    """One file row validated like the signup form (no consent: the founder had it already)."""
+    from crm.csvio import csv_parse_when
+    from crm.forms import LeadImportRowForm
+
+    form = LeadImportRowForm(data=row)
+    errors = {} if form.is_valid() else {k: [str(m) for m in v] for k, v in form.errors.items()}
+    try:
+        when = csv_parse_when(row.get("created_at", ""))
+    except ValueError:
+        errors["created_at"] = [str(_("Use a date like 2026-03-05 or 2026-03-05 14:20."))]
+    if errors:
+        return None, errors
+    data = form.cleaned_data
+    return {
+        "name": data["name"], "email": data["email"], "phone": data["phone"],
+        "wechat": data["wechat"], "message": data["message"], "attribution": form.attribution(),
+        "created_at": when,
+    }, {}  # fmt: skip
+
+
+def lead_import_create(*, upload, by=None) -> LeadImport:
+    """Store an uploaded CSV and check every row, so the founder sees what will happen.
+
+    Raises CsvError when the file as a whole cannot be read.
+    """
+    from crm.csvio import csv_decode, csv_rows
+
+    raw = upload.read()
+    text, encoding = csv_decode(raw)
+    _fields, rows = csv_rows(text)
+    total, errors = 0, []
+    for number, row in enumerate(rows, start=2):
+        total += 1
+        _clean, row_errors = _import_row_clean(row)
+        if row_errors:
+            errors.append({"row": number, "errors": row_errors})
+    upload.seek(0)
+    return LeadImport.objects.create(
+        file=upload, filename=upload.name[:200], encoding=encoding, total_rows=total,
+        row_errors=errors, created_by=by,
+    )  # fmt: skip
+
+
+def lead_import_preview(lead_import: LeadImport) -> list[dict]:
+    """The first rows of the file with their errors, for the preview table."""
+    from crm.csvio import csv_decode, csv_rows
+
+    with lead_import.file.open("rb") as handle:
+        text, _encoding = csv_decode(handle.read())
+    _fields, rows = csv_rows(text)
+    errors = {item["row"]: item["errors"] for item in lead_import.row_errors}
+    preview = []
+    for number, row in enumerate(rows, start=2):
+        if len(preview) >= IMPORT_PREVIEW_ROWS:
+            break
+        preview.append({"row": number, "values": row, "errors": errors.get(number, {})})
+    return preview
+
+
+def lead_import_confirm(*, lead_import: LeadImport) -> LeadImport:
+    """Queue the import. The outbox starts it even if Redis is away right now."""
+    with transaction.atomic():
+        locked = LeadImport.objects.select_for_update().get(pk=lead_import.pk)
+        if locked.status != LeadImport.Status.PREVIEW:
+            return locked
+        locked.status = LeadImport.Status.QUEUED
+        locked.save(update_fields=["status"])
+        outbox_enqueue("crm.jobs.lead_import_start", locked.pk)
+    return locked
+
+
+def lead_import_run(*, lead_import_id: int) -> LeadImport:
+    """Import the rows, each in its own transaction, recording progress as it goes.
+
+    Resumes after the last recorded row when a worker died half-way; a finished import does
+    nothing. Rows with errors are skipped (they were listed in the preview).
+    """
+    from crm.csvio import csv_decode, csv_rows
+
+    lead_import = LeadImport.objects.get(pk=lead_import_id)
+    if lead_import.status in (LeadImport.Status.DONE, LeadImport.Status.PREVIEW):
+        return lead_import
+    LeadImport.objects.filter(pk=lead_import.pk).update(status=LeadImport.Status.RUNNING)
+    with lead_import.file.open("rb") as handle:
+        text, _encoding = csv_decode(handle.read())
+    _fields, rows = csv_rows(text)
+    done, created, updated = lead_import.processed_rows, lead_import.created_leads, lead_import.updated_leads
+    for index, row in enumerate(rows):
+        if index < lead_import.processed_rows:
+            continue
+        clean, errors = _import_row_clean(row)
+        if clean and not errors:
+            existed = lead_find(email=clean["email"], phone=clean["phone"]) is not None
+            lead_capture(kind=LeadTouch.Kind.IMPORT, **clean)
+            updated, created = (updated + 1, created) if existed else (updated, created + 1)
+        done += 1
+        if done % IMPORT_PROGRESS_EVERY == 0:
+            LeadImport.objects.filter(pk=lead_import.pk).update(
+                processed_rows=done, created_leads=created, updated_leads=updated
+            )
+    LeadImport.objects.filter(pk=lead_import.pk).update(
+        processed_rows=done, created_leads=created, updated_leads=updated,
+        status=LeadImport.Status.DONE, finished_at=timezone.now(),
+    )  # fmt: skip
+    lead_import.refresh_from_db()
+    return lead_import

@@ -1,3 +1,28 @@
+from django.urls import path
+
+from crm import views
+
 app_name = "crm"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("courses/", views.course_index, name="course_index"),
+    path("courses/<slug:slug>/", views.course_detail, name="course_detail"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("thanks/", views.thanks, name="thanks"),
+    path("thanks/wechat-qr", views.wechat_qr, name="wechat_qr"),
+    path("api/leads", views.lead_api, name="lead_api"),
+    path("console/leads/", views.lead_list, name="lead_list"),
+    path("console/leads/export.csv", views.lead_export, name="lead_export"),
+    path("console/leads/links/", views.link_builder, name="link_builder"),
+    path("console/leads/import/", views.lead_import, name="lead_import"),
+    path("console/leads/import/<int:pk>/", views.lead_import_detail, name="lead_import_detail"),
+    path("console/leads/<int:pk>/", views.lead_detail, name="lead_detail"),
+    path("console/leads/<int:pk>/status/", views.lead_status, name="lead_status"),
+    path("console/leads/<int:pk>/notes/", views.lead_note, name="lead_note"),
+    path("console/leads/<int:pk>/consultations/", views.consultation_create, name="consultation_create"),
+    path(
+        "console/leads/<int:pk>/consultations/<int:consultation_pk>/",
+        views.consultation_update,
+        name="consultation_update",
+    ),
+]

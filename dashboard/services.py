@@ -100,14 +100,15 @@ def weekly_report_send(*, week: Week) -> bool:
     if row.report_sent_at is not None:
         return False
     with translation.override(settings.LANGUAGE_CODE):
-        subject, body = weekly_report_render(week=week)
-    send_mail(subject, body, None, [settings.FOUNDER_EMAIL])
+        subject, body, html = weekly_report_render(week=week)
+    send_mail(subject, body, None, [settings.FOUNDER_EMAIL], html_message=html)
     row.report_sent_at = timezone.now()
     row.save(update_fields=["report_sent_at"])
     return True
 
 
-def weekly_report_render(*, week: Week) -> tuple[str, str]:
+def weekly_report_render(*, week: Week) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of the founder's weekly report."""
     current, _source = numbers_for_week(week)
     previous, _previous_source = numbers_for_week(week.previous())
     context = {
@@ -119,7 +120,11 @@ def weekly_report_render(*, week: Week) -> tuple[str, str]:
         "SITE_URL": settings.SITE_URL,
     }
     subject = render_to_string("dashboard/email/weekly_report_subject.txt", context).strip()
-    return subject, render_to_string("dashboard/email/weekly_report.txt", context)
+    return (
+        subject,
+        render_to_string("dashboard/email/weekly_report.txt", context),
+        render_to_string("dashboard/email/weekly_report.html", context),
+    )
 
 
 def _actions_of(week: Week) -> list[str]:

@@ -25,3 +25,9 @@ cron.register(send_due_reminders, "default", cron="5 * * * *", name="due-reminde
 # --- dashboard -------------------------------------------------------------------------------
 # Freeze last week's numbers every Monday at 00:30 site time, then e-mail the founder's report.
 cron.register(snapshot_last_week, "default", cron="30 0 * * 1", name="weekly-snapshot")
+
+# --- billing ---------------------------------------------------------------------------------
+from billing.jobs import reconcile_payments  # noqa: E402
+
+# Ask the providers about orders left pending, apply what they say, then expire stale orders.
+cron.register(reconcile_payments, "default", interval=600, name="reconcile-payments", result_ttl=3600)

@@ -35,13 +35,16 @@ LEAD_FIELDS = {
     "utm_content": {"type": "string", "maxLength": 200},
     "landing_page": {"type": "string", "maxLength": 500},
     "referrer": {"type": "string", "maxLength": 500},
+    # crm: the honeypot. Humans never see it; a filled one is stored as spam and answered 201.
+    "website": {"type": "string", "description": "Leave empty (spam trap)."},
 }
 LEAD_BODY = {
     "type": "object",
     "properties": LEAD_FIELDS,
     "required": ["name", "consent"],
     "additionalProperties": False,
-    "description": "`email` and/or `phone` is required.",
+    "description": "`email` and/or `phone` is required. Attribution fields left out are taken "
+    "from the visitor's first touch on this site, if any. Rate-limited per IP (LEAD_RATE_LIMIT).",
 }
 SUBMISSION_JSON = {
     "type": "object",
@@ -73,6 +76,18 @@ WEEKLY_METRICS = {
         "pass_rate": RATE,
         "improvement_rate": RATE,
     },
+    "required": [
+        "leads",
+        "consultations",
+        "deals",
+        "conversion_rate",
+        "revenue",
+        "refund_rate",
+        "attendance_rate",
+        "submission_rate",
+        "pass_rate",
+        "improvement_rate",
+    ],
 }
 
 
@@ -199,13 +214,87 @@ def document() -> dict:
                                             "additionalProperties": {"type": ["integer", "string"]},
                                         },
                                     },
-                                    "required": ["week", "start", "end", "source", "metrics"],
+                                    "required": [
+                                        "week",
+                                        "start",
+                                        "end",
+                                        "source",
+                                        "computed_at",
+                                        "metrics",
+                                        "north_star",
+                                        "counts",
+                                    ],
                                 }
                             ),
                         },
                         "400": {"description": "Malformed week", "content": _json(ERRORS)},
                         "401": {"description": "Not signed in", "content": _json(DETAIL)},
                         "403": {"description": "Not staff", "content": _json(DETAIL)},
+                    },
+                }
+            },
+            # --- billing: provider notifications (called by the providers, not by clients) ---
+            "/billing/notify/alipay/": {
+                "post": {
+                    "summary": "Alipay asynchronous notification (RSA2-signed form)",
+                    "operationId": "notify_alipay",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}},
+                    },
+                    "responses": {
+                        "200": {"description": "Processed: the plain text `success`"},
+                        "400": {"description": "Rejected (signature, app id, seller, amount): `fail`"},
+                        "404": {"description": "Alipay is not enabled"},
+                    },
+                }
+            },
+            "/billing/notify/wechat/": {
+                "post": {
+                    "summary": "WeChat Pay v3 notification (signed, AES-256-GCM resource)",
+                    "operationId": "notify_wechat",
+                    "parameters": [
+                        {"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
+                        for h in (
+                            "Wechatpay-Signature",
+                            "Wechatpay-Timestamp",
+                            "Wechatpay-Nonce",
+                            "Wechatpay-Serial",
+                        )
+                    ],
+                    "requestBody": {"required": True, "content": _json({"type": "object"})},
+                    "responses": {
+                        "200": {"description": "Processed", "content": _json({"type": "object"})},
+                        "400": {
+                            "description": "Rejected (signature, replay, merchant, amount)",
+                            "content": _json(
+                                {
+                                    "type": "object",
+                                    "properties": {"code": {"const": "FAIL"}, "message": {"type": "string"}},
+                                }
+                            ),
+                        },
+                        "404": {"description": "WeChat Pay is not enabled"},
+                    },
+                }
+            },
+            "/billing/webhooks/stripe/": {
+                "post": {
+                    "summary": "Stripe webhook (checkout.session.completed / async_payment_succeeded, charge.refunded)",
+                    "operationId": "webhook_stripe",
+                    "parameters": [
+                        {
+                            "name": "Stripe-Signature",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "requestBody": {"required": True, "content": _json({"type": "object"})},
+                    "responses": {
+                        "200": {"description": "Processed (duplicates too)"},
+                        "400": {"description": "Bad signature, outside the tolerance, or amount mismatch"},
+                        "404": {"description": "Stripe is not enabled"},
                     },
                 }
             },

@@ -285,3 +285,33 @@ OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=30)
 OUTBOX_STALE_AFTER_SECONDS = env.int("OUTBOX_STALE_AFTER_SECONDS", default=900)
 LEAD_RATE_LIMIT = env.str("LEAD_RATE_LIMIT", default="5/m")
 ORDER_EXPIRY_MINUTES = env.int("ORDER_EXPIRY_MINUTES", default=30)
+
+# --- payments (billing) --------------------------------------------------------------------
+# Each provider is offered only when its settings are present. Keys are PEM text (newlines
+# may be written as \n) or the path of a PEM file.
+ORDER_LINK_EXPIRY_HOURS = env.int("ORDER_LINK_EXPIRY_HOURS", default=72)
+ORDER_PROOF_HOLD_DAYS = env.int("ORDER_PROOF_HOLD_DAYS", default=7)
+PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=3)
+# The simulated provider pays without money: development and the demo only.
+PAYMENT_SIMULATED = env.bool("PAYMENT_SIMULATED", default=DEBUG)
+if PAYMENT_SIMULATED and not DEBUG:
+    raise StartupError("PAYMENT_SIMULATED is for development only: it needs DEBUG=true")
+ALIPAY_APP_ID = env.str("ALIPAY_APP_ID", default="")
+ALIPAY_APP_PRIVATE_KEY = env.str("ALIPAY_APP_PRIVATE_KEY", default="")
+ALIPAY_PUBLIC_KEY = env.str("ALIPAY_PUBLIC_KEY", default="")
+ALIPAY_SELLER_ID = env.str("ALIPAY_SELLER_ID", default="")
+# "precreate" (当面付 QR code, available to individuals) or "page" (page pay / wap pay).
+ALIPAY_PRODUCT = env.str("ALIPAY_PRODUCT", default="precreate")
+ALIPAY_SANDBOX = env.bool("ALIPAY_SANDBOX", default=False)
+WECHAT_MCHID = env.str("WECHAT_MCHID", default="")
+WECHAT_APPID = env.str("WECHAT_APPID", default="")
+WECHAT_PRIVATE_KEY = env.str("WECHAT_PRIVATE_KEY", default="")
+WECHAT_CERT_SERIAL_NO = env.str("WECHAT_CERT_SERIAL_NO", default="")
+WECHAT_APIV3_KEY = env.str("WECHAT_APIV3_KEY", default="")
+WECHAT_PUBLIC_KEY = env.str("WECHAT_PUBLIC_KEY", default="")
+WECHAT_PUBLIC_KEY_ID = env.str("WECHAT_PUBLIC_KEY_ID", default="")
+WECHAT_H5 = env.bool("WECHAT_H5", default=False)
+WECHAT_NOTIFY_MAX_AGE_SECONDS = env.int("WECHAT_NOTIFY_MAX_AGE_SECONDS", default=300)
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_PAYMENT_METHOD_TYPES = env.list("STRIPE_PAYMENT_METHOD_TYPES", default=[])

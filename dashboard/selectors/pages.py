@@ -55,11 +55,17 @@ def numbers_from_row(row: WeeklyMetrics) -> WeeklyNumbers:
     return WeeklyNumbers(week=Week.parse(row.week), computed_at=row.computed_at, **counts)
 
 
+def is_frozen(row: WeeklyMetrics) -> bool:
+    """A row computed after its week ended. Saving actions during a week computes a row early;
+    until the Monday snapshot overwrites it, that week is answered live."""
+    return row.computed_at >= Week.parse(row.week).end
+
+
 def numbers_for_week(week: Week) -> tuple[WeeklyNumbers, str]:
     """A week that has ended answers from its snapshot when there is one; else live."""
     if week < Week.current():
         row = WeeklyMetrics.objects.filter(week=week.label).first()
-        if row is not None:
+        if row is not None and is_frozen(row):
             return numbers_from_row(row), "snapshot"
     return weekly_numbers_range(week, week)[0], "live"
 
@@ -72,6 +78,7 @@ def weekly_history(last: Week, *, weeks: int = 12) -> list[WeeklyNumbers]:
     frozen = {
         row.week: numbers_from_row(row)
         for row in WeeklyMetrics.objects.filter(week__in=[w.label for w in span if w < current])
+        if is_frozen(row)
     }
     missing = [w for w in span if w.label not in frozen]
     live = {}

@@ -66,3 +66,14 @@ def test_the_openapi_document_describes_the_weekly_api(client):
     paths = client.get("/api/openapi.json").json()["paths"]
     operation = paths["/api/dashboard/weekly"]["get"]
     assert {"200", "400", "401", "403"} <= set(operation["responses"])
+
+
+def test_a_row_computed_before_its_week_ended_is_not_a_snapshot(business, founder_client):
+    from dashboard.models import WeeklyMetrics
+    from tests.factories import aware
+
+    weekly_metrics_snapshot(week=W47)
+    # As if the founder saved actions on Wednesday and the Monday snapshot has not run yet.
+    WeeklyMetrics.objects.update(computed_at=aware(2026, 11, 18, 21), leads=0)
+    body = founder_client.get(URL, {"week": "2026-W47"}).json()
+    assert body["source"] == "live" and body["metrics"]["leads"] == 2

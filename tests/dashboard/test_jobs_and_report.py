@@ -48,13 +48,19 @@ def test_a_failing_snapshot_job_is_retried_by_rq(db, run_jobs, monkeypatch):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(jobs, "weekly_metrics_snapshot", fails)
-    outbox.outbox_enqueue(snapshot_week, "2026-W47")
+    outbox.outbox_enqueue(snapshot_week, "2026-W47")  # the recompute button's way
     assert run_jobs() == 1
     queue = outbox.get_queue()
     assert queue.scheduled_job_registry.count == 1  # waiting for its Retry, not failed for good
     message = OutboxMessage.objects.get()
     assert message.completed_at is None and "database went away" in message.last_error
     assert not WeeklyMetrics.objects.exists()
+
+    queue.enqueue(snapshot_last_week)  # the cron's way
+    assert run_jobs() == 2
+    retried = queue.fetch_job(f"weekly-snapshot-{Week.current().previous().label}")
+    assert retried.get_status() == "scheduled" and retried.retries_left == 4
+    assert not queue.failed_job_registry.count
 
 
 def test_the_report_gives_the_numbers_with_their_change_and_the_dropouts(business, settings):
@@ -65,10 +71,12 @@ def test_the_report_gives_the_numbers_with_their_change_and_the_dropouts(busines
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     body = message.body
-    assert "2026-W47" in message.subject
+    assert "2026-W47" in message.subject and "经营周报" in message.subject  # Chinese by default
     assert "¥666.78" in body and "66.7%" in body and "4 / 5" in body
     assert "+1" in body  # leads 2 against 1 in W46
     assert "复盘直播" in body
+    html = message.alternatives[0][0]
+    assert "¥666.78" in html and "复盘直播" in html and "<table" in html
     assert "https://school.example/console/dashboard/?week=2026-W47" in body
     # As of W47's end, s2 missed lesson 2 and lesson 0 was before they enrolled: 2 of the last 3.
     assert business["students"][1].user.name in body

@@ -58,3 +58,20 @@ def test_the_dashboard_page_query_count_does_not_grow(
     grow(10)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert founder_client.get("/console/dashboard/?week=2026-W47").status_code == 200
+
+
+def test_the_api_query_count_does_not_grow(business, founder_client, django_assert_max_num_queries):
+    grow(1)
+    with CaptureQueriesContext(connection) as small:
+        assert founder_client.get("/api/dashboard/weekly", {"week": "2026-W47"}).status_code == 200
+    grow(10)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert founder_client.get("/api/dashboard/weekly", {"week": "2026-W47"}).status_code == 200
+
+
+def test_backfilling_three_years_takes_a_few_queries_per_half_year(business, django_assert_max_num_queries):
+    from dashboard.services import weekly_metrics_backfill
+
+    # 156 weeks in chunks of 26: per chunk seven reads and one upsert, plus the savepoints.
+    with django_assert_max_num_queries(6 * 10):
+        assert weekly_metrics_backfill(first=W47.shifted(-155), last=W47) == 156

@@ -99,3 +99,22 @@ def test_the_command_refuses_bad_weeks(db, args):
 def test_actions_are_at_most_three_and_snapshot_a_week_without_a_row(business):
     row = weekly_actions_save(week=W47, actions=["一", "二", "三", "四"])
     assert row.actions == ["一", "二", "三"] and row.leads == 2 and row.actions_updated_at
+
+
+def test_the_command_can_send_the_report_once(business, capsys):
+    from django.core import mail
+
+    call_command("snapshot_weekly", "--week", "2026-W47", "--report")
+    call_command("snapshot_weekly", "--week", "2026-W47", "--report")
+    assert len(mail.outbox) == 1
+    out = capsys.readouterr().out
+    assert "sent." in out and "already sent." in out
+
+
+def test_the_demo_comes_with_twelve_frozen_weeks(db):
+    from onepco.demo import demo_load
+
+    demo_load()
+    rows = WeeklyMetrics.objects.order_by("week_start")
+    assert rows.count() == 12 and rows.last().week == Week.current().previous().label
+    assert sum(row.deals for row in rows) > 0 and any(row.effective_revenue for row in rows)

@@ -1,0 +1,98 @@
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from billing.models import Order, Provider
+from cohorts.models import Cohort
+
+PROOF_TYPES = {
+    b"\xff\xd8\xff": "jpg",
+    b"\x89PNG\r\n\x1a\n": "png",
+    b"GIF8": "gif",
+}
+
+
+class CheckoutForm(forms.Form):
+    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), label=_("Cohort"), empty_label=None)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    email = forms.EmailField(
+        label=_("E-mail"), help_text=_("Your enrollment instructions and sign-in codes go here.")
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=32)
+    consent = forms.BooleanField(
+        label=_("I agree that my details are used to process this order and run the course."),
+    )
+
+    def __init__(self, *args, cohorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = cohorts
+        self.fields["cohort"].label_from_instance = lambda c: (
+            f"{c.name} · {c.starts_on:%Y-%m-%d} · ¥{c.price}"
+        )
+
+
+class PayMethodForm(forms.Form):
+    method = forms.ChoiceField(label=_("Payment method"), choices=())
+
+    def __init__(self, *args, methods: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = [(m, Provider(m).label) for m in methods]
+
+
+class ProofForm(forms.Form):
+    image = forms.FileField(label=_("Screenshot of the transfer"))
+    note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False)
+
+    def clean_image(self):
+        image = self.cleaned_data["image"]
+        if image.size > min(settings.UPLOAD_MAX_BYTES, 10 * 1024 * 1024):
+            raise forms.ValidationError(_("The image is too large (at most 10 MB)."))
+        head = image.read(12)
+        image.seek(0)
+        if not (any(head.startswith(magic) for magic in PROOF_TYPES) or head[8:12] == b"WEBP"):
+            raise forms.ValidationError(_("Upload a JPEG, PNG, GIF or WebP image."))
+        return image
+
+
+class OrderCreateForm(forms.Form):
+    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), label=_("Cohort"))
+    buyer_name = forms.CharField(label=_("Name"), max_length=100)
+    buyer_email = forms.EmailField(label=_("E-mail"))
+    buyer_phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    amount = forms.DecimalField(
+        label=_("Price"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"),
+        help_text=_("Leave empty for the cohort's price."), required=False,
+    )  # fmt: skip
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, cohorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = cohorts
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class OrderFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    provider = forms.ChoiceField(label=_("Payment method"), required=False)
+    cohort = forms.ModelChoiceField(
+        queryset=Cohort.objects.none(), label=_("Cohort"), required=False, empty_label=_("All")
+    )
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All")), *Order.Status.choices]
+        self.fields["provider"].choices = [("", _("All")), *Provider.choices]
+        self.fields["cohort"].queryset = Cohort.objects.select_related("course")

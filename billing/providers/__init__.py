@@ -1,0 +1,136 @@
+"""Payment providers behind one small interface: start a payment, verify a notification,
+query an order, refund. Protocol details stay in the provider's module; what a notification
+*means* for an order is decided once, in billing.services.
+
+Each provider is enabled only when its settings are present; disabled ones are never offered.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.module_loading import import_string
+
+
+class Rejected(Exception):
+    """A notification that failed verification (signature, ids, replay): changes nothing."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ProviderError(Exception):
+    """An outbound call failed (network, provider business error)."""
+
+
+@dataclass
+class Notice:
+    """What a verified notification or a query answer says, in provider-neutral terms.
+
+    kind: "paid" (money received), "refund" (refunded_total: the cumulative refunded amount,
+    or refund_amount: one refund's amount, whichever the provider reports), "pending" (nothing
+    yet), "ignore" (nothing for us, answered OK so the provider stops).
+    """
+
+    kind: str
+    order_number: str = ""
+    event_id: str = ""
+    trade_no: str = ""
+    amount: Decimal | None = None
+    currency: str = ""
+    paid_at: datetime | None = None
+    refunded_total: Decimal | None = None
+    refund_amount: Decimal | None = None
+    refund_no: str = ""
+    provider_refund_id: str = ""
+    detail: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Start:
+    """How the buyer pays: follow a URL, scan a QR code, or use the page itself (manual)."""
+
+    kind: str  # "redirect" | "qr" | "page"
+    url: str = ""
+    qr_text: str = ""
+
+
+@dataclass
+class RefundResult:
+    status: str  # Refund.Status value
+    provider_refund_id: str = ""
+    failure_reason: str = ""
+
+
+class PaymentProvider:
+    name: str = ""
+    # Whether the reconcile job and the return page can ask the provider about an order.
+    can_query: bool = True
+
+    def is_enabled(self) -> bool:
+        raise NotImplementedError
+
+    def start(self, order, *, request: HttpRequest, phone: bool) -> Start:
+        raise NotImplementedError
+
+    def verify(self, *, headers: dict[str, str], body: bytes) -> Notice:
+        """Check a notification exactly as received; raise Rejected when anything is off."""
+        raise NotImplementedError
+
+    def query(self, order) -> Notice:
+        raise NotImplementedError
+
+    def refund(self, order, refund) -> RefundResult:
+        raise NotImplementedError
+
+    def answer_ok(self) -> HttpResponse:
+        return HttpResponse("success", content_type="text/plain")
+
+    def answer_error(self, reason: str, status: int = 400) -> HttpResponse:
+        return HttpResponse(reason, content_type="text/plain", status=status)
+
+
+PROVIDERS = {
+    "alipay": "billing.providers.alipay.AlipayProvider",
+    "wechat": "billing.providers.wechat.WeChatProvider",
+    "stripe": "billing.providers.stripe.StripeProvider",
+    "manual": "billing.providers.manual.ManualProvider",
+    "simulated": "billing.providers.simulated.SimulatedProvider",
+}
+
+
+@cache
+def _instance(name: str) -> PaymentProvider:
+    return import_string(PROVIDERS[name])()
+
+
+def get_provider(name: str) -> PaymentProvider | None:
+    """The provider called `name` if it is enabled right now, else None."""
+    if name not in PROVIDERS:
+        return None
+    provider = _instance(name)
+    return provider if provider.is_enabled() else None
+
+
+def enabled_providers() -> list[PaymentProvider]:
+    return [p for p in (get_provider(name) for name in PROVIDERS) if p is not None]
+
+
+def pem(value: str) -> str:
+    """A key from the environment: a PEM text (with real or escaped newlines) or a file path."""
+    value = (value or "").strip()
+    if value and not value.startswith("-----"):
+        with open(value, encoding="utf-8") as handle:
+            return handle.read()
+    return value.replace("\\n", "\n")
+
+
+def absolute_url(path_name: str, *args) -> str:
+    from django.urls import reverse
+
+    return settings.SITE_URL + reverse(path_name, args=args)

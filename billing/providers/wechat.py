@@ -1,0 +1,202 @@
+"""WeChat Pay v3 (wechatpayv3) in platform-public-key mode: Native QR code on desktop, H5 on
+phones when enabled; the notification (RSA signature over timestamp, nonce and body, resource
+encrypted with AES-256-GCM); query and refund.
+"""
+
+import json
+import time
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from wechatpayv3 import WeChatPay, WeChatPayType
+
+from billing.providers import (
+    Notice,
+    PaymentProvider,
+    ProviderError,
+    RefundResult,
+    Rejected,
+    Start,
+    absolute_url,
+    pem,
+)
+from onepco.money import from_minor_units, to_minor_units
+
+HEADERS = (
+    "Wechatpay-Signature",
+    "Wechatpay-Timestamp",
+    "Wechatpay-Nonce",
+    "Wechatpay-Serial",
+    "Wechatpay-Signature-Type",
+)
+
+
+def _time(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _fen(value) -> Decimal | None:
+    return from_minor_units(value) if isinstance(value, int) else None
+
+
+class WeChatProvider(PaymentProvider):
+    name = "wechat"
+
+    def is_enabled(self) -> bool:
+        return all(
+            (
+                settings.WECHAT_MCHID,
+                settings.WECHAT_APPID,
+                settings.WECHAT_PRIVATE_KEY,
+                settings.WECHAT_CERT_SERIAL_NO,
+                settings.WECHAT_APIV3_KEY,
+                settings.WECHAT_PUBLIC_KEY,
+                settings.WECHAT_PUBLIC_KEY_ID,
+            )
+        )
+
+    def client(self, pay_type: WeChatPayType = WeChatPayType.NATIVE) -> WeChatPay:
+        # With the platform public key given, the client never downloads certificates.
+        return WeChatPay(
+            wechatpay_type=pay_type,
+            mchid=settings.WECHAT_MCHID,
+            private_key=pem(settings.WECHAT_PRIVATE_KEY),
+            cert_serial_no=settings.WECHAT_CERT_SERIAL_NO,
+            appid=settings.WECHAT_APPID,
+            apiv3_key=settings.WECHAT_APIV3_KEY,
+            notify_url=absolute_url("billing:notify_wechat"),
+            public_key=pem(settings.WECHAT_PUBLIC_KEY),
+            public_key_id=settings.WECHAT_PUBLIC_KEY_ID,
+            timeout=(5, 15),
+        )
+
+    def start(self, order, *, request: HttpRequest, phone: bool) -> Start:
+        h5 = phone and settings.WECHAT_H5
+        pay_type = WeChatPayType.H5 if h5 else WeChatPayType.NATIVE
+        kwargs = {}
+        if h5:
+            kwargs["scene_info"] = {
+                "payer_client_ip": request.META.get("REMOTE_ADDR", "127.0.0.1"),
+                "h5_info": {"type": "Wap"},
+            }
+        try:
+            code, text = self.client(pay_type).pay(
+                description=str(order.cohort)[:127],
+                out_trade_no=order.number,
+                amount={"total": to_minor_units(order.amount), "currency": order.currency},
+                time_expire=timezone.localtime(order.expires_at).isoformat(timespec="seconds"),
+                pay_type=pay_type,
+                **kwargs,
+            )
+            data = json.loads(text)
+        except Exception as exc:  # the library raises bare Exception on a bad response signature
+            raise ProviderError(f"wechat pay: {exc}") from exc
+        if not 200 <= code < 300:
+            raise ProviderError(f"wechat pay: {code} {data.get('message', '')}")
+        if h5:
+            return Start(kind="redirect", url=data["h5_url"])
+        return Start(kind="qr", qr_text=data["code_url"])
+
+    def verify(self, *, headers: dict[str, str], body: bytes) -> Notice:
+        wanted = {name: headers.get(name, "") for name in HEADERS}
+        if wanted["Wechatpay-Signature-Type"] != "WECHATPAY2-SHA256-RSA2048":
+            raise Rejected("unknown signature type")
+        if wanted["Wechatpay-Serial"] != settings.WECHAT_PUBLIC_KEY_ID:
+            # Any other serial would make the library download certificates: refuse it first.
+            raise Rejected("unknown key serial")
+        try:
+            stamp = int(wanted["Wechatpay-Timestamp"])
+        except ValueError:
+            raise Rejected("bad timestamp") from None
+        if abs(time.time() - stamp) > settings.WECHAT_NOTIFY_MAX_AGE_SECONDS:
+            raise Rejected("timestamp outside the accepted window (replay?)")
+        try:
+            result = self.client().callback(wanted, body)
+        except Exception:  # bad base64, wrong key, malformed JSON
+            result = None
+        if not result:
+            raise Rejected("bad signature or undecryptable resource")
+        resource = result.get("resource") or {}
+        if resource.get("mchid", settings.WECHAT_MCHID) != settings.WECHAT_MCHID:
+            raise Rejected("mchid is not ours")
+        if "appid" in resource and resource["appid"] != settings.WECHAT_APPID:
+            raise Rejected("appid is not ours")
+        return self._notice(resource, event_type=result.get("event_type", ""), event_id=result.get("id", ""))
+
+    def _notice(self, resource: dict, *, event_type: str, event_id: str) -> Notice:
+        amount = resource.get("amount") or {}
+        base = {
+            "order_number": resource.get("out_trade_no", ""),
+            "event_id": event_id,
+            "trade_no": resource.get("transaction_id", ""),
+        }
+        if event_type.startswith("REFUND.") or "refund_status" in resource:
+            if resource.get("refund_status") != "SUCCESS":
+                return Notice(kind="ignore", detail=resource.get("refund_status", event_type), **base)
+            return Notice(
+                kind="refund",
+                amount=_fen(amount.get("total")),
+                currency=settings.SITE_CURRENCY,
+                refund_amount=_fen(amount.get("refund")),
+                refund_no=resource.get("out_refund_no", ""),
+                provider_refund_id=resource.get("refund_id", ""),
+                paid_at=_time(resource.get("success_time", "")),
+                **base,
+            )
+        state = resource.get("trade_state", "")
+        base |= {"amount": _fen(amount.get("total")), "currency": amount.get("currency", "")}
+        if state == "SUCCESS" and event_type in ("TRANSACTION.SUCCESS", "query"):
+            return Notice(
+                kind="paid", paid_at=_time(resource.get("success_time", "")) or timezone.now(), **base
+            )
+        if state in ("NOTPAY", "USERPAYING", ""):
+            return Notice(kind="pending", detail=state, **base)
+        return Notice(kind="ignore", detail=state or event_type, **base)
+
+    def query(self, order) -> Notice:
+        try:
+            code, text = self.client().query(out_trade_no=order.number)
+            data = json.loads(text)
+        except Exception as exc:
+            raise ProviderError(f"wechat query: {exc}") from exc
+        if code == 404:
+            return Notice(kind="pending", order_number=order.number, detail="ORDER_NOT_EXIST")
+        if not 200 <= code < 300:
+            raise ProviderError(f"wechat query: {code} {data.get('message', '')}")
+        if data.get("mchid") != settings.WECHAT_MCHID:
+            raise ProviderError("wechat query: answer for another merchant")
+        return self._notice(data, event_type="query", event_id="")
+
+    def refund(self, order, refund) -> RefundResult:
+        try:
+            code, text = self.client().refund(
+                out_refund_no=refund.out_refund_no,
+                amount={
+                    "refund": to_minor_units(refund.amount),
+                    "total": to_minor_units(order.amount),
+                    "currency": order.currency,
+                },
+                out_trade_no=order.number,
+                reason=refund.reason[:80] or None,
+            )
+            data = json.loads(text)
+        except Exception as exc:
+            raise ProviderError(f"wechat refund: {exc}") from exc
+        if not 200 <= code < 300:
+            return RefundResult(status="failed", failure_reason=data.get("message", str(code)))
+        status = {"SUCCESS": "succeeded", "CLOSED": "failed", "ABNORMAL": "failed"}.get(
+            data.get("status", ""), "pending"
+        )
+        return RefundResult(status=status, provider_refund_id=data.get("refund_id", ""))
+
+    def answer_ok(self):
+        return JsonResponse({"code": "SUCCESS", "message": "OK"})
+
+    def answer_error(self, reason: str, status: int = 400):
+        return JsonResponse({"code": "FAIL", "message": reason[:200]}, status=status)

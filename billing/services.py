@@ -1,0 +1,533 @@
+"""Writes of the billing app: orders, payments, refunds, manual transfers, reconciliation.
+
+Every way money can be reported — a provider's notification, a query answer, the founder
+confirming a transfer — becomes a stored PaymentEvent and a provider-neutral Notice, and goes
+through `payment_notice_apply`, which locks the order row while it changes. A notification is
+therefore applied at most once however often, however concurrently and in whatever order it
+arrives.
+"""
+
+import json
+import logging
+import secrets
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from billing.models import Order, PaymentEvent, Provider, Refund, TransferProof
+from billing.providers import Notice, ProviderError, Rejected, Start, get_provider
+from billing.selectors import cohort_seats_left
+from cohorts.models import Cohort, Enrollment
+from cohorts.services import enrollment_create, enrollment_end, student_get_or_create
+from crm.models import Lead
+from crm.services import lead_find, lead_mark_won
+from onepco.money import money
+from onepco.outbox import outbox_enqueue
+
+log = logging.getLogger(__name__)
+
+# Headers worth keeping with a notification (never cookies or credentials).
+KEPT_HEADERS = ("Content-Type", "User-Agent", "Stripe-Signature", "X-Simulated-Signature")
+
+
+# --- orders ------------------------------------------------------------------------------
+
+
+def order_place(
+    *,
+    cohort: Cohort,
+    buyer_name: str,
+    buyer_email: str,
+    buyer_phone: str = "",
+    lead: Lead | None = None,
+    amount: Decimal | None = None,
+    created_by: User | None = None,
+    expires_at: datetime | None = None,
+    note: str = "",
+) -> Order:
+    """A pending order holding one seat until it expires.
+
+    The cohort row is locked while seats are counted, so two checkouts for the last seat
+    cannot both succeed. A buyer who comes back to the same cohort gets their pending order.
+    """
+    now = timezone.now()
+    email = buyer_email.strip().lower()
+    with transaction.atomic():
+        Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
+        if (
+            email
+            and Enrollment.objects.filter(
+                cohort=cohort, student__user__email__iexact=email, status=Enrollment.Status.ACTIVE
+            ).exists()
+        ):
+            raise ValidationError(_("This e-mail address is already enrolled in this cohort."))
+        existing = Order.objects.filter(
+            cohort=cohort, status=Order.Status.PENDING, expires_at__gt=now, buyer_email__iexact=email
+        ).first()
+        if existing is not None and created_by is None and amount is None:
+            return existing
+        if cohort_seats_left(cohort, now) <= 0:
+            raise ValidationError(_("Sorry, this cohort is sold out."), code="sold_out")
+        order = Order(
+            cohort=cohort,
+            lead=lead,
+            buyer_name=buyer_name.strip(),
+            buyer_email=email,
+            buyer_phone=buyer_phone.strip(),
+            amount=money(amount if amount is not None else cohort.price),
+            currency=settings.SITE_CURRENCY,
+            created_at=now,
+            expires_at=expires_at or now + timedelta(minutes=settings.ORDER_EXPIRY_MINUTES),
+            created_by=created_by,
+            note=note,
+        )
+        order.full_clean()
+        order.save()
+    return order
+
+
+def order_payment_start(*, order: Order, provider_name: str, request, phone: bool) -> Start:
+    """The buyer chose how to pay: ask the provider for a QR code or a page to go to."""
+    provider = get_provider(provider_name)
+    if provider is None:
+        raise ValidationError(_("This payment method is not available."))
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != Order.Status.PENDING or order.expires_at <= timezone.now():
+            raise ValidationError(_("This order can no longer be paid."))
+    start = provider.start(order, request=request, phone=phone)
+    # The session id is what a later Stripe query needs; other providers are queried by number.
+    trade_no = start.qr_text if provider_name == Provider.STRIPE else ""
+    Order.objects.filter(pk=order.pk, status=Order.Status.PENDING).update(
+        provider=provider_name, provider_trade_no=trade_no
+    )
+    return start
+
+
+def order_cancel(*, order: Order) -> Order:
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != Order.Status.PENDING:
+            raise ValidationError(_("Only a pending order can be cancelled."))
+        order.status = Order.Status.CANCELLED
+        order.closed_at = timezone.now()
+        order.save(update_fields=["status", "closed_at"])
+    return order
+
+
+def orders_expire(*, now: datetime | None = None) -> int:
+    """Pending orders past their expiry free their seat. Proof under review keeps it."""
+    now = now or timezone.now()
+    expired = 0
+    with transaction.atomic():
+        stale = (
+            Order.objects.select_for_update(skip_locked=True)
+            .filter(status=Order.Status.PENDING, expires_at__lte=now)
+            .exclude(proofs__status=TransferProof.Status.PENDING)
+        )
+        for order in stale:
+            order.status = Order.Status.EXPIRED
+            order.closed_at = now
+            order.save(update_fields=["status", "closed_at"])
+            expired += 1
+    return expired
+
+
+# --- notifications -----------------------------------------------------------------------
+
+
+def payment_event_record(
+    *,
+    provider: str,
+    headers: dict[str, str],
+    body: bytes | str,
+    kind: str = PaymentEvent.Kind.NOTIFICATION,
+    order: Order | None = None,
+) -> PaymentEvent:
+    """Store what arrived, before anything else looks at it, in its own transaction."""
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    kept = {k: v for k, v in headers.items() if k in KEPT_HEADERS or k.lower().startswith("wechatpay-")}
+    with transaction.atomic():
+        return PaymentEvent.objects.create(provider=provider, kind=kind, headers=kept, body=text, order=order)
+
+
+def payment_notification_receive(*, provider_name: str, headers: dict[str, str], body: bytes) -> PaymentEvent:
+    """A provider's notification: store it, verify it, apply it. Returns the stored event;
+    its outcome says how to answer (rejected → 4xx, error → 5xx, anything else → OK)."""
+    event = payment_event_record(provider=provider_name, headers=headers, body=body)
+    provider = get_provider(provider_name)
+    if provider is None:
+        return _event_close(event, outcome=PaymentEvent.Outcome.REJECTED, error="provider not enabled")
+    try:
+        notice = provider.verify(headers=headers, body=body)
+    except Rejected as exc:
+        return _event_close(event, outcome=PaymentEvent.Outcome.REJECTED, error=exc.reason, verified=False)
+    PaymentEvent.objects.filter(pk=event.pk).update(verified=True, event_id=notice.event_id[:200])
+    event.verified, event.event_id = True, notice.event_id[:200]
+    try:
+        return payment_notice_apply(event=event, notice=notice)
+    except Exception as exc:
+        # Nothing was applied (the transaction rolled back); the provider retries on a 5xx.
+        log.exception("payment event %s failed", event.pk)
+        return _event_close(event, outcome=PaymentEvent.Outcome.ERROR, error=f"{type(exc).__name__}: {exc}")
+
+
+def _event_close(
+    event: PaymentEvent, *, outcome: str, error: str = "", verified: bool | None = None, order=None
+) -> PaymentEvent:
+    event.outcome = outcome
+    event.error = error[:2000]
+    event.processed_at = timezone.now()
+    fields = ["outcome", "error", "processed_at"]
+    if verified is not None:
+        event.verified = verified
+        fields.append("verified")
+    if order is not None:
+        event.order = order
+        fields.append("order")
+    event.save(update_fields=fields)
+    return event
+
+
+def _order_for_notice(notice: Notice, provider_name: str) -> Order | None:
+    orders = Order.objects.select_for_update()
+    if notice.order_number:
+        return orders.filter(number=notice.order_number).first()
+    if notice.trade_no:
+        return orders.filter(provider=provider_name, provider_trade_no=notice.trade_no).first()
+    return None
+
+
+def payment_notice_apply(*, event: PaymentEvent, notice: Notice) -> PaymentEvent:
+    """Apply a verified notice to its order, at most once. The order row is locked meanwhile."""
+    Outcome = PaymentEvent.Outcome
+    if notice.kind in ("pending", "ignore"):
+        order = Order.objects.filter(number=notice.order_number).first() if notice.order_number else None
+        return _event_close(event, outcome=Outcome.IGNORED, error=notice.detail, order=order)
+    try:
+        with transaction.atomic():
+            order = _order_for_notice(notice, event.provider)
+            if order is None:
+                return _event_close(event, outcome=Outcome.REJECTED, error="unknown order")
+            if notice.currency.upper() != order.currency.upper() or notice.amount != order.amount:
+                error = f"amount {notice.amount} {notice.currency} does not match the order's {order.amount} {order.currency}"
+                return _event_close(event, outcome=Outcome.REJECTED, error=error, order=order)
+            if notice.event_id and (
+                PaymentEvent.objects.filter(
+                    provider=event.provider, event_id=notice.event_id, outcome=Outcome.APPLIED
+                ).exists()
+            ):
+                return _event_close(event, outcome=Outcome.DUPLICATE, order=order)
+            if notice.kind == "paid":
+                outcome, error = _order_apply_paid(order, notice, event.provider)
+            else:
+                outcome, error = _order_apply_refund(order, notice, event.provider)
+            return _event_close(event, outcome=outcome, error=error, order=order)
+    except IntegrityError as exc:
+        # The unique "applied once" index caught a twin that slipped past the checks.
+        return _event_close(event, outcome=Outcome.DUPLICATE, error=str(exc)[:300])
+
+
+def _order_apply_paid(order: Order, notice: Notice, provider_name: str) -> tuple[str, str]:
+    Outcome = PaymentEvent.Outcome
+    if order.is_paid:
+        if order.provider == provider_name and order.provider_trade_no == notice.trade_no:
+            return Outcome.DUPLICATE, ""
+        # Money arrived twice (two methods tried): keep the first, tell the founder.
+        return Outcome.IGNORED, "second payment for an order already paid: refund it"
+    note = ""
+    if order.status != Order.Status.PENDING:
+        # Money is real even if the order had expired or been cancelled: take it and enrol.
+        note = f"paid while {order.status}"
+    order.status = Order.Status.PAID
+    order.provider = provider_name
+    order.provider_trade_no = notice.trade_no[:128]
+    order.paid_at = notice.paid_at or timezone.now()
+    order.closed_at = None
+    order.save(update_fields=["status", "provider", "provider_trade_no", "paid_at", "closed_at"])
+    _order_fulfil(order)
+    return Outcome.APPLIED, note
+
+
+def _order_fulfil(order: Order) -> None:
+    """The buyer becomes a student of the cohort; the lead is won; the instructions go out."""
+    user = order.user or User.objects.filter(email__iexact=order.buyer_email).first()
+    if user is None:
+        # No password: the student signs in with a code sent to this address.
+        user = User.objects.create_user(email=order.buyer_email, name=order.buyer_name)
+    lead = order.lead or lead_find(email=order.buyer_email, phone=order.buyer_phone)
+    student, _created = student_get_or_create(user=user, lead=lead, phone=order.buyer_phone)
+    enrollment, _created = enrollment_create(student=student, cohort=order.cohort, enrolled_at=order.paid_at)
+    if lead is not None:
+        lead_mark_won(lead=lead)
+    order.user, order.lead, order.enrollment = user, lead, enrollment
+    order.save(update_fields=["user", "lead", "enrollment"])
+    outbox_enqueue("billing.jobs.send_enrollment_email", order.pk)
+
+
+def _order_apply_refund(order: Order, notice: Notice, provider_name: str) -> tuple[str, str]:
+    Outcome = PaymentEvent.Outcome
+    if not order.is_paid:
+        return Outcome.IGNORED, "refund reported for an order that is not paid"
+    when = notice.paid_at or timezone.now()
+    refund = None
+    if notice.refund_no:
+        refund = (
+            Refund.objects.select_for_update().filter(order=order, out_refund_no=notice.refund_no).first()
+        )
+    succeeded = _refunded_total(order)
+    if refund is not None:
+        if refund.status == Refund.Status.SUCCEEDED:
+            return Outcome.DUPLICATE, ""
+        _refund_mark(refund, status=Refund.Status.SUCCEEDED, provider_id=notice.provider_refund_id, when=when)
+    else:
+        # A refund made outside onepco (the provider's dashboard): record it.
+        if notice.refunded_total is not None:
+            amount = notice.refunded_total - succeeded
+        else:
+            amount = notice.refund_amount or Decimal("0")
+        if amount <= 0:
+            return Outcome.DUPLICATE, ""
+        pending = (
+            Refund.objects.select_for_update()
+            .filter(order=order, status=Refund.Status.PENDING, amount=amount)
+            .first()
+        )
+        if pending is not None:
+            _refund_mark(
+                pending, status=Refund.Status.SUCCEEDED, provider_id=notice.provider_refund_id, when=when
+            )
+        else:
+            if succeeded + amount > order.amount:
+                return Outcome.REJECTED, "refund larger than what was paid"
+            Refund.objects.create(
+                order=order,
+                amount=amount,
+                reason=_("Refunded at the provider"),
+                status=Refund.Status.SUCCEEDED,
+                out_refund_no=notice.refund_no or _refund_number(),
+                provider_refund_id=notice.provider_refund_id,
+                refunded_at=when,
+            )
+    _order_refunds_sync(order, when=when)
+    return Outcome.APPLIED, ""
+
+
+# --- refunds -------------------------------------------------------------------------------
+
+
+def _refund_number() -> str:
+    return "RF" + timezone.localtime().strftime("%y%m%d") + secrets.token_hex(5).upper()
+
+
+def _refunded_total(order: Order, statuses=(Refund.Status.SUCCEEDED,)) -> Decimal:
+    total = order.refunds.filter(status__in=statuses).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal("0.00")
+
+
+def _refund_mark(refund: Refund, *, status: str, provider_id: str = "", when=None, reason: str = "") -> None:
+    refund.status = status
+    refund.provider_refund_id = provider_id or refund.provider_refund_id
+    refund.refunded_at = (when or timezone.now()) if status == Refund.Status.SUCCEEDED else None
+    refund.failure_reason = reason[:1000]
+    refund.save(update_fields=["status", "provider_refund_id", "refunded_at", "failure_reason"])
+
+
+def _order_refunds_sync(order: Order, *, when: datetime) -> None:
+    """The order's status follows its succeeded refunds; a full refund ends the enrollment."""
+    refunded = _refunded_total(order)
+    if refunded >= order.amount:
+        order.status = Order.Status.REFUNDED
+        if order.enrollment_id and order.enrollment.status == Enrollment.Status.ACTIVE:
+            enrollment_end(enrollment=order.enrollment, status=Enrollment.Status.REFUNDED, ended_at=when)
+    elif refunded > 0:
+        order.status = Order.Status.PARTIALLY_REFUNDED
+    order.save(update_fields=["status"])
+
+
+def refund_issue(*, order: Order, amount: Decimal, reason: str, by: User | None = None) -> Refund:
+    """Refund part or all of a paid order through its provider (manual: recorded by hand).
+
+    The refund row is committed as pending before the provider is called, and counts against
+    what may still be refunded, so two clicks can never refund more than was paid.
+    """
+    amount = money(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": _("Enter an amount above zero.")})
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if not order.is_paid or order.status == Order.Status.REFUNDED:
+            raise ValidationError(_("Only a paid order can be refunded."))
+        reserved = _refunded_total(order, statuses=(Refund.Status.SUCCEEDED, Refund.Status.PENDING))
+        if amount > order.amount - reserved:
+            raise ValidationError(
+                {"amount": _("At most %(left)s can still be refunded.") % {"left": order.amount - reserved}}
+            )
+        refund = Refund.objects.create(
+            order=order, amount=amount, reason=reason, out_refund_no=_refund_number(), created_by=by
+        )
+    provider = get_provider(order.provider)
+    if provider is None:
+        _refund_mark(refund, status=Refund.Status.FAILED, reason="payment method not enabled any more")
+        raise ValidationError(_("This order's payment method is not enabled, so it cannot refund."))
+    try:
+        result = provider.refund(order, refund)
+    except ProviderError as exc:
+        log.warning("refund %s: %s", refund.out_refund_no, exc)
+        _refund_mark(refund, status=Refund.Status.FAILED, reason=str(exc))
+        raise ValidationError(_("The provider refused the refund: %(error)s") % {"error": exc}) from exc
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        refund.refresh_from_db()
+        if refund.status == Refund.Status.PENDING:  # a notification may have been quicker
+            _refund_mark(
+                refund,
+                status=result.status,
+                provider_id=result.provider_refund_id,
+                reason=result.failure_reason,
+            )
+        PaymentEvent.objects.create(
+            provider=order.provider, kind=PaymentEvent.Kind.MANUAL, order=order, verified=True,
+            body=json.dumps({"refund": refund.out_refund_no, "amount": str(amount), "result": asdict(result)}),
+            outcome=PaymentEvent.Outcome.APPLIED, processed_at=timezone.now(),
+        )  # fmt: skip
+        if refund.status == Refund.Status.SUCCEEDED:
+            _order_refunds_sync(order, when=refund.refunded_at)
+    if refund.status == Refund.Status.FAILED:
+        raise ValidationError(
+            _("The provider refused the refund: %(error)s") % {"error": refund.failure_reason}
+        )
+    return refund
+
+
+# --- manual transfers --------------------------------------------------------------------
+
+
+def transfer_proof_upload(*, order: Order, image, note: str = "") -> TransferProof:
+    """The buyer's proof of a transfer; the seat stays held while the founder reviews it."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != Order.Status.PENDING:
+            raise ValidationError(_("This order is not waiting for payment."))
+        proof = TransferProof(order=order, image=image, note=note)
+        proof.full_clean()
+        proof.save()
+        hold = timezone.now() + timedelta(days=settings.ORDER_PROOF_HOLD_DAYS)
+        order.provider = Provider.MANUAL
+        order.expires_at = max(order.expires_at or hold, hold)
+        order.save(update_fields=["provider", "expires_at"])
+    return proof
+
+
+def transfer_confirm(*, order: Order, by: User, proof: TransferProof | None = None) -> PaymentEvent:
+    """The founder saw the money arrive: the order is paid through the same path as any
+    provider's notification (paid_at is now, the moment of confirmation)."""
+    body = json.dumps({"order": order.number, "proof": proof.pk if proof else None, "by": by.pk})
+    event = payment_event_record(
+        provider=Provider.MANUAL, headers={}, body=body, kind=PaymentEvent.Kind.MANUAL
+    )
+    PaymentEvent.objects.filter(pk=event.pk).update(verified=True)
+    notice = Notice(
+        kind="paid",
+        order_number=order.number,
+        event_id=f"manual:{order.number}",
+        trade_no=f"MANUAL-{order.number}",
+        amount=order.amount,
+        currency=order.currency,
+        paid_at=timezone.now(),
+    )
+    event = payment_notice_apply(event=event, notice=notice)
+    if event.outcome != PaymentEvent.Outcome.APPLIED:
+        raise ValidationError(_("This order is already paid or cannot be confirmed."))
+    if proof is not None:
+        TransferProof.objects.filter(pk=proof.pk).update(
+            status=TransferProof.Status.CONFIRMED, reviewed_at=timezone.now(), reviewed_by=by
+        )
+    return event
+
+
+def transfer_proof_reject(*, proof: TransferProof, by: User, reason: str) -> TransferProof:
+    with transaction.atomic():
+        proof = TransferProof.objects.select_for_update().get(pk=proof.pk)
+        if proof.status != TransferProof.Status.PENDING:
+            raise ValidationError(_("This proof has already been reviewed."))
+        proof.status = TransferProof.Status.REJECTED
+        proof.reject_reason = reason
+        proof.reviewed_at = timezone.now()
+        proof.reviewed_by = by
+        proof.save(update_fields=["status", "reject_reason", "reviewed_at", "reviewed_by"])
+        # The seat goes back to the normal expiry from now on.
+        order = Order.objects.select_for_update().get(pk=proof.order_id)
+        if order.status == Order.Status.PENDING:
+            order.expires_at = timezone.now() + timedelta(minutes=settings.ORDER_EXPIRY_MINUTES)
+            order.save(update_fields=["expires_at"])
+    return proof
+
+
+# --- queries and reconciliation ----------------------------------------------------------
+
+
+def order_query(*, order: Order) -> PaymentEvent | None:
+    """Ask the order's provider what happened and apply the answer through the same path."""
+    provider = get_provider(order.provider) if order.provider else None
+    if provider is None or not provider.can_query:
+        return None
+    notice = provider.query(order)
+    body = json.dumps(asdict(notice), default=str, ensure_ascii=False)
+    event = payment_event_record(
+        provider=order.provider, headers={}, body=body, kind=PaymentEvent.Kind.QUERY, order=order
+    )
+    PaymentEvent.objects.filter(pk=event.pk).update(verified=True)
+    return payment_notice_apply(event=event, notice=notice)
+
+
+def payments_reconcile(*, now: datetime | None = None) -> dict[str, int]:
+    """Query the provider about pending orders older than a few minutes, then expire the
+    stale ones (after the query, so money that did arrive is never expired away)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)
+    queried = applied = failed = 0
+    pending = Order.objects.filter(status=Order.Status.PENDING, created_at__lte=cutoff).exclude(provider="")
+    for order in pending.order_by("created_at")[:500]:
+        try:
+            event = order_query(order=order)
+        except ProviderError as exc:
+            log.warning("reconcile %s: %s", order.number, exc)
+            failed += 1
+            continue
+        if event is not None:
+            queried += 1
+            applied += event.outcome == PaymentEvent.Outcome.APPLIED
+    expired = orders_expire(now=now)
+    return {"queried": queried, "applied": applied, "failed": failed, "expired": expired}
+
+
+# --- e-mail --------------------------------------------------------------------------------
+
+
+def order_enrollment_email_send(*, order: Order) -> None:
+    """The enrollment instructions: the cohort's text, its schedule and how to sign in."""
+    cohort = order.cohort
+    context = {
+        "order": order,
+        "cohort": cohort,
+        "lessons": cohort.lessons.order_by("starts_at")[:50],
+        "login_url": settings.SITE_URL + reverse("account_login"),
+        "learn_url": settings.SITE_URL + reverse("home"),
+        "SITE_NAME": settings.SITE_NAME,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("You are enrolled: %(cohort)s") % {"cohort": cohort}
+        body = render_to_string("billing/email/enrollment.txt", context)
+    send_mail(subject, body, None, [order.buyer_email])

@@ -1,0 +1,384 @@
+"""Billing's pages: checkout and payment (public, by unguessable order number), provider
+notifications (open, only signed payloads change anything), and the founder's console."""
+
+import contextlib
+import io
+import mimetypes
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from billing import forms, services
+from billing.models import Order, PayeeAccount, PaymentEvent, Provider, TransferProof
+from billing.providers import ProviderError, enabled_providers, get_provider
+from billing.providers.simulated import simulated_notification
+from billing.selectors import cohorts_for_sale
+from billing.selectors import order_list as orders_filtered
+from cohorts.models import Cohort, Course
+from crm.attribution import attribution_capture, attribution_from_request
+from crm.models import Lead
+from crm.services import lead_capture
+from onepco.access import provider_signed, public, staff_required
+
+QUERY_THROTTLE_SECONDS = 15
+
+
+def _is_phone(request: HttpRequest) -> bool:
+    agent = request.headers.get("User-Agent", "")
+    return any(word in agent for word in ("Mobile", "Android", "iPhone", "MicroMessenger"))
+
+
+def _qr_svg(text: str) -> str:
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode()
+
+
+def _payable(order: Order) -> bool:
+    return order.status == Order.Status.PENDING and order.expires_at > timezone.now()
+
+
+# --- buying ----------------------------------------------------------------------------------
+
+
+@public
+def checkout(request: HttpRequest, slug: str) -> HttpResponse:
+    """A prospect buys a seat: their details → a pending order → the payment page."""
+    course = get_object_or_404(Course, slug=slug, is_active=True)
+    attribution_capture(request)  # a buy link shared in a post is a landing too
+    cohorts = cohorts_for_sale(slug)
+    available = cohorts.filter(seats_left__gt=0)
+    if not available:
+        return render(request, "billing/checkout.html", {"sold_out": True, "course": course})
+    form = forms.CheckoutForm(request.POST or None, cohorts=available, initial={"cohort": available.first()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        touch = lead_capture(
+            name=data["name"], email=data["email"], phone=data["phone"], kind="checkout",
+            consent_at=timezone.now(), attribution=attribution_from_request(request),
+        )  # fmt: skip
+        try:
+            order = services.order_place(
+                cohort=data["cohort"], buyer_name=data["name"], buyer_email=data["email"],
+                buyer_phone=data["phone"], lead=touch.lead,
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("billing:pay", number=order.number)
+    return render(request, "billing/checkout.html", {"form": form, "course": course, "cohorts": cohorts})
+
+
+@public
+@never_cache
+def pay(request: HttpRequest, number: str) -> HttpResponse:
+    """The payment page: choose a method, then scan, follow or transfer."""
+    order = get_object_or_404(Order.objects.select_related("cohort__course"), number=number)
+    methods = [p.name for p in enabled_providers()]
+    form = forms.PayMethodForm(request.POST or None, methods=methods)
+    if request.method == "POST" and _payable(order) and form.is_valid():
+        method = form.cleaned_data["method"]
+        try:
+            start = services.order_payment_start(
+                order=order, provider_name=method, request=request, phone=_is_phone(request)
+            )
+        except (ValidationError, ProviderError) as exc:
+            messages.error(
+                request, _("This payment method failed, please try another one. (%(e)s)") % {"e": exc}
+            )
+            return redirect("billing:pay", number=number)
+        if start.kind == "redirect":
+            return redirect(start.url)
+        cache.set(f"billing:start:{number}", {"method": method, "qr": start.qr_text}, 60 * 60 * 24)
+        return redirect("billing:pay", number=number)
+    started = cache.get(f"billing:start:{number}") if _payable(order) else None
+    context = {
+        "order": order,
+        "form": form,
+        "payable": _payable(order),
+        "started": started,
+        "qr_svg": _qr_svg(started["qr"]) if started and started["qr"] else "",
+        "payees": PayeeAccount.objects.filter(is_active=True)
+        if started and started["method"] == "manual"
+        else [],
+        "proof_form": forms.ProofForm(),
+        "proofs": order.proofs.all(),
+    }
+    return render(request, "billing/pay.html", context)
+
+
+def _query_throttled(order: Order) -> None:
+    """Ask the provider about a pending order, at most every few seconds per order."""
+    if order.status != Order.Status.PENDING or not order.provider:
+        return
+    if not cache.add(f"billing:query:{order.number}", 1, QUERY_THROTTLE_SECONDS):
+        return
+    # A provider that cannot be reached now: the notification or the reconcile job will tell.
+    with contextlib.suppress(ProviderError):
+        services.order_query(order=order)
+
+
+@public
+@never_cache
+def pay_status(request: HttpRequest, number: str) -> HttpResponse:
+    """Polled by the payment page; reloads the page once the order is no longer pending."""
+    order = get_object_or_404(Order, number=number)
+    if timezone.now() - order.created_at > timezone.timedelta(seconds=20):
+        _query_throttled(order)
+        order.refresh_from_db()
+    response = render(request, "billing/_pay_status.html", {"order": order})
+    if order.status != Order.Status.PENDING:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@public
+@never_cache
+def pay_return(request: HttpRequest, number: str) -> HttpResponse:
+    """Where the provider sends the browser back. It never marks anything paid: it shows
+    "processing" and asks the provider when no notification has arrived yet."""
+    order = get_object_or_404(Order.objects.select_related("cohort__course"), number=number)
+    _query_throttled(order)
+    order.refresh_from_db()
+    return render(request, "billing/return.html", {"order": order})
+
+
+@public
+@require_POST
+def proof_upload(request: HttpRequest, number: str) -> HttpResponse:
+    order = get_object_or_404(Order, number=number)
+    form = forms.ProofForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("billing:pay", number=number)
+    try:
+        services.transfer_proof_upload(
+            order=order, image=form.cleaned_data["image"], note=form.cleaned_data["note"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Thank you. We will confirm your transfer shortly and e-mail you."))
+    return redirect("billing:pay", number=number)
+
+
+@public
+def payee_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(PayeeAccount, pk=pk, is_active=True)
+    if not account.qr_image:
+        raise Http404
+    return _file_response(account.qr_image)
+
+
+def _file_response(field) -> FileResponse:
+    content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
+    response = FileResponse(field.open("rb"), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+@public
+def simulated_pay(request: HttpRequest, number: str) -> HttpResponse:
+    """The simulated provider's payment page (development only): "Pay" sends a signed
+    notification through the same path as a real provider's."""
+    if get_provider(Provider.SIMULATED) is None:
+        raise Http404
+    order = get_object_or_404(Order.objects.select_related("cohort__course"), number=number)
+    if request.method == "POST" and _payable(order):
+        headers, body = simulated_notification(order, status=request.POST.get("outcome", "paid"))
+        services.payment_notification_receive(provider_name=Provider.SIMULATED, headers=headers, body=body)
+        return redirect("billing:pay_return", number=number)
+    return render(request, "billing/simulated.html", {"order": order, "payable": _payable(order)})
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+def _notification(request: HttpRequest, provider_name: str) -> HttpResponse:
+    provider = get_provider(provider_name)
+    if provider is None:
+        raise Http404
+    event = services.payment_notification_receive(
+        provider_name=provider_name, headers=dict(request.headers), body=request.body
+    )
+    if event.outcome == PaymentEvent.Outcome.REJECTED:
+        return provider.answer_error(event.error or "rejected")
+    if event.outcome == PaymentEvent.Outcome.ERROR:
+        return provider.answer_error("error", status=500)
+    return provider.answer_ok()
+
+
+@provider_signed
+@csrf_exempt
+@require_POST
+def notify_alipay(request: HttpRequest) -> HttpResponse:
+    return _notification(request, Provider.ALIPAY)
+
+
+@provider_signed
+@csrf_exempt
+@require_POST
+def notify_wechat(request: HttpRequest) -> HttpResponse:
+    return _notification(request, Provider.WECHAT)
+
+
+@provider_signed
+@csrf_exempt
+@require_POST
+def webhook_stripe(request: HttpRequest) -> HttpResponse:
+    return _notification(request, Provider.STRIPE)
+
+
+# --- console -------------------------------------------------------------------------------
+
+
+@staff_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    filters = forms.OrderFilterForm(request.GET or None)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    page = Paginator(orders_filtered(data), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filters": filters, "page_obj": page, "query_string": query.urlencode()}
+    return render(request, "billing/order_list.html", context)
+
+
+def _order_for_staff(number: str) -> Order:
+    orders = Order.objects.select_related("cohort__course", "lead", "user", "enrollment").prefetch_related(
+        Prefetch("events", queryset=PaymentEvent.objects.order_by("-received_at", "-id")), "refunds", "proofs"
+    )
+    return get_object_or_404(orders, number=number)
+
+
+@staff_required
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = _order_for_staff(number)
+    reserved = sum(r.amount for r in order.refunds.all() if r.status != "failed")
+    context = {
+        "order": order,
+        "pay_url": settings.SITE_URL + reverse("billing:pay", args=[order.number]),
+        "refund_form": forms.RefundForm(initial={"amount": order.amount - reserved}),
+        "reject_form": forms.RejectForm(),
+        "can_query": bool(order.provider and (p := get_provider(order.provider)) and p.can_query),
+    }
+    return render(request, "billing/order_detail.html", context)
+
+
+@staff_required
+def order_create(request: HttpRequest) -> HttpResponse:
+    """The founder sells a seat to a lead (at an adjusted price if they like) and copies the link."""
+    lead = (
+        Lead.objects.filter(pk=request.GET.get("lead") or None).first()
+        if request.GET.get("lead", "").isdigit()
+        else None
+    )
+    cohorts = Cohort.objects.filter(ends_on__gte=timezone.localdate()).select_related("course")
+    initial = {"buyer_name": lead.name, "buyer_email": lead.email, "buyer_phone": lead.phone} if lead else {}
+    form = forms.OrderCreateForm(request.POST or None, cohorts=cohorts, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.order_place(
+                cohort=data["cohort"], buyer_name=data["buyer_name"], buyer_email=data["buyer_email"],
+                buyer_phone=data["buyer_phone"], lead=lead, amount=data["amount"] or data["cohort"].price,
+                created_by=request.user, note=data["note"],
+                expires_at=timezone.now() + timezone.timedelta(hours=settings.ORDER_LINK_EXPIRY_HOURS),
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Order created. Copy the payment link and send it to the buyer."))
+            return redirect("billing:order_detail", number=order.number)
+    context = {"form": form, "lead": lead, "hours": settings.ORDER_LINK_EXPIRY_HOURS}
+    return render(request, "billing/order_create.html", context)
+
+
+def _console_action(request: HttpRequest, number: str, action) -> HttpResponse:
+    order = get_object_or_404(Order, number=number)
+    try:
+        action(order)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except ProviderError as exc:
+        messages.error(request, _("The provider could not be reached: %(e)s") % {"e": exc})
+    return redirect("billing:order_detail", number=number)
+
+
+@staff_required
+@require_POST
+def order_refund(request: HttpRequest, number: str) -> HttpResponse:
+    form = forms.RefundForm(request.POST)
+    if not form.is_valid():
+        get_object_or_404(Order, number=number)
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("billing:order_detail", number=number)
+
+    def refund(order: Order) -> None:
+        services.refund_issue(order=order, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Refund recorded."))
+
+    return _console_action(request, number, refund)
+
+
+@staff_required
+@require_POST
+def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
+    return _console_action(request, number, lambda order: services.order_cancel(order=order))
+
+
+@staff_required
+@require_POST
+def order_query(request: HttpRequest, number: str) -> HttpResponse:
+    return _console_action(request, number, lambda order: services.order_query(order=order))
+
+
+@staff_required
+@require_POST
+def order_confirm_transfer(request: HttpRequest, number: str) -> HttpResponse:
+    proof_pk = request.POST.get("proof", "")
+
+    def confirm(order: Order) -> None:
+        proof = get_object_or_404(TransferProof, pk=proof_pk, order=order) if proof_pk.isdigit() else None
+        services.transfer_confirm(order=order, proof=proof, by=request.user)
+        messages.success(request, _("Payment confirmed: the buyer is enrolled."))
+
+    return _console_action(request, number, confirm)
+
+
+@staff_required
+@require_POST
+def proof_reject(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    proof = get_object_or_404(TransferProof, pk=pk, order__number=number)
+    form = forms.RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.transfer_proof_reject(proof=proof, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Give a reason for the rejection."))
+    return redirect("billing:order_detail", number=number)
+
+
+@staff_required
+def proof_image(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    proof = get_object_or_404(TransferProof, pk=pk, order__number=number)
+    return _file_response(proof.image)

@@ -1,0 +1,273 @@
+"""Input validation of the money loop: the signup form (HTML and API alike) and console forms."""
+
+import re
+import unicodedata
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Consultation, Lead
+from crm.normalize import email_normalize, phone_normalize
+
+HONEYPOT = "website"
+CONTACT_FIELDS = ("name", "email", "phone", "wechat", "message", "consent")
+ATTRIBUTION_LIMITS = {
+    "channel": 50,
+    "utm_source": 200,
+    "utm_medium": 200,
+    "utm_campaign": 200,
+    "utm_content": 200,
+    "landing_page": 500,
+    "referrer": 500,
+}
+# Letters of any script (Chinese, Latin…) and the few marks names really use.
+NAME_CHARS = re.compile(r"^[\w .'’·\-]+$")
+WECHAT_ID = re.compile(r"^[A-Za-z0-9_\-]{3,64}$")
+
+
+def name_normalize(value: str) -> str:
+    """NFKC (full-width letters become normal ones), single spaces, no control characters."""
+    value = unicodedata.normalize("NFKC", value or "")
+    return re.sub(r"\s+", " ", value).strip()
+
+
+def name_validate(value: str) -> None:
+    if not NAME_CHARS.match(value) or not any(ch.isalpha() for ch in value):
+        raise ValidationError(_("Enter your name using letters."), code="invalid_name")
+
+
+def _privacy_label():
+    return format_html(
+        '{} <a href="{}" target="_blank">{}</a>',
+        _("I agree that my details are kept to contact me about the course, as the"),
+        reverse("crm:privacy"),
+        _("privacy notice"),
+    )
+
+
+class LeadForm(forms.Form):
+    """The signup form. The HTML page shows the contact fields; the API also takes attribution.
+
+    A filled honeypot does not make the form invalid: the signup is stored flagged as spam and
+    answered like any other, so a bot learns nothing.
+    """
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    email = forms.CharField(
+        label=_("E-mail"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+        help_text=_("E-mail or phone: at least one, so we can reach you."),
+    )
+    wechat = forms.CharField(label=_("WeChat ID"), max_length=64, required=False)
+    message = forms.CharField(
+        label=_("Message"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("What would you like to learn?")}),
+    )
+    consent = forms.BooleanField(
+        label=_privacy_label,
+        error_messages={"required": _("Please agree to the privacy notice so we can contact you.")},
+    )
+    website = forms.CharField(
+        label=_("Leave this empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    channel = forms.CharField(max_length=50, required=False, widget=forms.HiddenInput)
+    utm_source = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
+    utm_medium = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
+    utm_campaign = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
+    utm_content = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
+    landing_page = forms.CharField(max_length=500, required=False, widget=forms.HiddenInput)
+    referrer = forms.CharField(max_length=500, required=False, widget=forms.HiddenInput)
+
+    api_fields = (*CONTACT_FIELDS, HONEYPOT, *ATTRIBUTION_LIMITS)
+
+    def __init__(self, *args, with_attribution: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].label = _privacy_label()
+        if not with_attribution:
+            for field in ATTRIBUTION_LIMITS:
+                del self.fields[field]
+
+    @property
+    def is_spam(self) -> bool:
+        return bool((self.data.get(HONEYPOT) or "").strip())
+
+    def clean_name(self) -> str:
+        name = name_normalize(self.cleaned_data["name"])
+        if not name:
+            raise ValidationError(_("Enter your name."), code="required")
+        name_validate(name)
+        return name
+
+    def clean_email(self) -> str:
+        email = email_normalize(self.cleaned_data["email"])
+        if email:
+            validate_email(email)
+        return email
+
+    def clean_phone(self) -> str:
+        return phone_normalize(self.cleaned_data["phone"])
+
+    def clean_wechat(self) -> str:
+        wechat = self.cleaned_data["wechat"].strip()
+        if wechat and not WECHAT_ID.match(wechat):
+            raise ValidationError(
+                _("A WeChat ID uses only letters, digits, underscores and hyphens."), code="invalid_wechat"
+            )
+        return wechat
+
+    def clean_message(self) -> str:
+        return self.cleaned_data["message"].strip()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        contact_errors = self.has_error("email") or self.has_error("phone")
+        if not contact_errors and not data.get("email") and not data.get("phone"):
+            self.add_error("phone", _("Give an e-mail address or a phone number (or both)."))
+        return data
+
+    def attribution(self) -> dict[str, str]:
+        return {field: self.cleaned_data.get(field, "") for field in ATTRIBUTION_LIMITS}
+
+    def spam_values(self) -> dict:
+        """What a honeypot hit is stored with: whatever can be kept without failing."""
+        raw = {key: str(self.data.get(key) or "") for key in ("name", "email", "phone", "wechat", "message")}
+        try:
+            phone = phone_normalize(raw["phone"][:32])
+        except ValidationError:
+            phone = ""
+        email = email_normalize(raw["email"])[:254]
+        try:
+            validate_email(email)
+        except ValidationError:
+            email = ""
+        return {
+            "name": name_normalize(raw["name"])[:100] or "?",
+            "email": email,
+            "phone": phone,
+            "wechat": raw["wechat"][:64],
+            "message": raw["message"][:2000],
+            "attribution": {
+                field: str(self.data.get(field) or "")[:limit] for field, limit in ATTRIBUTION_LIMITS.items()
+            },
+        }
+
+
+class LeadFilterForm(forms.Form):
+    """The lead list's filters; all optional, bad values are ignored rather than refused."""
+
+    q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={"type": "search"}))
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    channel = forms.CharField(
+        label=_("Channel"), required=False, max_length=50, widget=forms.TextInput(attrs={"list": "channels"})
+    )
+    campaign = forms.CharField(label=_("Campaign"), required=False, max_length=200)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    spam = forms.BooleanField(label=_("Spam only"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All statuses")), *Lead.Status.choices]
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        return self.cleaned_data
+
+
+class LeadStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Lead.Status.choices)
+    reason = forms.CharField(label=_("Reason (when lost)"), max_length=200, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("status") == Lead.Status.LOST and not data.get("reason", "").strip():
+            self.add_error("reason", _("Say why the lead was lost."))
+        return data
+
+
+class LeadNoteForm(forms.Form):
+    body = forms.CharField(label=_("Note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ConsultationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Consultation.Kind.choices)
+    scheduled_at = forms.DateTimeField(
+        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    notes = forms.CharField(
+        label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ConsultationUpdateForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[
+            (s, label) for s, label in Consultation.Status.choices if s != Consultation.Status.SCHEDULED
+        ],
+    )
+    notes = forms.CharField(label=_("Notes"), max_length=5000, required=False)
+
+
+class LinkBuilderForm(forms.Form):
+    """A tagged link: which page, which channel, which piece of content."""
+
+    page = forms.ChoiceField(label=_("Page"))
+    channel = forms.SlugField(
+        label=_("Channel"), max_length=50, help_text=_("e.g. xiaohongshu, zhihu, bilibili, wechat")
+    )
+    utm_campaign = forms.CharField(label=_("Campaign"), max_length=200, required=False)
+    utm_content = forms.CharField(
+        label=_("Content piece"), max_length=200, required=False, help_text=_("e.g. the post's title or date")
+    )
+    utm_medium = forms.CharField(label=_("Medium"), max_length=200, required=False, initial="social")
+
+    def __init__(self, *args, pages: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["page"].choices = pages
+
+
+class LeadImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: name, email, phone, wechat, message, channel, utm_campaign, created_at "
+            "(Chinese headers work too). UTF-8 or GBK (Excel)."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise ValidationError(_("Upload a .csv file."), code="invalid_extension")
+        if upload.size > 10 * 1024 * 1024:
+            raise ValidationError(_("The file is larger than 10 MB."), code="too_large")
+        return upload
+
+
+class LeadImportRowForm(LeadForm):
+    """One row of an imported file: the signup form's rules, without consent or honeypot."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["consent"]
+        del self.fields[HONEYPOT]

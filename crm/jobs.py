@@ -1,0 +1,45 @@
+"""Background work of the crm app: thin, idempotent, by id."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from crm import services
+from crm.models import Lead
+from onepco.outbox import get_queue
+
+
+def lead_notify_founder(lead_id: int) -> None:
+    """E-mail the founder about a new lead (run once per lead through the outbox)."""
+    lead = Lead.objects.filter(pk=lead_id, is_spam=False).first()
+    if lead is None or not settings.FOUNDER_EMAIL:
+        return
+    with override(settings.LANGUAGE_CODE):
+        subject = _("New lead: %(name)s") % {"name": lead.name}
+        lines = [
+            _("%(name)s signed up at %(when)s.")
+            % {"name": lead.name, "when": timezone.localtime(lead.created_at).strftime("%Y-%m-%d %H:%M")},
+            "",
+            f"{_('E-mail')}: {lead.email or '—'}",
+            f"{_('Phone')}: {lead.phone or '—'}",
+            f"{_('WeChat ID')}: {lead.wechat or '—'}",
+            f"{_('Channel')}: {lead.channel or '—'} / {lead.utm_campaign or '—'} / {lead.utm_content or '—'}",
+            "",
+            lead.message,
+            "",
+            settings.SITE_URL + reverse("crm:lead_detail", args=[lead.pk]),
+        ]
+    send_mail(subject, "\n".join(lines), None, [settings.FOUNDER_EMAIL])
+
+
+def lead_import_start(lead_import_id: int) -> None:
+    """Hand the import to a worker of its own, outside the outbox's transaction, so the
+    progress it records is visible while it runs."""
+    get_queue().enqueue(lead_import_run, lead_import_id, job_timeout=3600)
+
+
+def lead_import_run(lead_import_id: int) -> None:
+    services.lead_import_run(lead_import_id=lead_import_id)

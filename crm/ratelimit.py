@@ -1,0 +1,41 @@
+"""A fixed-window rate limit per client address, counted in the Redis cache.
+
+LEAD_RATE_LIMIT is "N/s", "N/m" or "N/h" (default 5/m). When Redis is away the limit is not
+enforced: a lost signup costs more than a few extra spam rows.
+"""
+
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+log = logging.getLogger(__name__)
+PERIODS = {"s": 1, "m": 60, "h": 3600}
+
+
+def rate_parse(rate: str) -> tuple[int, int]:
+    """'5/m' → (5, 60). Raises ValueError for anything else."""
+    count, _, period = rate.strip().partition("/")
+    if period not in PERIODS or not count.isdigit() or int(count) < 1:
+        raise ValueError(f"a rate looks like 5/m, 100/h or 2/s (got {rate!r})")
+    return int(count), PERIODS[period]
+
+
+def client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def rate_limit_exceeded(request: HttpRequest, scope: str, rate: str | None = None) -> bool:
+    """Count this request against its address; True when the limit for the window is passed."""
+    limit, period = rate_parse(rate or settings.LEAD_RATE_LIMIT)
+    window = int(time.time() // period)
+    key = f"ratelimit:{scope}:{client_address(request)}:{window}"
+    try:
+        cache.add(key, 0, timeout=period + 1)
+        count = cache.incr(key)
+    except Exception as exc:
+        log.warning("rate limit not enforced, cache unavailable: %s", exc)
+        return False
+    return count > limit

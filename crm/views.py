@@ -1,0 +1,308 @@
+"""HTTP of the money loop's first half: the public offer and signup, the API, the leads console."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from crm import selectors, services
+from crm.attribution import SESSION_KEY, attribution_capture, attribution_from_request
+from crm.csvio import CsvError, csv_export_lines
+from crm.forms import (
+    ATTRIBUTION_LIMITS,
+    ConsultationForm,
+    ConsultationUpdateForm,
+    LeadFilterForm,
+    LeadForm,
+    LeadImportForm,
+    LeadNoteForm,
+    LeadStatusForm,
+    LinkBuilderForm,
+)
+from crm.models import Consultation, LeadImport, LeadTouch, SignupSettings
+from crm.ratelimit import rate_limit_exceeded
+from onepco.access import public, staff_required
+from onepco.api import ApiError, api_view, field_errors, form_errors, read_payload
+
+LEADS_PER_PAGE = 50
+
+
+# --- the signup, shared by the pages and the API -----------------------------------------
+
+
+def _lead_submit(
+    request: HttpRequest, form: LeadForm, *, kind: str, attribution: dict
+) -> tuple[int, LeadTouch | None]:
+    """Rate limit → honeypot → validation → lead_capture. Answers 201, 400 or 429."""
+    if rate_limit_exceeded(request, "leads"):
+        return 429, None
+    if form.is_spam:
+        values = form.spam_values()
+        given = values.pop("attribution")
+        touch = services.lead_capture(
+            **values, attribution=given if any(given.values()) else attribution, kind=kind, is_spam=True
+        )
+        return 201, touch
+    if not form.is_valid():
+        return 400, None
+    data = form.cleaned_data
+    touch = services.lead_capture(
+        name=data["name"], email=data["email"], phone=data["phone"], wechat=data["wechat"],
+        message=data["message"], attribution=attribution, kind=kind, consent_at=timezone.now(),
+    )  # fmt: skip
+    return 201, touch
+
+
+def _signup_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """GET shows the offer and the form; POST signs up and goes to the thank-you page."""
+    attribution_capture(request)
+    form = LeadForm(request.POST or None, with_attribution=False)
+    status = 200
+    if request.method == "POST":
+        status, _touch = _lead_submit(
+            request, form, kind=LeadTouch.Kind.FORM, attribution=attribution_from_request(request)
+        )
+        if status == 201:
+            request.session.pop(SESSION_KEY, None)
+            return redirect("crm:thanks")
+        if status == 429:
+            form.is_valid()
+            form.add_error(None, _("Too many signups from your network. Please wait a minute and try again."))
+    return render(request, template, {**context, "form": form}, status=status)
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def course_index(request: HttpRequest) -> HttpResponse:
+    return _signup_page(request, "crm/course_index.html", {"cohorts": selectors.cohorts_for_sale()})
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = selectors.cohort_for_sale(slug)
+    return _signup_page(request, "crm/course_detail.html", {"cohort": cohort, "course": cohort.course})
+
+
+@public
+def privacy(request: HttpRequest) -> HttpResponse:
+    attribution_capture(request)
+    return render(request, "crm/privacy.html")
+
+
+@public
+def thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "crm/thanks.html", {"signup": SignupSettings.current()})
+
+
+@public
+def wechat_qr(request: HttpRequest) -> HttpResponse:
+    """The founder's WeChat QR code, published on purpose (uploads are otherwise not served)."""
+    signup = SignupSettings.current()
+    if not signup.wechat_qr:
+        raise Http404
+    return FileResponse(signup.wechat_qr.open("rb"), filename=signup.wechat_qr.name.rsplit("/", 1)[-1])
+
+
+@public
+@csrf_exempt
+@require_http_methods(["POST"])
+@api_view
+def lead_api(request: HttpRequest) -> HttpResponse:
+    """POST /api/leads — the contract is in PRODUCT.md and onepco/openapi.py."""
+    data, _files = read_payload(request, LeadForm.api_fields)
+    form = LeadForm(data)
+    kept = attribution_from_request(request)
+    given = {field: (data.get(field) or "")[:limit] for field, limit in ATTRIBUTION_LIMITS.items()}
+    status, touch = _lead_submit(
+        request, form, kind=LeadTouch.Kind.API, attribution=given if any(given.values()) else kept
+    )
+    if status == 429:
+        raise ApiError(429, {"detail": _("Too many signups from this address. Try again in a minute.")})
+    if status == 400:
+        raise field_errors(form_errors(form))
+    return JsonResponse({"id": str(touch.public_id), "status": "received"}, status=201)
+
+
+# --- the console ---------------------------------------------------------------------------
+
+
+def _filters(request: HttpRequest) -> tuple[LeadFilterForm, dict, str]:
+    form = LeadFilterForm(request.GET or None)
+    filters = form.filters() if request.GET else {}
+    query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
+    return form, filters, query
+
+
+@staff_required
+def lead_list(request: HttpRequest) -> HttpResponse:
+    form, filters, query = _filters(request)
+    page = Paginator(selectors.lead_search(filters), LEADS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "filter_form": form,
+        "page_obj": page,
+        "leads": page.object_list,
+        "pipeline": selectors.lead_pipeline(),
+        "status_filter": filters.get("status", ""),
+        "query_string": query,
+        "channels": selectors.lead_channels(),
+    }
+    return render(request, "crm/lead_list.html", context)
+
+
+@staff_required
+def lead_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as CSV (UTF-8 with BOM, so Excel shows the Chinese correctly)."""
+    _form, filters, _query = _filters(request)
+    leads = selectors.lead_search(filters).iterator(chunk_size=500)
+    response = StreamingHttpResponse(csv_export_lines(leads), content_type="text/csv; charset=utf-8")
+    name = f"leads-{timezone.localdate():%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@staff_required
+def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = selectors.lead_for_user(request.user, pk)
+    context = {
+        "lead": lead,
+        "timeline": selectors.lead_timeline(lead),
+        "consultations": [c for c in lead.consultations.all() if c.status == Consultation.Status.SCHEDULED],
+        "status_form": LeadStatusForm(initial={"status": lead.status, "reason": lead.lost_reason}),
+        "note_form": LeadNoteForm(),
+        "consultation_form": ConsultationForm(),
+        "update_form": ConsultationUpdateForm(),
+    }
+    return render(request, "crm/lead_detail.html", context)
+
+
+def _back_with_errors(request: HttpRequest, lead, form) -> HttpResponse:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+    return redirect("crm:lead_detail", pk=lead.pk)
+
+
+@staff_required
+@require_POST
+def lead_status(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = selectors.lead_for_user(request.user, pk)
+    form = LeadStatusForm(request.POST)
+    if not form.is_valid():
+        return _back_with_errors(request, lead, form)
+    services.lead_set_status(
+        lead=lead,
+        status=form.cleaned_data["status"],
+        reason=form.cleaned_data["reason"].strip(),
+        by=request.user,
+    )
+    messages.success(request, _("Status changed to %(status)s.") % {"status": lead.get_status_display()})
+    return redirect("crm:lead_detail", pk=lead.pk)
+
+
+@staff_required
+@require_POST
+def lead_note(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = selectors.lead_for_user(request.user, pk)
+    form = LeadNoteForm(request.POST)
+    if not form.is_valid():
+        return _back_with_errors(request, lead, form)
+    services.lead_note_add(lead=lead, body=form.cleaned_data["body"], by=request.user)
+    messages.success(request, _("Note added."))
+    return redirect("crm:lead_detail", pk=lead.pk)
+
+
+@staff_required
+@require_POST
+def consultation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = selectors.lead_for_user(request.user, pk)
+    form = ConsultationForm(request.POST)
+    if not form.is_valid():
+        return _back_with_errors(request, lead, form)
+    services.consultation_schedule(lead=lead, by=request.user, **form.cleaned_data)
+    messages.success(request, _("Consultation scheduled."))
+    return redirect("crm:lead_detail", pk=lead.pk)
+
+
+@staff_required
+@require_POST
+def consultation_update(request: HttpRequest, pk: int, consultation_pk: int) -> HttpResponse:
+    lead = selectors.lead_for_user(request.user, pk)
+    consultation = get_object_or_404(Consultation, pk=consultation_pk, lead=lead)
+    form = ConsultationUpdateForm(request.POST)
+    if not form.is_valid():
+        return _back_with_errors(request, lead, form)
+    services.consultation_set_status(
+        consultation=consultation,
+        status=form.cleaned_data["status"],
+        notes=form.cleaned_data["notes"],
+        by=request.user,
+    )
+    messages.success(request, _("Consultation updated."))
+    return redirect("crm:lead_detail", pk=lead.pk)
+
+
+def _link_pages() -> list[tuple[str, str]]:
+    pages = [(reverse("crm:course_index"), _("All courses"))]
+    for cohort in selectors.cohorts_for_sale():
+        pages.append((reverse("crm:course_detail", args=[cohort.slug]), str(cohort)))
+    return pages
+
+
+@staff_required
+def link_builder(request: HttpRequest) -> HttpResponse:
+    """Tagged links for a channel and a piece of content; nothing is stored."""
+    form = LinkBuilderForm(request.GET or None, pages=_link_pages())
+    link = ""
+    if request.GET and form.is_valid():
+        data = form.cleaned_data
+        params = {"ch": data["channel"], "utm_source": data["channel"]}
+        params |= {key: data[key] for key in ("utm_medium", "utm_campaign", "utm_content") if data[key]}
+        link = f"{settings.SITE_URL}{data['page']}?{urlencode(params)}"
+    return render(request, "crm/link_builder.html", {"form": form, "link": link})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def lead_import(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV; it is checked and shown before anything is imported."""
+    form = LeadImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead_import = services.lead_import_create(upload=form.cleaned_data["file"], by=request.user)
+        except CsvError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("crm:lead_import_detail", pk=lead_import.pk)
+    imports = LeadImport.objects.select_related("created_by")[:10]
+    return render(
+        request,
+        "crm/lead_import.html",
+        {"form": form, "imports": imports},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def lead_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Preview with row errors → confirm → progress (polled by htmx while it runs)."""
+    lead_import = get_object_or_404(LeadImport, pk=pk)
+    if request.method == "POST":
+        services.lead_import_confirm(lead_import=lead_import)
+        return redirect("crm:lead_import_detail", pk=lead_import.pk)
+    if request.headers.get("HX-Request"):
+        return render(request, "crm/_import_progress.html", {"lead_import": lead_import})
+    preview = (
+        services.lead_import_preview(lead_import) if lead_import.status == LeadImport.Status.PREVIEW else []
+    )
+    return render(request, "crm/lead_import_detail.html", {"lead_import": lead_import, "preview": preview})

@@ -1,0 +1,97 @@
+"""Look at what billing shows: a prospect buys a seat end to end with the simulated provider on
+a phone and on a desktop; the manual transfer page; the founder's order pages."""
+
+import io
+
+import pytest
+import qrcode
+import qrcode.image.svg
+from django.core.files.base import ContentFile
+
+from billing.models import Order, PayeeAccount
+from cohorts.models import Enrollment
+from tests import factories as f
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _svg_qr(text: str) -> bytes:
+    buffer = io.BytesIO()
+    qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def payee(db):
+    account = PayeeAccount(kind="wechat", title="创始人微信收款码", details="户名：张*三")
+    account.qr_image.save("wechat.svg", ContentFile(_svg_qr("wxp://f2f0example")), save=True)
+    return account
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_a_prospect_buys_a_seat_with_the_simulated_provider(
+    device, live_server, phone_page, desktop_page, simulated_on, cohort, payee, screenshot
+):
+    page = phone_page if device == "phone" else desktop_page
+    email = f"buyer-{device}@example.com"
+    page.goto(f"{live_server.url}/courses/python-bootcamp/buy/")
+    assert page.locator("h1").inner_text() == "购买名额"
+    screenshot(page, "1-checkout")
+    page.fill("input[name=name]", "王小明")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=phone]", "13800138000")
+    page.check("input[name=consent]")
+    page.click("button[type=submit]")
+
+    page.wait_for_url("**/pay/*/")
+    assert page.locator("h1").inner_text() == "支付"
+    screenshot(page, "2-methods")
+    page.check("input[value=manual]")
+    page.click("form.card button[type=submit]")
+    page.wait_for_selector("text=转账支付")
+    screenshot(page, "3-manual-transfer")
+    page.check("input[value=simulated]")
+    page.click("form.card:has(input[name=method]) button[type=submit]")
+
+    page.wait_for_url("**/billing/simulated/*/")
+    screenshot(page, "4-simulated-provider")
+    page.click("button[value=paid]")
+
+    page.wait_for_url("**/return/")
+    assert "支付成功" in page.locator("h1").inner_text()
+    screenshot(page, "5-paid")
+    order = Order.objects.get(buyer_email=email)
+    assert order.status == "paid" and order.provider == "simulated"
+    assert Enrollment.objects.filter(student__user__email=email, cohort=cohort, status="active").exists()
+
+
+def test_founder_order_pages_on_desktop_and_phone(
+    live_server, desktop_page, phone_page, founder, login_browser, cohort, screenshot
+):
+    lead = f.make_lead(name="韩梅梅", email="meimei@example.com", phone="13700000000")
+    paid = f.make_order(
+        cohort,
+        status="paid",
+        provider="alipay",
+        buyer_name="李雷",
+        provider_trade_no="2026112322001400000000000001",
+    )
+    f.make_order(
+        cohort, buyer_name="赵六", provider="wechat", expires_at=f.timezone.now() + f.timedelta(minutes=20)
+    )
+    for name, page in (("desktop", desktop_page), ("phone", phone_page)):
+        login_browser(page, founder)
+        page.goto(f"{live_server.url}/console/orders/new/?lead={lead.pk}")
+        assert page.locator("h1").inner_text() == "新建订单"
+        screenshot(page, f"create-{name}")
+        page.select_option("select[name=cohort]", str(cohort.pk))
+        page.fill("input[name=amount]", "1500.00")
+        page.click("form.card button[type=submit]")
+        page.wait_for_url("**/console/orders/OP*/")
+        assert page.locator("#pay-url").input_value().endswith("/")
+        screenshot(page, f"detail-pending-{name}")
+        page.goto(f"{live_server.url}/console/orders/{paid.number}/")
+        screenshot(page, f"detail-paid-{name}")
+        page.goto(f"{live_server.url}/console/orders/")
+        assert page.locator("h1").inner_text() == "订单"
+        screenshot(page, f"list-{name}")
