@@ -60,10 +60,12 @@ def test_the_reminder_job_runs_on_the_worker(student, cohort_a, run_jobs, mailou
 
 
 def test_the_reminder_is_registered_hourly():
-    from rq import cron
+    from rq.cron import CronScheduler
 
-    import onepco.cron  # noqa: F401 - registering is what importing it does
+    from onepco.outbox import redis_connection
 
-    entries = {entry["name"]: entry for entry in cron._job_data_registry}
-    assert entries["due-reminders"]["cron"] == "5 * * * *"
-    assert entries["due-reminders"]["func"] is send_due_reminders
+    scheduler = CronScheduler(connection=redis_connection())
+    scheduler.load_config_from_file("onepco/cron.py")
+    jobs = {job.name: job for job in scheduler.get_jobs()}
+    assert jobs["due-reminders"].cron == "5 * * * *"
+    assert jobs["due-reminders"].func_name == "cohorts.jobs.send_due_reminders"
