@@ -332,11 +332,9 @@ def stack_memory(stack: Stack) -> dict:
 
 def student_session(stack: Stack) -> tuple[str, str, int]:
     """A signed-in student's cookie header, CSRF token and an assignment of their cohort."""
-    from importlib import import_module
-
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.middleware.csrf import _get_new_csrf_string
+    from django.test import Client
 
     from cohorts.models import Assignment, Enrollment
 
@@ -347,14 +345,11 @@ def student_session(stack: Stack) -> tuple[str, str, int]:
         .first()
     )
     assignment = Assignment.objects.filter(cohort=enrollment.cohort).order_by("-due_at").first()
-    user = enrollment.student.user
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.create()
+    client = Client()
+    client.force_login(enrollment.student.user)  # a real session, stored where the server reads it
+    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
     csrf = _get_new_csrf_string()
-    cookie = f"{settings.SESSION_COOKIE_NAME}={store.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"
     return cookie, csrf, assignment.pk
 
 

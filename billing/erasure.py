@@ -6,28 +6,21 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
 from billing.models import Order, PaymentEvent, TransferProof
-from onepco.erasure import file_fields, stored_files
 
 
 def orders_anonymise(*, orders_filter: Q) -> tuple[dict[str, int], list[FieldFile]]:
     orders = list(Order.objects.filter(orders_filter))
-    files: list[FieldFile] = []
     for order in orders:
-        files += stored_files(order)
-        for name in file_fields(Order):
-            setattr(order, name, "")
         order.buyer_name = _("Erased person")
         order.buyer_email = ""
         order.buyer_phone = ""
         order.note = ""
-    Order.objects.bulk_update(
-        orders, [*file_fields(Order), "buyer_name", "buyer_email", "buyer_phone", "note"]
-    )
+    Order.objects.bulk_update(orders, ["buyer_name", "buyer_email", "buyer_phone", "note"])
     # Providers echo the buyer's account and e-mail in notifications: keep the audit facts
     # (event id, outcome, time) and drop the raw text.
     events = PaymentEvent.objects.filter(order__in=orders).exclude(body="").update(body="")
     # Transfer screenshots show the payer's name and account: the image goes, the verdict stays.
     proofs = list(TransferProof.objects.filter(order__in=orders).exclude(image=""))
-    files += [proof.image for proof in proofs]
+    files = [proof.image for proof in proofs]
     TransferProof.objects.filter(pk__in=[p.pk for p in proofs]).update(image="", note="")
     return {"orders": len(orders), "payment_event_bodies": events, "transfer_proofs": len(proofs)}, files

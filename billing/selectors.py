@@ -38,21 +38,18 @@ def cohort_seats_left(cohort: Cohort, now: datetime | None = None) -> int:
     return max(cohort.capacity - taken, 0)
 
 
-def _on_sale() -> QuerySet[Cohort]:
-    return Cohort.objects.filter(
+def cohorts_on_sale() -> QuerySet[Cohort]:
+    """Every cohort open for sale that has not ended, soonest first, with `seats_left`: what
+    crm's course pages list and what checkout may sell."""
+    cohorts = Cohort.objects.filter(
         course__is_active=True, sale_open=True, ends_on__gte=timezone.localdate()
     ).select_related("course")
-
-
-def cohorts_for_sale(course_slug: str) -> QuerySet[Cohort]:
-    """A course's cohorts open for sale that have not ended, soonest first, with `seats_left`
-    (crm's course page lists them; checkout sells one of them)."""
-    return cohorts_with_seats_left(_on_sale().filter(course__slug=course_slug)).order_by("starts_on", "id")
+    return cohorts_with_seats_left(cohorts).order_by("starts_on", "id")
 
 
 def cohort_on_sale(slug: str) -> Cohort | None:
     """The cohort checkout sells, by the cohort's slug, with `seats_left`; None when not on sale."""
-    return cohorts_with_seats_left(_on_sale().filter(slug=slug)).first()
+    return cohorts_on_sale().filter(slug=slug).first()
 
 
 def order_list(filters: dict) -> QuerySet[Order]:

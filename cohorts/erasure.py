@@ -3,7 +3,6 @@
 from django.db.models.fields.files import FieldFile
 
 from cohorts.models import Assessment, GraduationReport, Student, Submission
-from onepco.erasure import file_fields, stored_files
 
 
 def student_anonymise(*, student: Student) -> tuple[dict[str, int], list[FieldFile]]:
@@ -13,9 +12,9 @@ def student_anonymise(*, student: Student) -> tuple[dict[str, int], list[FieldFi
     submissions = list(Submission.objects.filter(student=student))
     files: list[FieldFile] = []
     for submission in submissions:
-        files += stored_files(submission)
-        for name in file_fields(Submission):
-            setattr(submission, name, "")
+        if submission.file:
+            files.append(submission.file)
+        submission.file = ""
         submission.text = ""
         submission.link = ""
         submission.file_name = ""
@@ -24,7 +23,7 @@ def student_anonymise(*, student: Student) -> tuple[dict[str, int], list[FieldFi
         submission.is_showcase = False
     Submission.objects.bulk_update(
         submissions,
-        [*file_fields(Submission), "text", "link", "file_name", "content_type", "feedback", "is_showcase"],
+        ["file", "text", "link", "file_name", "content_type", "feedback", "is_showcase"],
     )
     notes = Assessment.objects.filter(student=student).exclude(note="").update(note="")
     # A public testimonial page names the person: it goes offline and loses its words.

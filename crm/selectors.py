@@ -6,18 +6,9 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from billing.selectors import cohorts_with_seats_left
+from billing.selectors import cohort_on_sale, cohorts_on_sale
 from cohorts.models import Cohort, Course
 from crm.models import Lead
-
-
-def cohorts_for_sale() -> QuerySet[Cohort]:
-    """Every cohort open for sale that has not ended, soonest first, with `seats_left`
-    (the same rule as billing's checkout, `billing.selectors.cohort_on_sale`)."""
-    cohorts = Cohort.objects.filter(
-        sale_open=True, course__is_active=True, ends_on__gte=timezone.localdate()
-    ).select_related("course")
-    return cohorts_with_seats_left(cohorts).order_by("starts_on", "id")
 
 
 def course_offer(slug: str) -> tuple[Course, list[Cohort]]:
@@ -25,15 +16,11 @@ def course_offer(slug: str) -> tuple[Course, list[Cohort]]:
     cohorts for sale: perhaps none, the page still takes signups."""
     course = Course.objects.filter(slug=slug, is_active=True).first()
     if course is None:
-        cohort = cohort_for_sale(slug)
+        cohort = cohort_on_sale(slug)
         if cohort is None:
             raise Http404
         course = cohort.course
-    return course, list(cohorts_for_sale().filter(course=course))
-
-
-def cohort_for_sale(slug: str) -> Cohort | None:
-    return cohorts_for_sale().filter(slug=slug).first()
+    return course, list(cohorts_on_sale().filter(course=course))
 
 
 def lead_for_user(user, pk: int) -> Lead:

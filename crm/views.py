@@ -84,7 +84,7 @@ def _signup_page(request: HttpRequest, template: str, context: dict) -> HttpResp
 @public
 @require_http_methods(["GET", "POST"])
 def course_index(request: HttpRequest) -> HttpResponse:
-    return _signup_page(request, "crm/course_index.html", {"cohorts": selectors.cohorts_for_sale()})
+    return _signup_page(request, "crm/course_index.html", {"cohorts": selectors.cohorts_on_sale()})
 
 
 @public

@@ -98,22 +98,3 @@ def person_erase(*, person: Person, erased_by: User, reason: str = "") -> Erasur
         )
         delete_files_on_commit(files)
     return record
-
-
-def stored_files(instance) -> list[FieldFile]:
-    """The non-empty file fields of a row."""
-    from django.db.models import FileField
-
-    found = []
-    for model_field in instance._meta.get_fields():
-        if isinstance(model_field, FileField):
-            value = getattr(instance, model_field.name)
-            if value:
-                found.append(value)
-    return found
-
-
-def file_fields(model) -> list[str]:
-    from django.db.models import FileField
-
-    return [f.name for f in model._meta.get_fields() if isinstance(f, FileField)]

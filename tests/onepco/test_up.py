@@ -8,7 +8,6 @@ import http.cookiejar
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,14 +19,10 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.processes import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.xdist_group("processes")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _zero_config_env() -> dict[str, str]:
@@ -93,7 +88,7 @@ def _wait_http(url: str, timeout: float = 60) -> None:
 
 
 def test_up_starts_everything_from_nothing_serves_pages_and_stops_cleanly(tmp_path):
-    data_dir, port = tmp_path / "data", _free_port()
+    data_dir, port = tmp_path / "data", free_port()
     base = f"http://127.0.0.1:{port}"
     up = Up(data_dir, port)
     try:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import RedisServer, free_port, wait_until
+from tests.processes import free_port, wait_until
+from tests.reliability.conftest import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.xdist_group("processes")

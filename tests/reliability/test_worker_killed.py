@@ -5,7 +5,8 @@ from rq.registry import StartedJobRegistry
 
 from onepco import outbox
 from onepco.models import OutboxMessage
-from tests.reliability.conftest import Worker, child_env, wait_until
+from tests.processes import wait_until
+from tests.reliability.conftest import Worker, child_env
 from tests.reliability.jobs import slow_mail
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("processes")]
