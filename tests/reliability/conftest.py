@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -74,10 +75,16 @@ def own_redis(settings):
 def child_env(redis_url: str, **extra: str) -> dict[str, str]:
     """The environment of a worker process that shares this test's database and Redis."""
     db = connection.settings_dict
+    auth = db["USER"] + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
+    host = db["HOST"] or "127.0.0.1"
+    if host.startswith("/"):  # the embedded PostgreSQL listens on a unix socket in this folder
+        database_url = f"postgresql://{auth}@/{db['NAME']}?host={quote(host, safe='')}"
+    else:
+        database_url = f"postgresql://{auth}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env.update(
         DJANGO_SETTINGS_MODULE="tests.settings",
-        DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        DATABASE_URL=database_url,
         PYTEST_XDIST_WORKER=os.environ.get("PYTEST_XDIST_WORKER", "gw0"),
         **extra,
     )
