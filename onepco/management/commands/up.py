@@ -80,7 +80,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, self.request_stop)
         signal.signal(signal.SIGTERM, self.request_stop)
         children = self.start_children(host, port)
-        self.print_banner(host, port, founder.email, password)
+        self.print_banner(host, port, founder.email, password, first_run)
         sys.exit(self.supervise(children))
 
     def request_stop(self, signum, frame) -> None:
@@ -106,7 +106,7 @@ class Command(BaseCommand):
             for name, command in commands.items()
         }
 
-    def print_banner(self, host: str, port: int, email: str, password: str | None) -> None:
+    def print_banner(self, host: str, port: int, email: str, password: str | None, first_run: bool) -> None:
         url = f"http://{host}:{port}/"
         lines = [
             "",
@@ -117,6 +117,8 @@ class Command(BaseCommand):
         ]
         if password:
             lines.append(f"  Password:   {password}   (shown once: note it down)")
+        elif first_run:
+            lines.append("  Password:   the one in FOUNDER_PASSWORD")
         else:
             lines.append(f"  Password:   as set before (forgot it? manage.py changepassword {email})")
         if os.environ.get("ONEPCO_EMBEDDED"):
