@@ -16,7 +16,11 @@ urlpatterns = [
     path("console/system/exports/", views.system_export_request, name="system_export_request"),
     path("console/system/exports/<str:token>/", views.system_export_download, name="system_export_download"),
     path("console/data-requests/", views.data_requests, name="data_requests"),
-    path("console/data-requests/erase/<str:kind>/<int:pk>/", views.data_request_erase, name="data_request_erase"),
+    path(
+        "console/data-requests/erase/<str:kind>/<int:pk>/",
+        views.data_request_erase,
+        name="data_request_erase",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("api/openapi.json", openapi.openapi_json, name="openapi"),

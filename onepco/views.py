@@ -107,6 +107,14 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return render(request, "error.html", {"status": 403, "message": message}, status=403)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form or API call without a valid CSRF token: the site's 403, as JSON for the API."""
+    message = _("The form expired or did not come from this site. Reload the page and try again.")
+    if _wants_json(request):
+        return JsonResponse({"detail": message}, status=403)
+    return render(request, "error.html", {"status": 403, "message": message}, status=403)
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = _("This page does not exist, or you do not have access to it.")
     if _wants_json(request):

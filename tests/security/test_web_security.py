@@ -42,6 +42,23 @@ def test_a_post_without_the_csrf_token_is_refused(founder):
         assert client.post(url, {"reason": "x", "confirm": "on"}).status_code == 403, url
 
 
+def test_an_api_call_without_the_csrf_token_gets_a_json_403(student):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(student.user)
+    response = client.post("/api/submissions", {"assignment": "1", "text": "hi"})
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"]
+
+
+def test_a_page_form_without_the_csrf_token_gets_the_sites_403_page(student):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(student.user)
+    response = client.post("/account/", {"name": "x"})
+    assert response.status_code == 403
+    assert b"<html" in response.content.lower() and "Reload" not in response.content.decode()
+
+
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
 def test_login_never_redirects_to_another_site(client, founder, target):
     response = client.post("/accounts/login/", {"login": founder.email, "password": PASSWORD, "next": target})
