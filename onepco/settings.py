@@ -70,6 +70,9 @@ RQ_QUEUES = {
     },
 }
 RQ_SHOW_ADMIN_LINK = True
+# Jobs run in the worker process, without a fork each (onepco/worker.py says why).
+RQ = {"WORKER_CLASS": "onepco.worker.Worker"}
+RQ_WORKER_NICE = env.int("RQ_WORKER_NICE", default=10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

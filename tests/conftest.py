@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.utils import translation
-from rq import SimpleWorker
 
 from onepco import outbox
 from onepco.models import OutboxMessage
+from onepco.worker import Worker as OnepcoWorker
 from tests import factories as f
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -46,6 +46,7 @@ def _isolated(settings, tmp_path):
     """Uploads in a temporary folder, an empty Redis database, a fresh connection cache, and
     the site's default language (a request in an earlier test must not leave another active)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.RQ_WORKER_NICE = 0  # workers run inside the test process: keep its priority
     outbox.redis_connection.cache_clear()
     outbox.redis_connection().flushdb()
     translation.activate(settings.LANGUAGE_CODE)
@@ -128,19 +129,20 @@ def run_jobs(db):
     Returns the number of jobs the worker ran, counted in RQ's finished and failed registries
     (a failed job waiting for its Retry sits in the scheduled registry): the worker's own
     counters live only in Redis. Tests inside a transaction never commit, so the after-commit
-    fast path does not fire by itself; this is the relay's job here.
+    fast path does not fire by itself: rows that RQ has not seen are relayed here.
     """
 
     def run() -> int:
         queue = outbox.get_queue()
         ran = 0
         for _round in range(10):
-            for pk in OutboxMessage.objects.filter(relayed_at__isnull=True).values_list("pk", flat=True):
-                outbox.outbox_relay_one(pk)
+            for message in OutboxMessage.objects.filter(completed_at__isnull=True):
+                if not outbox.outbox_job_alive(message):
+                    outbox.outbox_relay_one(message.pk)
             if queue.count == 0:
                 break
             before = _ended(queue)
-            SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
+            OnepcoWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
             ran += _ended(queue) - before
         return ran
 

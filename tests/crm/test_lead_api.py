@@ -197,9 +197,9 @@ def test_with_redis_down_the_lead_is_saved_and_the_email_goes_out_later(client, 
     with transaction.atomic():
         assert outbox.outbox_sweep() == 1
     queue = outbox.get_queue()
-    from rq import SimpleWorker
+    from onepco.worker import Worker as OnepcoWorker
 
-    SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
+    OnepcoWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
     assert len(mailoutbox) == 1
 
 

@@ -5,13 +5,14 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
-from rq import SimpleWorker, Worker
+from rq import Worker
 from rq.cron import CronScheduler
 
 from dashboard.models import WeeklyMetrics
 from onepco import health, outbox
 from onepco.models import OutboxMessage
 from onepco.weeks import Week
+from onepco.worker import Worker as OnepcoWorker
 
 
 def boom() -> None:
@@ -90,7 +91,7 @@ def test_a_failed_job_shows_on_the_system_page_and_the_founder_retries_it(
 ):
     queue = outbox.get_queue()
     job = queue.enqueue(boom)
-    SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
+    OnepcoWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
     assert statuses()["check_failed_jobs"] == "fail"
 
     page = founder_client.get("/console/system/")

@@ -6,10 +6,10 @@ import pytest
 from django.core import mail
 from django.db import transaction
 from django.utils import timezone
-from rq import SimpleWorker
 
 from onepco import outbox
 from onepco.models import OutboxMessage
+from onepco.worker import Worker as OnepcoWorker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +25,7 @@ def explode(to: str) -> None:
 
 def _drain() -> None:
     queue = outbox.get_queue()
-    SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
+    OnepcoWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
 
 
 @pytest.fixture
@@ -92,3 +92,35 @@ def test_a_failing_job_rolls_back_keeps_its_reason_and_stays_unfinished():
 def test_the_sweep_does_not_touch_a_fresh_row_that_the_fast_path_may_still_relay(settings):
     OutboxMessage.objects.create(job="tests.onepco.test_outbox.send_hello", args=["a@example.com"])
     assert outbox.outbox_sweep() == 0
+
+
+def test_a_burst_of_rows_wakes_one_drain_job_that_runs_each_row_once(mailoutbox):
+    for n in range(5):
+        with transaction.atomic():
+            outbox.outbox_enqueue(send_hello, f"burst{n}@example.com")
+    queue = outbox.get_queue()
+    assert [job.func_name for job in queue.jobs] == ["onepco.outbox.outbox_drain"]  # one job, not five
+
+    _drain()
+    _drain()
+
+    assert sorted(m.to[0] for m in mailoutbox) == [f"burst{n}@example.com" for n in range(5)]
+    assert not OutboxMessage.objects.filter(completed_at__isnull=True).exists()
+    with transaction.atomic():
+        outbox.outbox_enqueue(send_hello, "later@example.com")  # after the drain: a new one wakes
+    assert [job.func_name for job in queue.jobs] == ["onepco.outbox.outbox_drain"]
+
+
+def test_a_row_failing_in_the_drain_gets_a_job_of_its_own_with_retries_and_the_rest_run(mailoutbox):
+    with transaction.atomic():
+        failing = outbox.outbox_enqueue(explode, "x@example.com")
+        outbox.outbox_enqueue(send_hello, "fine@example.com")
+
+    assert outbox.outbox_drain() == 1
+
+    assert [m.to for m in mailoutbox] == [["fine@example.com"]]
+    failing.refresh_from_db()
+    assert failing.completed_at is None and failing.relay_attempts == 2
+    job = outbox.get_queue().fetch_job(failing.rq_job_id)
+    assert job.get_status() == "queued" and job.retries_left == 5
+    assert outbox.outbox_drain() == 0  # not picked up again by the next drain

@@ -11,3 +11,10 @@ def slow_mail(to: str, started_flag: str, seconds: float = 3.0) -> None:
     Path(started_flag).touch()
     time.sleep(seconds)
     mail.send_mail("课程提醒", "body", None, [to])
+
+
+def niceness() -> int:
+    """The CPU priority (nice value) of the process running the job."""
+    import os
+
+    return os.nice(0)

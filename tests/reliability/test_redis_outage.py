@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from rq import SimpleWorker
 
 from onepco import outbox
 from onepco.models import OutboxMessage
+from onepco.worker import Worker as OnepcoWorker
 from tests.reliability.jobs import slow_mail
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("processes")]
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("
 
 def drain() -> None:
     queue = outbox.get_queue()
-    SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
+    OnepcoWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
 
 
 def sweep_after_outage() -> int:
