@@ -196,7 +196,12 @@ def submission_submit(
             submission.file_name = checked.name
             submission.file_size = checked.size
             submission.content_type = checked.content_type
-        submission.full_clean(exclude=["file"])
+        # The field checks only: assignment and student are rows already loaded and checked,
+        # and the attempt number is unique under the enrollment lock (with the database's
+        # constraint behind it); their validation would cost four more queries per upload.
+        submission.full_clean(
+            exclude=["file", "assignment", "student"], validate_unique=False, validate_constraints=False
+        )
         submission.save()
     return submission
 

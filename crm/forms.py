@@ -7,7 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Consultation, Lead
@@ -78,7 +80,9 @@ class LeadForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("What would you like to learn?")}),
     )
     consent = forms.BooleanField(
-        label=_privacy_label,
+        # Built when a page renders it (it needs the active language and a URL), not for
+        # every API call that validates with this form.
+        label=lazy(_privacy_label, SafeString)(),
         error_messages={"required": _("Please agree to the privacy notice so we can contact you.")},
     )
     website = forms.CharField(
@@ -98,7 +102,6 @@ class LeadForm(forms.Form):
 
     def __init__(self, *args, with_attribution: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["consent"].label = _privacy_label()
         if not with_attribution:
             for field in ATTRIBUTION_LIMITS:
                 del self.fields[field]

@@ -1,4 +1,4 @@
-"""A fixed-window rate limit per client address, counted in the Redis cache.
+"""A fixed-window rate limit per client address, counted in Redis.
 
 LEAD_RATE_LIMIT is "N/s", "N/m" or "N/h" (default 5/m). When Redis is away the limit is not
 enforced: a lost signup costs more than a few extra spam rows.
@@ -7,9 +7,11 @@ enforced: a lost signup costs more than a few extra spam rows.
 import logging
 import time
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
+
+from onepco.outbox import redis_connection
 
 log = logging.getLogger(__name__)
 PERIODS = {"s": 1, "m": 60, "h": 3600}
@@ -31,11 +33,13 @@ def rate_limit_exceeded(request: HttpRequest, scope: str, rate: str | None = Non
     """Count this request against its address; True when the limit for the window is passed."""
     limit, period = rate_parse(rate or settings.LEAD_RATE_LIMIT)
     window = int(time.time() // period)
-    key = f"ratelimit:{scope}:{client_address(request)}:{window}"
+    key = f"onepco:ratelimit:{scope}:{client_address(request)}:{window}"
     try:
-        cache.add(key, 0, timeout=period + 1)
-        count = cache.incr(key)
-    except Exception as exc:
-        log.warning("rate limit not enforced, cache unavailable: %s", exc)
+        # One round trip: the count, and an expiry so that old windows clean themselves up.
+        count, _expiry_set = (
+            redis_connection().pipeline(transaction=False).incr(key).expire(key, period + 1).execute()
+        )
+    except redis.RedisError as exc:
+        log.warning("rate limit not enforced, Redis unavailable: %s", exc)
         return False
     return count > limit

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from crm.models import Consultation, Lead, LeadImport, LeadNote, LeadTouch
 from crm.normalize import email_normalize, phone_normalize
-from onepco.outbox import outbox_enqueue
+from onepco.db import insert_unless_conflict
+from onepco.outbox import outbox_enqueue, outbox_message, outbox_relay_after_commit
 
 ATTRIBUTION_FIELDS = (
     "channel",
@@ -67,6 +68,13 @@ def lead_capture(
     email, phone = email_normalize(email), phone_normalize(phone)
     attribution = {k: (attribution or {}).get(k, "") or "" for k in ATTRIBUTION_FIELDS}
     when = created_at or timezone.now()
+    if not is_spam:
+        touch = _lead_insert_first_signup(
+            name=name, email=email, phone=phone, wechat=wechat, message=message,
+            attribution=attribution, kind=kind, consent_at=consent_at, when=when,
+        )  # fmt: skip
+        if touch is not None:
+            return touch
     for attempt in range(3):
         try:
             with transaction.atomic():
@@ -80,6 +88,33 @@ def lead_capture(
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def _lead_insert_first_signup(
+    *, name, email, phone, wechat, message, attribution, kind, consent_at, when
+) -> LeadTouch | None:
+    """The common case, a first signup: lead, touch and outbox message in one statement.
+
+    `ON CONFLICT DO NOTHING` on the lead's unique indexes (e-mail, phone) makes the whole
+    statement write nothing when the person is known already; None then, and the caller takes
+    the path that merges the signup into that lead. One round trip instead of six (bench/).
+    """
+    lead = Lead(
+        name=name, email=email, phone=phone, wechat=wechat, message=message, consent_at=consent_at,
+        source=kind, created_at=when, last_touch_at=when, **attribution,
+    )  # fmt: skip
+    touch = LeadTouch(kind=kind, message=message, touched_at=when, **attribution)
+    children = [(touch, {"lead_id": "id"})]
+    if kind != LeadTouch.Kind.IMPORT:
+        # The founder's e-mail, in the same statement: it exists if and only if the lead does.
+        notification = outbox_message("crm.jobs.lead_notify_founder")
+        children.append((notification, {"args": "jsonb_build_array(id)"}))
+    if insert_unless_conflict(lead, *children) is None:
+        return None
+    touch.lead = lead
+    if len(children) == 2:
+        outbox_relay_after_commit(notification.pk)
+    return touch
 
 
 def _lead_capture_once(

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from crm.models import Lead, LeadTouch
 from crm.normalize import phone_normalize
 from crm.services import lead_capture
+from onepco.models import OutboxMessage
 
 
 @pytest.mark.parametrize(
@@ -52,3 +53,27 @@ def test_spam_never_merges_into_a_real_lead(db):
     assert Lead.objects.filter(is_spam=False).count() == 1
     assert Lead.objects.filter(is_spam=True).count() == 1
     assert LeadTouch.objects.count() == 2
+
+
+def test_a_first_signup_is_one_statement_with_its_touch_and_the_founders_email(db, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        touch = lead_capture(name="李四", email="li@example.com", attribution={"channel": "wechat"})
+    lead = Lead.objects.get()
+    assert touch.lead == lead and touch.pk == lead.touches.get().pk
+    assert (lead.name, lead.email, lead.channel, lead.source) == ("李四", "li@example.com", "wechat", "form")
+    assert lead.created_at == lead.last_touch_at == touch.touched_at and lead.updated_at is not None
+    message = OutboxMessage.objects.get()
+    assert (message.job, message.args) == ("crm.jobs.lead_notify_founder", [lead.pk])
+
+
+def test_a_repeat_signup_writes_no_second_lead_and_no_second_founder_email(db):
+    lead_capture(name="李四", phone="13800138000")
+    lead_capture(name="李四", email="li@example.com", phone="138 0013 8000")
+    assert Lead.objects.count() == 1 and LeadTouch.objects.count() == 2
+    assert OutboxMessage.objects.count() == 1
+    assert Lead.objects.get().email == "li@example.com"
+
+
+def test_an_imported_lead_e_mails_nobody(db):
+    lead_capture(name="王五", email="wang@example.com", kind=LeadTouch.Kind.IMPORT)
+    assert Lead.objects.get().source == "import" and not OutboxMessage.objects.exists()
