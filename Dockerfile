@@ -27,5 +27,4 @@ RUN DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:63
 
 USER onepco
 EXPOSE 8000
-CMD ["gunicorn", "onepco.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--timeout", "30", \
-     "--max-requests", "2000", "--max-requests-jitter", "200", "--access-logfile", "-"]
+CMD ["gunicorn", "onepco.wsgi", "-c", "onepco/gunicorn.py"]

@@ -4,6 +4,4 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-from django.core.wsgi import get_wsgi_application
-
-application = get_wsgi_application()
+from onepco.wsgi import application  # noqa: F401 - after the settings module is chosen

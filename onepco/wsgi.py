@@ -1,7 +1,27 @@
+"""The WSGI application gunicorn serves (compose runs it with --preload)."""
+
 import os
 
+from django.conf import settings
+from django.db import connections
 from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
+from django.utils import translation
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onepco.settings")
 
 application = get_wsgi_application()
+
+from billing.providers import providers_import_all  # noqa: E402 - needs the apps loaded
+
+# Import every view, the payment SDKs and the translations now rather than on a worker's first
+# request: with --preload this happens once, in gunicorn's master, and a worker (recycled by
+# --max-requests or not) is forked ready to answer at full speed.
+get_resolver().url_patterns  # noqa: B018 - the attribute imports the URL modules
+providers_import_all()
+for language, _name in settings.LANGUAGES:
+    translation.activate(language)
+translation.deactivate()
+# Nothing above should have touched the database; if it did, close the connection so that no
+# forked worker inherits (and shares) the master's socket.
+connections.close_all()

@@ -104,6 +104,14 @@ PROVIDERS = {
 }
 
 
+def providers_import_all() -> None:
+    """Import every provider's SDK now rather than inside the first payment notification a
+    web worker receives: `import stripe` alone takes half a second (onepco/wsgi.py calls this
+    once, in gunicorn's master, before the workers are forked)."""
+    for path in PROVIDERS.values():
+        import_string(path)
+
+
 @cache
 def _instance(name: str) -> PaymentProvider:
     return import_string(PROVIDERS[name])()

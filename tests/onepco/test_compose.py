@@ -1,6 +1,7 @@
 """No Docker engine runs here, so the production compose file is checked by reading it."""
 
 import re
+import runpy
 from pathlib import Path
 
 import yaml
@@ -74,8 +75,10 @@ def test_app_services_are_configured_from_env_and_the_urls_settings_read():
 def test_every_setting_read_from_the_environment_is_documented_and_vice_versa():
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", ENV_EXAMPLE, re.MULTILINE))
     compose_only = {"POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD", "WEB_PORT"}
-    assert settings_read() - documented == set()
-    assert documented - settings_read() - compose_only == set()
+    gunicorn = set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', (ROOT / "onepco" / "gunicorn.py").read_text()))
+    assert gunicorn == {"WEB_CONCURRENCY", "WEB_THREADS"}
+    assert (settings_read() | gunicorn) - documented == set()
+    assert documented - settings_read() - compose_only - gunicorn == set()
 
 
 def test_the_image_serves_with_gunicorn_and_collects_static_files():
@@ -83,3 +86,13 @@ def test_the_image_serves_with_gunicorn_and_collects_static_files():
     assert "uv sync --frozen --no-dev" in dockerfile
     assert "collectstatic" in dockerfile
     assert 'CMD ["gunicorn", "onepco.wsgi"' in dockerfile
+
+
+def test_the_web_server_runs_with_the_settings_file_the_benchmark_measures():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert command_of(compose()["services"]["web"]).endswith("gunicorn onepco.wsgi -c onepco/gunicorn.py")
+    assert 'CMD ["gunicorn", "onepco.wsgi", "-c", "onepco/gunicorn.py"]' in dockerfile
+    assert '"onepco/gunicorn.py"' in (ROOT / "bench" / "phases.py").read_text()
+    config = runpy.run_path(str(ROOT / "onepco" / "gunicorn.py"))
+    assert (config["worker_class"], config["preload_app"]) == ("gthread", True)
+    assert config["workers"] * config["threads"] >= 4 and config["max_requests"] >= 1000

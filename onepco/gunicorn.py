@@ -1,0 +1,25 @@
+"""gunicorn's settings in production: `gunicorn onepco.wsgi -c onepco/gunicorn.py` (compose and
+the Dockerfile). bench/ runs the same file, so what is measured is what runs.
+
+Why these values (bench/NOTES.md has the measurements):
+- gthread: two processes of four threads. A sync worker is held by one connection until its
+  request has arrived, so clients that connect and wait (a slow phone, a browser's
+  pre-connect) stall it; gthread parks idle connections in a poller. Threads also cost far less
+  memory than processes on a 1 GB machine.
+- preload: the app, the views, the payment SDKs (`import stripe` alone takes 0.5 s) and the
+  translations load once in the master; workers fork ready, sharing those pages.
+- max-requests: recycle a worker now and then as a guard against slow leaks, rarely enough
+  that a busy day does not pay for the restarts.
+"""
+
+import os
+
+bind = "0.0.0.0:8000"
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+preload_app = True
+timeout = 30
+max_requests = 10000
+max_requests_jitter = 1000
+accesslog = "-"
