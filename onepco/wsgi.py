@@ -1,10 +1,11 @@
-"""The WSGI application gunicorn serves (compose runs it with --preload)."""
+"""The WSGI application gunicorn serves, with onepco/gunicorn.py (which preloads it)."""
 
+import gc
 import os
 
 from django.conf import settings
-from django.db import connections
 from django.core.wsgi import get_wsgi_application
+from django.db import connections
 from django.urls import get_resolver
 from django.utils import translation
 
@@ -25,3 +26,6 @@ translation.deactivate()
 # Nothing above should have touched the database; if it did, close the connection so that no
 # forked worker inherits (and shares) the master's socket.
 connections.close_all()
+# Keep the collector away from everything loaded so far: its bookkeeping writes would copy the
+# shared pages into every forked worker.
+gc.freeze()

@@ -75,7 +75,9 @@ def test_app_services_are_configured_from_env_and_the_urls_settings_read():
 def test_every_setting_read_from_the_environment_is_documented_and_vice_versa():
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", ENV_EXAMPLE, re.MULTILINE))
     compose_only = {"POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD", "WEB_PORT"}
-    gunicorn = set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', (ROOT / "onepco" / "gunicorn.py").read_text()))
+    gunicorn = set(
+        re.findall(r'os\.environ\.get\("([A-Z_]+)"', (ROOT / "onepco" / "gunicorn.py").read_text())
+    )
     assert gunicorn == {"WEB_CONCURRENCY", "WEB_THREADS"}
     assert (settings_read() | gunicorn) - documented == set()
     assert documented - settings_read() - compose_only - gunicorn == set()
