@@ -11,6 +11,7 @@ import redis
 from django.conf import settings
 from django.http import HttpRequest
 
+from onepco.network import client_ip
 from onepco.outbox import redis_connection
 
 log = logging.getLogger(__name__)
@@ -25,15 +26,11 @@ def rate_parse(rate: str) -> tuple[int, int]:
     return int(count), PERIODS[period]
 
 
-def client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 def rate_limit_exceeded(request: HttpRequest, scope: str, rate: str | None = None) -> bool:
     """Count this request against its address; True when the limit for the window is passed."""
     limit, period = rate_parse(rate or settings.LEAD_RATE_LIMIT)
     window = int(time.time() // period)
-    key = f"onepco:ratelimit:{scope}:{client_address(request)}:{window}"
+    key = f"onepco:ratelimit:{scope}:{client_ip(request)}:{window}"
     try:
         # One round trip: the count, and an expiry so that old windows clean themselves up.
         count, _expiry_set = (

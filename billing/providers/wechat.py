@@ -24,6 +24,7 @@ from billing.providers import (
     pem,
 )
 from onepco.money import from_minor_units, to_minor_units
+from onepco.network import client_ip
 
 HEADERS = (
     "Wechatpay-Signature",
@@ -84,7 +85,7 @@ class WeChatProvider(PaymentProvider):
         kwargs = {}
         if h5:
             kwargs["scene_info"] = {
-                "payer_client_ip": request.META.get("REMOTE_ADDR", "127.0.0.1"),
+                "payer_client_ip": client_ip(request),
                 "h5_info": {"type": "Wap"},
             }
         try:

@@ -1,6 +1,7 @@
 """WeChat Pay v3: notifications signed with a generated platform key and AES-GCM encrypted,
 outbound calls answered by a faked (and signed) `requests`."""
 
+import json
 import time
 from decimal import Decimal
 
@@ -99,7 +100,6 @@ def test_unknown_key_serial_is_refused_without_downloading_certificates(
 
 
 def test_tampered_ciphertext_is_rejected(client, wechat_on, keys, order):
-    import json
 
     from tests.billing.conftest import wechat_signed_headers
 
@@ -219,3 +219,30 @@ def test_h5_on_phones_but_native_inside_wechat(client, wechat_on, keys, order, m
     assert phone["Location"].startswith("https://wx.tenpay.com/")
     assert inside["Location"] == f"/pay/{order.number}/"
     assert calls[0].endswith("/v3/pay/transactions/h5") and calls[1].endswith("/v3/pay/transactions/native")
+
+
+def test_h5_payment_names_the_visitors_address_behind_a_trusted_proxy(
+    client, wechat_on, keys, order, monkeypatch, settings
+):
+    wechat_on.WECHAT_H5 = True
+    settings.TRUSTED_PROXY_COUNT = 1
+    bodies = []
+
+    def fake_post(url, **kwargs):
+        bodies.append(kwargs["json"])
+        return FakeWechatResponse(
+            200,
+            {"h5_url": "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1"},
+            keys["wechat_platform"],
+        )
+
+    monkeypatch.setattr(requests, "post", fake_post)
+    response = client.post(
+        f"/pay/{order.number}/",
+        {"method": "wechat"},
+        HTTP_USER_AGENT="Mozilla/5.0 (iPhone) Mobile Safari",
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+    assert response["Location"].startswith("https://wx.tenpay.com/")
+    assert bodies[0]["scene_info"]["payer_client_ip"] == "203.0.113.7"

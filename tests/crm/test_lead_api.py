@@ -147,6 +147,32 @@ def test_the_sixth_signup_in_a_minute_from_one_address_gets_429(client, db):
     assert other.status_code == 201
 
 
+def test_behind_a_trusted_proxy_each_visitor_has_their_own_limit(client, db, settings):
+    settings.LEAD_RATE_LIMIT = "2/m"
+    settings.TRUSTED_PROXY_COUNT = 1  # Caddy on the same machine: REMOTE_ADDR is always 127.0.0.1
+
+    def signup(n: int, forwarded: str) -> int:
+        body = {**GOOD, "email": f"v{n}@example.com"}
+        return post_json(client, body, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    assert [signup(n, "203.0.113.7") for n in range(3)] == [201, 201, 429]
+    assert signup(3, "198.51.100.4") == 201  # another visitor through the same proxy
+    # A client's own X-Forwarded-For entry is kept on the left by the proxy and never trusted.
+    assert signup(4, "10.9.9.9, 203.0.113.7") == 429
+
+
+def test_without_a_trusted_proxy_a_forwarded_header_is_ignored(client, db, settings):
+    settings.LEAD_RATE_LIMIT = "1/m"
+    assert (
+        post_json(client, {**GOOD, "email": "a@example.com"}, HTTP_X_FORWARDED_FOR="1.2.3.4").status_code
+        == 201
+    )
+    assert (
+        post_json(client, {**GOOD, "email": "b@example.com"}, HTTP_X_FORWARDED_FOR="5.6.7.8").status_code
+        == 429
+    )
+
+
 def test_the_rate_limit_is_configurable(client, db, settings):
     settings.LEAD_RATE_LIMIT = "2/h"
     codes = [post_json(client, {**GOOD, "email": f"p{i}@example.com"}).status_code for i in range(3)]
