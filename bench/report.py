@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+NOTES = Path(__file__).resolve().parent / "NOTES.md"
+
 
 def verdict(ok: bool | None) -> str:
     return "—" if ok is None else ("✅ met" if ok else "❌ missed")
@@ -9,6 +11,20 @@ def verdict(ok: bool | None) -> str:
 
 def _p(value, unit: str = "") -> str:
     return "—" if value is None else f"{value}{unit}"
+
+
+def _5xx(run: dict) -> int:
+    return sum(n for code, n in run["codes"].items() if code.startswith("5"))
+
+
+def _rows(run: dict) -> str:
+    return f"{run['rows_saved']} / {run['codes'].get('201', 0)}"
+
+
+def _rows_match(run: dict) -> bool:
+    # wrk stops listening at the end of its run: requests in flight then (at most one per
+    # client) are saved without their 201 being counted.
+    return 0 <= run["rows_saved"] - run["codes"].get("201", 0) <= 50
 
 
 def rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
@@ -36,34 +52,40 @@ def rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
         )
     )
     http = results["http"]
-    leads, insert, ok = http["leads"], http["insert"], http["ok"]
-    created = leads["codes"].get("201", 0)
-    errors = sum(n for code, n in leads["codes"].items() if code.startswith("5"))
+    leads, paced, insert, ok = http["leads"], http["leads_paced"], http["insert"], http["ok"]
+    errors = _5xx(leads) + _5xx(paced)
     ratio = leads["rps"] / insert["rps"] if insert["rps"] else 0
     out.append(
         (
-            "POST /api/leads, 50 clients: throughput vs raw-INSERT view; p99; 5xx; rows = 201s",
+            "POST /api/leads, 50 clients: throughput vs raw-INSERT view (saturated); p99 (at a fixed "
+            "offered load); 5xx; rows = 201s",
             "≥ 0.5; ≤ 100 ms; 0; equal",
-            f"{leads['rps']:.0f} req/s = {ratio:.2f} × raw insert ({insert['rps']:.0f}/s), "
-            f"{leads['rps'] / ok['rps']:.2f} × bare ok ({ok['rps']:.0f}/s); p99 {leads['p99_ms']} ms; "
-            f"5xx {errors}; rows saved {leads['rows_saved']} / 201s counted {created} (the difference: in flight when wrk stopped)",
-            # wrk stops listening at the end of its run: requests in flight then (at most one per
-            # client) are saved without their 201 being counted.
+            f"saturated: {leads['rps']:.0f} req/s = **{ratio:.2f} × raw insert** ({insert['rps']:.0f}/s), "
+            f"{leads['rps'] / ok['rps']:.2f} × bare ok ({ok['rps']:.0f}/s), p50 {leads['p50_ms']} ms, "
+            f"p99 {leads['p99_ms']} ms (the queue); at {paced['offered_rps']:.0f} req/s offered "
+            f"({paced['rps']:.0f} answered/s): p50 {paced['p50_ms']} ms, **p99 {paced['p99_ms']} ms**; "
+            f"5xx {errors}; rows saved / 201s counted: {_rows(leads)}, {_rows(paced)}",
             ratio >= 0.5
-            and leads["p99_ms"] <= 100
+            and paced["p99_ms"] <= 100
             and errors == 0
-            and 0 <= leads["rows_saved"] - created <= 50,
+            and _rows_match(leads)
+            and _rows_match(paced),
         )
     )
-    subs = http["submissions"]
-    sub_errors = sum(n for code, n in subs["codes"].items() if code.startswith("5"))
+    subs, subs_paced = http["submissions"], http["submissions_paced"]
+    sub_errors = _5xx(subs) + _5xx(subs_paced)
     out.append(
         (
-            "POST /api/submissions with a 1 MB file: 5xx, p99",
-            "0, ≤ 300 ms",
-            f"{sub_errors} 5xx, p99 {subs['p99_ms']} ms, {subs['rps']:.0f} req/s, "
-            f"rows {subs['rows_saved']} / 201s {subs['codes'].get('201', 0)}",
-            sub_errors == 0 and subs["p99_ms"] <= 300 and subs["codes"].get("201", 0) > 0,
+            "POST /api/submissions with a 1 MB file, 50 clients: 5xx; p99 (at a fixed offered load)",
+            "0; ≤ 300 ms",
+            f"{sub_errors} 5xx; at {subs_paced['offered_rps']:.0f} uploads/s offered: p50 {subs_paced['p50_ms']} ms, "
+            f"**p99 {subs_paced['p99_ms']} ms**; saturated: {subs['rps']:.0f} uploads/s, p99 {subs['p99_ms']} ms "
+            f"(the queue); rows saved / 201s counted: {_rows(subs)}, {_rows(subs_paced)}",
+            sub_errors == 0
+            and subs_paced["p99_ms"] <= 300
+            and subs_paced["codes"].get("201", 0) > 0
+            and _rows_match(subs)
+            and _rows_match(subs_paced),
         )
     )
     pages_same = all(
@@ -101,13 +123,15 @@ def rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
             biggest <= 150,
         )
     )
+    peak = http["memory_peak_under_load"]
     out.append(
         (
-            "Whole stack under load (PostgreSQL, Redis, gunicorn, worker, scheduler), PSS summed",
+            "Whole stack under the load above (PostgreSQL, Redis, gunicorn, worker, scheduler), PSS summed, "
+            "the largest of one sample a second",
             "≤ 512 MB",
-            f"{memory['total_mb']} MB (python {memory['python_pss_mb']}, postgres {memory['postgres_pss_mb']}, "
-            f"redis {memory['redis_pss_mb']})",
-            memory["total_mb"] <= 512,
+            f"{peak['total_mb']} MB (python {peak['python_pss_mb']}, postgres {peak['postgres_pss_mb']}, "
+            f"redis {peak['redis_pss_mb']}); after the load {memory['total_mb']} MB",
+            peak["total_mb"] <= 512,
         )
     )
     upload = http["upload_100mb"]
@@ -144,7 +168,6 @@ def write_report(results: dict, path: Path) -> None:
     lines += [
         f"| {what} | {target} | {measured} | {verdict(ok)} |" for what, target, measured, ok in rows(results)
     ]
-    notes = results.get("notes", [])
-    if notes:
-        lines += ["", "## Notes", "", *notes]
+    if NOTES.exists():  # what was found and changed, written by hand: kept across runs
+        lines += ["", NOTES.read_text().strip()]
     path.write_text("\n".join(lines) + "\n")

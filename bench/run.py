@@ -10,12 +10,16 @@ embedded engines under var/bench/. Each phase runs in its own process:
 2. backfill   — 156 weekly snapshots of the large dataset;
    inprocess  — dashboard API latency and queries on a live week (large vs demo), list-page
                 query counts (large vs demo);
-3. http       — gunicorn as compose runs it, an RQ worker and the scheduler, loaded with wrk:
-                the lead API against a raw-INSERT view and a bare "ok" view, homework uploads,
-                signed payment notifications, a 100 MB upload, and the memory of every process.
+3. http       — gunicorn with production's settings (onepco/gunicorn.py), an RQ worker and the
+                scheduler. Saturated with wrk (50 connections back to back): the lead API
+                against a raw-INSERT view and a bare "ok" view, for throughput. Paced with
+                bench/paced.py (50 clients, random think times, a fixed offered load), for
+                latency. 1 MB homework uploads both ways, 20 signed payment notifications at
+                once, a 100 MB upload, and the memory of every process (peak PSS sampled once
+                a second during the load).
 
-BENCH_GUNICORN_EXTRA adds gunicorn options for an experiment, e.g. "--worker-class gthread
---threads 4" (tried: the lead API stays CPU-bound at the same throughput).
+BENCH_GUNICORN_EXTRA adds gunicorn options for an experiment, e.g. "--threads 2". What was
+found and changed with it is in bench/NOTES.md, which RESULTS.md includes.
 """
 
 import argparse
