@@ -32,7 +32,7 @@ from crm.forms import (
 from crm.models import Consultation, LeadImport, LeadTouch, SignupSettings
 from crm.ratelimit import rate_limit_exceeded
 from onepco.access import public, staff_required
-from onepco.api import ApiError, api_view, field_errors, form_errors, read_payload
+from onepco.api import ApiError, api_view, field_errors, form_errors, read_payload, refuse_unknown
 
 LEADS_PER_PAGE = 50
 
@@ -126,8 +126,9 @@ def wechat_qr(request: HttpRequest) -> HttpResponse:
 @api_view
 def lead_api(request: HttpRequest) -> HttpResponse:
     """POST /api/leads — the contract is in PRODUCT.md and onepco/openapi.py."""
-    data, _files = read_payload(request, LeadForm.api_fields)
+    data, _files, unknown = read_payload(request, LeadForm.api_fields)
     form = LeadForm(data)
+    refuse_unknown(unknown, form)
     kept = attribution_from_request(request)
     given = {field: (data.get(field) or "")[:limit] for field, limit in ATTRIBUTION_LIMITS.items()}
     status, touch = _lead_submit(

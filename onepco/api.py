@@ -50,11 +50,12 @@ def form_errors(form: Form) -> dict[str, list[str]]:
 
 def read_payload(
     request: HttpRequest, allowed: Iterable[str], *, files_allowed: bool = False
-) -> tuple[QueryDict, dict]:
-    """The request's fields as a QueryDict (JSON or form-encoded) and its files.
+) -> tuple[QueryDict, dict, dict[str, list[str]]]:
+    """The request's fields as a QueryDict (JSON or form-encoded), its files, and an error for
+    each field the API does not take (for `refuse_unknown`, after the form has run).
 
     Raises ApiError: 413 for a body over the limit, 400 for a content type we do not take,
-    malformed JSON, a JSON value that is not an object of scalars, or an unknown field.
+    malformed JSON, or a JSON value that is not an object of scalars.
     """
     content_type = request.content_type or ""
     try:
@@ -78,9 +79,15 @@ def read_payload(
     unknown = sorted((set(data.keys()) | set(files.keys())) - allowed)
     if files and not files_allowed:
         unknown = sorted(set(unknown) | set(files.keys()))
+    return data, files, {name: [_("Unknown field.")] for name in unknown}
+
+
+def refuse_unknown(unknown: dict[str, list[str]], form: Form) -> None:
+    """400 for unknown fields, listing the form's own errors beside them, so that a client
+    fixes everything in one go. Nothing is saved."""
     if unknown:
-        raise field_errors({name: [_("Unknown field.")] for name in unknown})
-    return data, files
+        form.is_valid()
+        raise field_errors({**form_errors(form), **unknown})
 
 
 def _json_fields(body: bytes) -> QueryDict:

@@ -14,7 +14,7 @@ from cohorts.files import INLINE_TYPES, FileRejected, FileTooLarge, upload_limit
 from cohorts.forms import ApiSubmissionForm
 from cohorts.models import Assignment
 from onepco.access import api_login_required, login_required, public
-from onepco.api import ApiError, api_view, field_errors, form_errors, read_payload
+from onepco.api import ApiError, api_view, field_errors, form_errors, read_payload, refuse_unknown
 
 SUBMISSION_FIELDS = ("assignment", "text", "link", "file")
 
@@ -57,8 +57,9 @@ def api_submissions(request: HttpRequest) -> JsonResponse:
         raise field_errors(
             {"file": [_("The file is larger than %(mb)s MB.") % {"mb": upload_limit_mb()}]}, status=413
         )
-    data, files = read_payload(request, SUBMISSION_FIELDS, files_allowed=True)
+    data, files, unknown = read_payload(request, SUBMISSION_FIELDS, files_allowed=True)
     form = ApiSubmissionForm(data, files)
+    refuse_unknown(unknown, form)
     if not form.is_valid():
         raise field_errors(form_errors(form))
     student = selectors.student_of(request.user)

@@ -75,6 +75,13 @@ def test_invalid_input_answers_400_with_field_errors(student_client, assignment,
     assert not Submission.objects.exists()
 
 
+def test_an_unknown_field_is_reported_beside_the_forms_own_errors(student_client, assignment):
+    response = post_json(student_client, {"assignment": assignment.pk, "link": "not a url", "extra": 1})
+    assert response.status_code == 400
+    assert {"link", "extra"} <= set(response.json()["errors"])
+    assert not Submission.objects.exists()
+
+
 def test_a_renamed_executable_answers_400(student_client, assignment):
     response = student_client.post(URL, {"assignment": assignment.pk, "file": upload("homework.pdf", EXE)})
     assert response.status_code == 400

@@ -67,6 +67,19 @@ def test_invalid_input_gets_400_with_field_errors_and_stores_nothing(client, db,
     assert not Lead.objects.exists()
 
 
+def test_unknown_fields_and_bad_values_are_reported_together(client, db):
+    response = post_json(client, {"name": "王五", "phone": "12345", "consent": True, "colour": "blue"})
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"phone", "colour"}
+    assert not Lead.objects.exists()
+
+
+def test_an_unknown_field_beside_valid_values_still_stores_nothing(client, db):
+    response = post_json(client, {**GOOD, "colour": "blue"})
+    assert response.status_code == 400 and set(response.json()["errors"]) == {"colour"}
+    assert not Lead.objects.exists()
+
+
 def test_errors_come_in_the_requested_language(client, db):
     chinese = post_json(client, {"email": "a@example.com", "consent": True})
     english = post_json(client, {"email": "a@example.com", "consent": True}, HTTP_ACCEPT_LANGUAGE="en")
