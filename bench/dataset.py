@@ -138,7 +138,7 @@ def _students(rng, total, cohorts, leads, save):
         elif roll < 0.08:
             status, ended = "refunded", enrolled + timedelta(days=rng.randrange(1, 10))
         elif cohort.ends_on < FIRST_MONDAY + timedelta(weeks=WEEKS) and roll < 0.8:
-            status, ended = "graduated", None
+            status, ended = "graduated", at(cohort.ends_on, 21)  # graduation ends the enrollment
         else:
             status, ended = "active", None
         enrollments.append(

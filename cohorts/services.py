@@ -387,7 +387,10 @@ def enrollment_graduate(*, enrollment: Enrollment, when: datetime | None = None)
         raise NotPassed(_("There is no passed graduation assessment."))
     enrollment.status = Enrollment.Status.GRADUATED
     enrollment.graduated_at = when or timezone.now()
-    enrollment.save(update_fields=["status", "graduated_at"])
+    # A graduate is no longer expected at the cohort's later lessons and assignments
+    # (PRODUCT.md: active means enrolled_at <= start and ended_at empty or after it).
+    enrollment.ended_at = max(enrollment.graduated_at, enrollment.enrolled_at)
+    enrollment.save(update_fields=["status", "graduated_at", "ended_at"])
     GraduationReport.objects.get_or_create(enrollment=enrollment)
     return enrollment
 

@@ -464,7 +464,7 @@ class DemoBuilder:
                 self.summary.assessments += 1
                 if kind == Assessment.Kind.GRADUATION and passed:
                     Enrollment.objects.filter(student=student, cohort=cohort).update(
-                        status=Enrollment.Status.GRADUATED, graduated_at=taken_at
+                        status=Enrollment.Status.GRADUATED, graduated_at=taken_at, ended_at=taken_at
                     )
 
     def refunds(self, finished: Cohort, running: Cohort) -> None:

@@ -133,3 +133,18 @@ def test_graduation_needs_a_passed_graduation_assessment(student, cohort_a):
     assert enrollment.status == "graduated"
     assert enrollment.report.is_published is False
     assert services.cohort_graduate_passed(cohort=cohort_a) == 0
+
+
+def test_a_graduate_is_expected_at_lessons_before_graduation_not_after(student, cohort_a):
+    enrollment = student.enrollments.get()
+    now = timezone.now()
+    before = f.make_lesson(cohort_a, starts_at=now - timedelta(days=2))
+    after = f.make_lesson(cohort_a, starts_at=now + timedelta(days=2))
+    f.make_assessment(student, cohort_a, "graduation", 85, passed=True)
+
+    services.enrollment_graduate(enrollment=enrollment, when=now)
+
+    enrollment.refresh_from_db()
+    assert enrollment.ended_at == enrollment.graduated_at == now
+    assert services.expected_student_ids(before) == [student.pk]
+    assert services.expected_student_ids(after) == []
