@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.test import Client
 from django.utils import translation
 
@@ -174,6 +175,10 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+        # Test code that ran while Playwright's event loop was up used its own database
+        # connections (Django keeps them per context); close them, or the test database
+        # cannot be dropped at the end of the run ("being accessed by other users").
+        connections.close_all()
 
 
 def _page(browser, **options):
@@ -231,3 +236,4 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+
