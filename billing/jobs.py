@@ -1,13 +1,21 @@
 """Background jobs of billing: thin and idempotent, loading by id."""
 
+from django.conf import settings
+
 from billing.models import Order
-from billing.services import order_enrollment_email_send, payments_reconcile
+from billing.services import order_enrollment_email_send, order_second_payment_alert_send, payments_reconcile
 
 
 def send_enrollment_email(order_id: int) -> None:
     order = Order.objects.select_related("cohort__course").filter(pk=order_id).first()
     if order is not None and order.is_paid and order.buyer_email:
         order_enrollment_email_send(order=order)
+
+
+def alert_second_payment(order_id: int, provider: str, trade_no: str, amount: str) -> None:
+    order = Order.objects.select_related("cohort").filter(pk=order_id).first()
+    if order is not None and settings.FOUNDER_EMAIL:
+        order_second_payment_alert_send(order=order, provider=provider, trade_no=trade_no, amount=amount)
 
 
 def reconcile_payments() -> dict[str, int]:

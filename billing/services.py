@@ -248,8 +248,18 @@ def _order_apply_paid(order: Order, notice: Notice, provider_name: str) -> tuple
     if order.is_paid:
         if order.provider == provider_name and order.provider_trade_no == notice.trade_no:
             return Outcome.DUPLICATE, ""
-        # Money arrived twice (two methods tried): keep the first, tell the founder.
-        return Outcome.IGNORED, "second payment for an order already paid: refund it"
+        # Money arrived twice (two methods tried): keep the first, tell the founder once.
+        error = f"second payment for an order already paid: refund it ({provider_name} {notice.trade_no})"
+        told = PaymentEvent.objects.filter(order=order, error=error).exists()
+        if not told:
+            outbox_enqueue(
+                "billing.jobs.alert_second_payment",
+                order.pk,
+                provider_name,
+                notice.trade_no,
+                str(notice.amount),
+            )
+        return Outcome.IGNORED, error
     note = ""
     if order.status != Order.Status.PENDING:
         # Money is real even if the order had expired or been cancelled: take it and enrol.
@@ -518,6 +528,32 @@ def payments_reconcile(*, now: datetime | None = None) -> dict[str, int]:
 
 
 # --- e-mail --------------------------------------------------------------------------------
+
+
+def order_second_payment_alert_send(*, order: Order, provider: str, trade_no: str, amount: str) -> None:
+    """Tell the founder that a paid order was paid again, and which payment to refund."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Paid twice: order %(number)s") % {"number": order.number}
+        body = "\n".join(
+            [
+                _(
+                    "Order %(number)s (%(buyer)s, %(cohort)s) was already paid, and another payment of "
+                    "%(amount)s arrived through %(provider)s (transaction %(trade_no)s)."
+                )
+                % {
+                    "number": order.number,
+                    "buyer": order.buyer_name,
+                    "cohort": order.cohort,
+                    "amount": amount,
+                    "provider": Provider(provider).label,
+                    "trade_no": trade_no or "—",
+                },
+                _("onepco kept the first payment. Refund the second one in the provider's dashboard."),
+                "",
+                settings.SITE_URL + reverse("billing:order_detail", args=[order.number]),
+            ]
+        )
+    send_mail(subject, body, None, [settings.FOUNDER_EMAIL])
 
 
 def order_enrollment_email_send(*, order: Order) -> None:

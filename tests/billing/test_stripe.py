@@ -52,6 +52,33 @@ def test_duplicate_and_async_success_after_completion_change_nothing(client, str
     ]
 
 
+def test_a_second_payment_keeps_the_first_and_tells_the_founder_once(
+    client, stripe_on, order, run_jobs, mailoutbox, settings
+):
+    settings.FOUNDER_EMAIL = "boss@example.com"
+    stripe_post(client, stripe_event("checkout.session.completed", stripe_session(order)))
+    second = stripe_session(order, id="cs_test_b2", payment_intent="pi_test_2")
+    payload = stripe_event("checkout.session.completed", second, event_id="evt_2")
+    assert stripe_post(client, payload).status_code == 200
+    assert (
+        stripe_post(client, stripe_event("checkout.session.completed", second, event_id="evt_3")).status_code
+        == 200
+    )
+
+    order.refresh_from_db()
+    assert order.provider_trade_no == "pi_test_1" and Enrollment.objects.count() == 1
+    assert list(PaymentEvent.objects.order_by("id").values_list("outcome", flat=True)) == [
+        "applied",
+        "ignored",
+        "ignored",
+    ]
+    run_jobs()
+    alerts = [m for m in mailoutbox if m.to == ["boss@example.com"]]
+    assert len(alerts) == 1  # the provider's retry of the same payment alerts nobody twice
+    assert order.number in alerts[0].subject and "pi_test_2" in alerts[0].body
+    assert f"/console/orders/{order.number}/" in alerts[0].body
+
+
 def test_unpaid_completed_session_waits_for_async_payment(client, stripe_on, order):
     stripe_post(
         client, stripe_event("checkout.session.completed", stripe_session(order, payment_status="unpaid"))
