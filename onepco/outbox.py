@@ -7,13 +7,17 @@
 The row commits with the lead or not at all. After commit the fast path wakes `outbox_drain`,
 one RQ job that runs every row handed over; if Redis is away the row waits and `outbox_sweep`
 (RQ cron every minute, or `manage.py outbox_relay` from system cron) relays it later, as a job
-of its own (`outbox_run`, with RQ's retries). `outbox_run` locks the row and runs the target
-only if the row is not completed yet, so a row relayed twice still runs once.
-Targets take JSON-serialisable arguments (ids, not objects) and must be idempotent anyway.
+of its own (`outbox_run`, with RQ's retries); the sweep also wakes a drain for rows whose
+wake-up was lost. `outbox_run` locks the row and runs the target only if the row is not
+completed yet, so a row relayed twice completes once. A crash between the target's effect (an
+e-mail sent) and its commit repeats the effect: targets take JSON-serialisable arguments (ids,
+not objects) and should be idempotent where they can.
 """
 
 import logging
+import time
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import timedelta
 from functools import cache, partial
 
@@ -26,6 +30,7 @@ from django.utils.module_loading import import_string
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.timeouts import BaseTimeoutException
 
 from onepco.models import OutboxMessage
 
@@ -37,6 +42,10 @@ RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
 # Set while an `outbox_drain` job is queued and not yet started; expires in case it is lost.
 DRAIN_FLAG = "onepco:outbox:drain-queued"
 DRAIN_FLAG_SECONDS = 60
+# A drain stops taking rows after this long and hands the rest to a fresh one; RQ stops it at
+# DRAIN_JOB_TIMEOUT whatever it is doing (a single slow row: an export, a snapshot).
+DRAIN_SECONDS = 60
+DRAIN_JOB_TIMEOUT = 600
 
 
 @cache
@@ -78,7 +87,9 @@ def outbox_message(job: Callable | str, *args, **kwargs) -> OutboxMessage:
 
 
 def outbox_relay_after_commit(pk: int) -> None:
-    transaction.on_commit(partial(outbox_relay_fresh, pk))
+    # robust: whatever goes wrong in the hand-off, the committed write still gets its answer
+    # (the sweep catches the row later).
+    transaction.on_commit(partial(outbox_relay_fresh, pk), robust=True)
 
 
 def outbox_relay_fresh(pk: int) -> bool:
@@ -91,15 +102,33 @@ def outbox_relay_fresh(pk: int) -> bool:
     back so that the sweep relays the row once Redis is back.
     """
     try:
-        if redis_connection().set(DRAIN_FLAG, "1", nx=True, ex=DRAIN_FLAG_SECONDS):
-            get_queue().enqueue(outbox_drain, retry=RETRY)
+        outbox_drain_wake()
     except redis.RedisError as exc:
         log.warning("outbox: row %s waits for Redis (%s)", pk, exc)
-        OutboxMessage.objects.filter(pk=pk).update(
-            relayed_at=None, relay_attempts=0, last_error=f"relay: {exc}"[:1000]
-        )
+        OutboxMessage.objects.filter(pk=pk).update(relayed_at=None, last_error=f"relay: {exc}"[:1000])
         return False
     return True
+
+
+def outbox_drain_wake() -> None:
+    """Queue an `outbox_drain` unless one is queued already (the flag says so)."""
+    connection = redis_connection()
+    if connection.set(DRAIN_FLAG, "1", nx=True, ex=DRAIN_FLAG_SECONDS):
+        try:
+            get_queue().enqueue(outbox_drain, retry=RETRY, job_timeout=DRAIN_JOB_TIMEOUT)
+        except redis.RedisError:
+            # Not queued after all: drop the flag, or every row for a minute would wait for
+            # a drain that never comes (the sweep wakes one in any case; this is sooner).
+            with suppress(redis.RedisError):
+                connection.delete(DRAIN_FLAG)
+            raise
+
+
+def _handed_to_drain():
+    """Rows the fast path marked and nothing else has relayed since (attempt 1, no error)."""
+    return OutboxMessage.objects.filter(
+        completed_at__isnull=True, relayed_at__isnull=False, relay_attempts=1, last_error=""
+    )
 
 
 def outbox_drain(batch: int = 100) -> int:
@@ -108,19 +137,27 @@ def outbox_drain(batch: int = 100) -> int:
     Each row runs in its own transaction under its own lock (`outbox_run`), so a killed drain
     leaves finished rows finished and the rest for its retry. A row that fails is handed to a
     job of its own, with RQ's retries and failed registry from there on; the drain goes on.
-    Returns the number of rows it ran.
+    After DRAIN_SECONDS it hands what is left to a fresh drain, so that one busy drain never
+    holds the worker (other jobs queue behind it) or runs into its own timeout. Returns the
+    number of rows it ran.
     """
     # Cleared first: a row committed from here on wakes another drain instead of being missed.
     redis_connection().delete(DRAIN_FLAG)
+    deadline = time.monotonic() + DRAIN_SECONDS
     ran, after = 0, 0
-    handed_over = OutboxMessage.objects.filter(
-        completed_at__isnull=True, relayed_at__isnull=False, relay_attempts=1, last_error=""
-    )
-    while pks := list(handed_over.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:batch]):
+    while pks := list(
+        _handed_to_drain().filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:batch]
+    ):
         for pk in pks:
+            if time.monotonic() > deadline:
+                outbox_drain_wake()
+                return ran
             try:
-                outbox_run(pk)
-                ran += 1
+                ran += outbox_run(pk, skip_locked=True) == "done"
+            except BaseTimeoutException:
+                # RQ's timeout fires once: give the row its own job, then let the drain stop.
+                outbox_relay_one(pk)
+                raise
             except Exception:
                 log.exception("outbox: row %s failed in the drain; it gets a job of its own", pk)
                 outbox_relay_one(pk)
@@ -170,6 +207,14 @@ def outbox_sweep() -> int:
         created_at__lte=now - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
     )
     stale = Q(relayed_at__lte=now - timedelta(seconds=settings.OUTBOX_STALE_AFTER_SECONDS))
+    overdue = _handed_to_drain().filter(
+        created_at__lte=now - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
+    )
+    if overdue.exists():
+        # Handed to a drain that never came (its process died after the commit, or the wake-up
+        # was lost with Redis): wake one. A drain already queued holds the flag; this is a no-op.
+        with suppress(redis.RedisError):
+            outbox_drain_wake()
     relayed = 0
     candidates = OutboxMessage.objects.filter(completed_at__isnull=True).filter(waiting | stale)
     for message in candidates.order_by("created_at")[:1000]:
@@ -182,13 +227,16 @@ def outbox_sweep() -> int:
     return relayed
 
 
-def outbox_run(pk: int) -> str:
-    """The RQ job: run a row's target once, under a lock on the row."""
+def outbox_run(pk: int, *, skip_locked: bool = False) -> str:
+    """The RQ job: run a row's target once, under a lock on the row.
+
+    With skip_locked (the drain) a row that someone else is running right now is left to them.
+    """
     try:
         with transaction.atomic():
-            message = OutboxMessage.objects.select_for_update().filter(pk=pk).first()
+            message = OutboxMessage.objects.select_for_update(skip_locked=skip_locked).filter(pk=pk).first()
             if message is None:
-                return "missing"
+                return "busy" if skip_locked and OutboxMessage.objects.filter(pk=pk).exists() else "missing"
             if message.completed_at is not None:
                 return "already done"
             target = import_string(message.job)

@@ -19,12 +19,17 @@ import os
 from django.conf import settings
 from django.db import close_old_connections, connections
 from rq import SimpleWorker
+from rq.job import JobStatus
 
 
-def _close_stale_connections() -> None:
+def _close_stale_connections(*, all_of_them: bool = False) -> None:
     # Inside a transaction (a test running jobs within its own transaction) the connection is
     # the caller's to manage: leave it alone.
-    if not any(connection.in_atomic_block for connection in connections.all(initialized_only=True)):
+    if any(connection.in_atomic_block for connection in connections.all(initialized_only=True)):
+        return
+    if all_of_them:
+        connections.close_all()
+    else:
         close_old_connections()
 
 
@@ -42,4 +47,6 @@ class Worker(SimpleWorker):
         try:
             super().execute_job(job, queue)
         finally:
-            _close_stale_connections()
+            # After a failure (a timeout's signal may have hit in the middle of a query) the
+            # connection is not trusted with the next job.
+            _close_stale_connections(all_of_them=job.get_status(refresh=False) != JobStatus.FINISHED)

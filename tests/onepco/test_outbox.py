@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.db import transaction
 from django.utils import timezone
+from rq.timeouts import JobTimeoutException
 
 from onepco import outbox
 from onepco.models import OutboxMessage
@@ -124,3 +125,50 @@ def test_a_row_failing_in_the_drain_gets_a_job_of_its_own_with_retries_and_the_r
     job = outbox.get_queue().fetch_job(failing.rq_job_id)
     assert job.get_status() == "queued" and job.retries_left == 5
     assert outbox.outbox_drain() == 0  # not picked up again by the next drain
+
+
+def test_a_drain_past_its_time_budget_hands_the_rest_to_a_fresh_drain(monkeypatch, mailoutbox):
+    with transaction.atomic():
+        outbox.outbox_enqueue(send_hello, "a@example.com")
+    outbox.redis_connection().flushdb()  # the drain the fast path queued is not this test's
+    monkeypatch.setattr(outbox, "DRAIN_SECONDS", 0)
+
+    assert outbox.outbox_drain() == 0
+
+    assert [job.func_name for job in outbox.get_queue().jobs] == ["onepco.outbox.outbox_drain"]
+    monkeypatch.setattr(outbox, "DRAIN_SECONDS", 60)
+    _drain()
+    assert [m.to for m in mailoutbox] == [["a@example.com"]]
+
+
+def times_out(to: str) -> None:
+    raise JobTimeoutException("Task exceeded maximum timeout value (600 seconds)")
+
+
+def test_a_timeout_in_the_drain_gives_that_row_its_own_job_and_stops_the_drain():
+    with transaction.atomic():
+        slow = outbox.outbox_enqueue(times_out, "x@example.com")
+        later = outbox.outbox_enqueue(send_hello, "y@example.com")
+
+    with pytest.raises(JobTimeoutException):
+        outbox.outbox_drain()
+
+    slow.refresh_from_db()
+    later.refresh_from_db()
+    assert slow.relay_attempts == 2 and outbox.get_queue().fetch_job(slow.rq_job_id) is not None
+    assert later.completed_at is None and later.relay_attempts == 1  # left for the drain's retry
+
+
+def test_the_sweep_wakes_a_drain_that_never_came(settings, mailoutbox):
+    with transaction.atomic():
+        message = outbox.outbox_enqueue(send_hello, "lost-wakeup@example.com")
+    outbox.redis_connection().flushdb()  # the queued drain and its flag are gone
+    assert outbox.outbox_sweep() == 0  # too young: the fast path may still be at work
+    assert outbox.get_queue().count == 0
+    _age(message, seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS + 5)
+
+    outbox.outbox_sweep()
+
+    assert [job.func_name for job in outbox.get_queue().jobs] == ["onepco.outbox.outbox_drain"]
+    _drain()
+    assert [m.to for m in mailoutbox] == [["lost-wakeup@example.com"]]
