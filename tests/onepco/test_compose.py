@@ -98,3 +98,7 @@ def test_the_web_server_runs_with_the_settings_file_the_benchmark_measures():
     config = runpy.run_path(str(ROOT / "onepco" / "gunicorn.py"))
     assert (config["worker_class"], config["preload_app"]) == ("gthread", True)
     assert config["workers"] * config["threads"] >= 4 and config["max_requests"] >= 1000
+
+
+def test_gunicorn_is_published_to_this_machine_only_for_the_reverse_proxy():
+    assert compose()["services"]["web"]["ports"] == ["127.0.0.1:${WEB_PORT:-8000}:8000"]
