@@ -32,6 +32,7 @@ from cohorts.models import Cohort, Enrollment
 from cohorts.services import enrollment_create, enrollment_end, student_get_or_create
 from crm.models import Lead
 from crm.services import lead_find, lead_mark_won
+from onepco.models import OutboxMessage
 from onepco.money import money
 from onepco.outbox import outbox_enqueue
 
@@ -249,17 +250,15 @@ def _order_apply_paid(order: Order, notice: Notice, provider_name: str) -> tuple
         if order.provider == provider_name and order.provider_trade_no == notice.trade_no:
             return Outcome.DUPLICATE, ""
         # Money arrived twice (two methods tried): keep the first, tell the founder once.
-        error = f"second payment for an order already paid: refund it ({provider_name} {notice.trade_no})"
-        told = PaymentEvent.objects.filter(order=order, error=error).exists()
-        if not told:
-            outbox_enqueue(
-                "billing.jobs.alert_second_payment",
-                order.pk,
-                provider_name,
-                notice.trade_no,
-                str(notice.amount),
-            )
-        return Outcome.IGNORED, error
+        # One alert per transaction, checked on the outbox row itself (a provider's retry of the
+        # same notice finds it).
+        alert = [order.pk, provider_name, notice.trade_no, str(notice.amount)]
+        if not OutboxMessage.objects.filter(job="billing.jobs.alert_second_payment", args=alert).exists():
+            outbox_enqueue("billing.jobs.alert_second_payment", *alert)
+        return (
+            Outcome.IGNORED,
+            f"second payment for an order already paid: refund it ({provider_name} {notice.trade_no})",
+        )
     note = ""
     if order.status != Order.Status.PENDING:
         # Money is real even if the order had expired or been cancelled: take it and enrol.

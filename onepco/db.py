@@ -42,7 +42,7 @@ def insert_unless_conflict(parent: Model, *children: tuple[Model, dict[str, str]
     columns, params = insert_parts(parent)
     ctes = [
         f"row0 AS (INSERT INTO {quote(parent._meta.db_table)} ({', '.join(columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(params))}) ON CONFLICT DO NOTHING RETURNING id)"
+        f"VALUES ({', '.join(['%s'] * len(params))}) ON CONFLICT DO NOTHING RETURNING {quote(parent._meta.pk.column)} AS id)"
     ]
     for number, (child, from_parent) in enumerate(children, start=1):
         columns, values = insert_parts(child, skip=tuple(from_parent))
@@ -50,7 +50,7 @@ def insert_unless_conflict(parent: Model, *children: tuple[Model, dict[str, str]
         selected = [*from_parent.values(), *(["%s"] * len(values))]
         ctes.append(
             f"row{number} AS (INSERT INTO {quote(child._meta.db_table)} ({', '.join([*linked, *columns])}) "
-            f"SELECT {', '.join(selected)} FROM row0 RETURNING id)"
+            f"SELECT {', '.join(selected)} FROM row0 RETURNING {quote(child._meta.pk.column)} AS id)"
         )
         params += values
     ids = ", ".join(f"row{number}.id" for number in range(len(children) + 1))
