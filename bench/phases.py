@@ -460,22 +460,8 @@ def submissions_load(stack: Stack, args) -> dict:
         os.unlink(handle.name)
     wait_for_background_work()
 
-    boundary = "----onepcobench"
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="assignment"\r\n\r\n{assignment}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="report.pdf"\r\n'
-            "Content-Type: application/pdf\r\n\r\n"
-        ).encode()
-        + content
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    headers = {
-        "Content-Type": f"multipart/form-data; boundary={boundary}",
-        "Cookie": cookie,
-        "X-CSRFToken": csrf,
-        "Referer": stack.url + "/",
-    }
+    head, tail, headers = homework_upload(stack, cookie, csrf, assignment)
+    body = head + content + tail
     before = Submission.objects.count()
     steady = paced(
         stack.url,
@@ -487,6 +473,23 @@ def submissions_load(stack: Stack, args) -> dict:
     )
     steady["rows_saved"] = Submission.objects.count() - before
     return {"saturated": saturated, "paced": steady}
+
+
+def homework_upload(stack: Stack, cookie: str, csrf: str, assignment: int) -> tuple[bytes, bytes, dict]:
+    """The multipart body around a homework file (head, tail) and the signed-in student's headers."""
+    boundary = "----onepcobench"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="assignment"\r\n\r\n{assignment}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="report.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
+    headers = {
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "Cookie": cookie,
+        "X-CSRFToken": csrf,
+        "Referer": stack.url + "/",
+    }
+    return head, f"\r\n--{boundary}--\r\n".encode(), headers
 
 
 def lead_request(client: int, n: int) -> tuple[bytes, dict[str, str]]:
@@ -511,14 +514,9 @@ def big_upload(stack: Stack) -> dict:
     cookie, csrf, assignment = student_session(stack)
     workers = stack.web_workers()
     before = {p.pid: rss_mb(p.pid) for p in workers}
-    boundary = "----onepcobig"
     size = 100 * 1024 * 1024
-    head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="assignment"\r\n\r\n{assignment}\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.pdf"\r\n'
-        "Content-Type: application/pdf\r\n\r\n%PDF-1.4\n"
-    ).encode()
-    tail = f"\r\n--{boundary}--\r\n".encode()
+    head, tail, headers = homework_upload(stack, cookie, csrf, assignment)
+    head += b"%PDF-1.4\n"
 
     def body():
         yield head
@@ -532,13 +530,7 @@ def big_upload(stack: Stack) -> dict:
         f"{stack.url}/api/submissions",
         data=body(),
         method="POST",
-        headers={
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
-            "Content-Length": str(length),
-            "Cookie": cookie,
-            "X-CSRFToken": csrf,
-            "Referer": stack.url + "/",
-        },
+        headers={**headers, "Content-Length": str(length)},
     )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310

@@ -105,14 +105,15 @@ def _lead_insert_first_signup(
     )  # fmt: skip
     touch = LeadTouch(kind=kind, message=message, touched_at=when, **attribution)
     children = [(touch, {"lead_id": "id"})]
+    notification = None
     if kind != LeadTouch.Kind.IMPORT:
         # The founder's e-mail, in the same statement: it exists if and only if the lead does.
         notification = outbox_message("crm.jobs.lead_notify_founder")
         children.append((notification, {"args": "jsonb_build_array(id)"}))
-    if insert_unless_conflict(lead, *children) is None:
+    if not insert_unless_conflict(lead, *children):
         return None
     touch.lead = lead
-    if len(children) == 2:
+    if notification is not None:
         outbox_relay_after_commit(notification.pk)
     return touch
 

@@ -12,7 +12,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
 
 
-def insert_parts(obj: Model, *, skip: tuple[str, ...] = ()) -> tuple[list[str], list]:
+def _insert_parts(obj: Model, *, skip: tuple[str, ...] = ()) -> tuple[list[str], list]:
     """(quoted columns, values) that `obj.save()` would INSERT for a new row.
 
     The primary key and the fields named in `skip` (attnames) are left out. Defaults,
@@ -30,22 +30,22 @@ def _insert_fields(model: type[Model], skip: tuple[str, ...]) -> tuple[list, lis
     return fields, [connection.ops.quote_name(f.column) for f in fields]
 
 
-def insert_unless_conflict(parent: Model, *children: tuple[Model, dict[str, str]]) -> tuple | None:
+def insert_unless_conflict(parent: Model, *children: tuple[Model, dict[str, str]]) -> bool:
     """INSERT `parent` and rows that point at it, in one statement; set their primary keys.
 
     Each child comes with {attname: SQL expression of the parent's `id`}, for the columns that
     refer to the parent (`{"lead_id": "id"}`, `{"args": "jsonb_build_array(id)"}`). When the
     parent collides with a unique index (`ON CONFLICT DO NOTHING`) nothing at all is written
-    and None is returned; otherwise the new primary keys, parent first.
+    and the answer is False; otherwise every object gets its new primary key.
     """
     quote = connection.ops.quote_name
-    columns, params = insert_parts(parent)
+    columns, params = _insert_parts(parent)
     ctes = [
         f"row0 AS (INSERT INTO {quote(parent._meta.db_table)} ({', '.join(columns)}) "
         f"VALUES ({', '.join(['%s'] * len(params))}) ON CONFLICT DO NOTHING RETURNING {quote(parent._meta.pk.column)} AS id)"
     ]
     for number, (child, from_parent) in enumerate(children, start=1):
-        columns, values = insert_parts(child, skip=tuple(from_parent))
+        columns, values = _insert_parts(child, skip=tuple(from_parent))
         linked = [quote(child._meta.get_field(name).column) for name in from_parent]
         selected = [*from_parent.values(), *(["%s"] * len(values))]
         ctes.append(
@@ -60,7 +60,7 @@ def insert_unless_conflict(parent: Model, *children: tuple[Model, dict[str, str]
         cursor.execute(f"WITH {', '.join(ctes)} SELECT {ids} FROM {tables}", params)
         row = cursor.fetchone()
     if row is None:
-        return None
+        return False
     for obj, pk in zip([parent, *(child for child, _ in children)], row, strict=True):
         obj.pk = pk
-    return row
+    return True

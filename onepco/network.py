@@ -12,8 +12,8 @@ def client_ip(request: HttpRequest) -> str:
 
     Entries further left are whatever the client claimed and could be forged, so they are
     never used; and gunicorn must be reachable only through the proxy (compose publishes it on
-    127.0.0.1), or a client could write the trusted entry itself. Without the setting behind a proxy, every visitor would share the proxy's
-    address (and one signup rate limit).
+    127.0.0.1), or a client could write the trusted entry itself. Without the setting behind a
+    proxy, every visitor would share the proxy's address (and one signup rate limit).
     """
     count = settings.TRUSTED_PROXY_COUNT
     if count:

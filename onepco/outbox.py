@@ -79,8 +79,8 @@ def outbox_message(job: Callable | str, *args, **kwargs) -> OutboxMessage:
     (then calls `outbox_relay_after_commit` with its id)."""
     # Marked relayed when written: the after-commit fast path almost always succeeds, and
     # marking it afterwards would cost the request a second commit (a WAL flush). If the hand-off
-    # fails the mark is taken back at once; if the process dies in between, the sweep finds the
-    # row by its missing RQ job once it is OUTBOX_STALE_AFTER_SECONDS old.
+    # fails the mark is taken back at once; if the process dies in between, the sweep wakes a
+    # drain for the row once it is OUTBOX_SWEEP_AFTER_SECONDS old.
     return OutboxMessage(
         job=job_path(job), args=list(args), kwargs=kwargs, relayed_at=timezone.now(), relay_attempts=1
     )
@@ -203,14 +203,10 @@ def outbox_sweep() -> int:
     retry; it is not relayed again behind their back.
     """
     now = timezone.now()
-    waiting = Q(relayed_at__isnull=True) & Q(
-        created_at__lte=now - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
-    )
+    settled = Q(created_at__lte=now - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS))
+    waiting = Q(relayed_at__isnull=True) & settled
     stale = Q(relayed_at__lte=now - timedelta(seconds=settings.OUTBOX_STALE_AFTER_SECONDS))
-    overdue = _handed_to_drain().filter(
-        created_at__lte=now - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
-    )
-    if overdue.exists():
+    if _handed_to_drain().filter(settled).exists():
         # Handed to a drain that never came (its process died after the commit, or the wake-up
         # was lost with Redis): wake one. A drain already queued holds the flag; this is a no-op.
         with suppress(redis.RedisError):
@@ -236,7 +232,7 @@ def outbox_run(pk: int, *, skip_locked: bool = False) -> str:
         with transaction.atomic():
             message = OutboxMessage.objects.select_for_update(skip_locked=skip_locked).filter(pk=pk).first()
             if message is None:
-                return "busy" if skip_locked and OutboxMessage.objects.filter(pk=pk).exists() else "missing"
+                return "missing or held by another job" if skip_locked else "missing"
             if message.completed_at is not None:
                 return "already done"
             target = import_string(message.job)
