@@ -1,6 +1,6 @@
 """Reads of the delivery loop: access gates, the roster, the grading queue, a cohort's figures.
 
-Figures follow PRODUCT.md: a rate with a zero denominator is None (shown as "—").
+Figures follow docs/metrics.md: a rate with a zero denominator is None (shown as "—").
 """
 
 from collections import defaultdict

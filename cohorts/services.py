@@ -121,7 +121,7 @@ def attendance_record(*, lesson: Lesson, statuses: dict[int, str]) -> int:
 
 
 def expected_student_ids(lesson: Lesson) -> list[int]:
-    """Students whose enrollment in the cohort is active at the lesson's start (PRODUCT.md #7)."""
+    """Students whose enrollment in the cohort is active at the lesson's start (docs/metrics.md, number 7)."""
     return list(
         Enrollment.objects.filter(cohort_id=lesson.cohort_id, enrolled_at__lte=lesson.starts_at)
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=lesson.starts_at))
@@ -388,7 +388,7 @@ def enrollment_graduate(*, enrollment: Enrollment, when: datetime | None = None)
     enrollment.status = Enrollment.Status.GRADUATED
     enrollment.graduated_at = when or timezone.now()
     # A graduate is no longer expected at the cohort's later lessons and assignments
-    # (PRODUCT.md: active means enrolled_at <= start and ended_at empty or after it).
+    # (docs/metrics.md: active means enrolled_at <= start and ended_at empty or after it).
     enrollment.ended_at = max(enrollment.graduated_at, enrollment.enrolled_at)
     enrollment.save(update_fields=["status", "graduated_at", "ended_at"])
     GraduationReport.objects.get_or_create(enrollment=enrollment)

@@ -125,7 +125,7 @@ def wechat_qr(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 @api_view
 def lead_api(request: HttpRequest) -> HttpResponse:
-    """POST /api/leads — the contract is in PRODUCT.md and onepco/openapi.py."""
+    """POST /api/leads — the contract is in docs/api.md and onepco/openapi.py."""
     data, _files, unknown = read_payload(request, LeadForm.api_fields)
     form = LeadForm(data)
     refuse_unknown(unknown, form)

@@ -1,6 +1,6 @@
 """The OpenAPI document of the three core APIs, served at /api/openapi.json.
 
-Written by hand: the contracts are fixed by PRODUCT.md and the tests hold the views to them.
+Written by hand: the contracts are fixed by docs/api.md and the tests hold the views to them.
 """
 
 from django.conf import settings

@@ -49,7 +49,7 @@ def submission_file(request: HttpRequest, pk: int) -> FileResponse:
 @csrf_protect
 @api_view
 def api_submissions(request: HttpRequest) -> JsonResponse:
-    """POST /api/submissions, exactly as PRODUCT.md says: 201 / 400 / 401 / 403 / 413.
+    """POST /api/submissions, exactly as docs/api.md says: 201 / 400 / 401 / 403 / 413.
 
     Session auth, so CSRF applies (X-CSRFToken header, as the learner pages send it)."""
     if int(request.META.get("CONTENT_LENGTH") or 0) > settings.UPLOAD_MAX_BYTES + 64 * 1024:

@@ -1,4 +1,4 @@
-"""The ten weekly numbers, exactly as PRODUCT.md defines them, computed in PostgreSQL.
+"""The ten weekly numbers, exactly as docs/metrics.md defines them, computed in PostgreSQL.
 
 `weekly_numbers_range(first, last)` answers any span of weeks with the same seven queries (one
 per source table, grouped by week in the site time zone); `weekly_numbers(week)` is the span of
@@ -48,7 +48,7 @@ RATE_FIELDS = (
     "improvement_rate",
     "completion_rate",
 )
-# The ten numbers of PRODUCT.md, in its order.
+# The ten numbers of docs/metrics.md, in its order.
 METRIC_KEYS = (
     "leads",
     "consultations",

@@ -343,7 +343,7 @@ def _money_string(value: Decimal | None) -> str | None:
 
 
 def weekly_payload(numbers: WeeklyNumbers, source: str) -> dict:
-    """The API's answer, exactly as PRODUCT.md gives it: money as strings with two decimals,
+    """The API's answer, exactly as docs/api.md gives it: money as strings with two decimals,
     rates unrounded or null."""
     metrics = {key: getattr(numbers, key) for key in METRIC_KEYS}
     metrics["revenue"] = _money_string(numbers.revenue)

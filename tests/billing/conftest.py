@@ -1,5 +1,5 @@
 """Providers switched on with key pairs generated here, and payloads signed exactly as each
-provider signs them (see PAYMENTS.md), so every check runs offline against real crypto."""
+provider signs them (see docs/payments.md), so every check runs offline against real crypto."""
 
 import base64
 import json

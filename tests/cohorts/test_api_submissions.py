@@ -1,4 +1,4 @@
-"""POST /api/submissions, held to PRODUCT.md: 201 / 400 / 401 / 403 / 413."""
+"""POST /api/submissions, held to docs/api.md: 201 / 400 / 401 / 403 / 413."""
 
 import json
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""POST /api/leads, held to the contract in PRODUCT.md: 201 / 400 / 413 / 429, dedupe, spam."""
+"""POST /api/leads, held to the contract in docs/api.md: 201 / 400 / 413 / 429, dedupe, spam."""
 
 import json
 

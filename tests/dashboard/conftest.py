@@ -1,4 +1,4 @@
-"""A hand-built week with every edge PRODUCT.md names, and its numbers worked out by hand.
+"""A hand-built week with every edge docs/metrics.md names, and its numbers worked out by hand.
 
 The week under test is 2026-W47: Monday 2026-11-16 00:00 to Monday 2026-11-23 00:00 in
 Asia/Shanghai. Records sit at Sunday 23:59 (the week before / the last minute) and at Monday

@@ -1,4 +1,4 @@
-"""GET /api/dashboard/weekly, exactly as PRODUCT.md gives it."""
+"""GET /api/dashboard/weekly, exactly as docs/api.md gives it."""
 
 from django.utils import timezone
 

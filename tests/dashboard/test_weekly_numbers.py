@@ -1,4 +1,4 @@
-"""Every weekly number of PRODUCT.md against a hand-built dataset, worked out by hand."""
+"""Every weekly number of docs/metrics.md against a hand-built dataset, worked out by hand."""
 
 from decimal import Decimal
 
