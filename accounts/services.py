@@ -1,5 +1,6 @@
 import secrets
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from accounts.models import User
@@ -40,8 +41,6 @@ def user_anonymise(*, user: User) -> None:
 
     The row stays so that orders and enrollments keep pointing at someone; nobody can tell who.
     """
-    from allauth.account.models import EmailAddress
-
     EmailAddress.objects.filter(user=user).delete()
     user.email = f"erased-user-{user.pk}@erased.invalid"
     user.name = ""

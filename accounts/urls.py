@@ -6,5 +6,4 @@ app_name = "accounts"
 
 urlpatterns = [
     path("account/", views.account, name="account"),
-    path("account/my-data.zip", views.my_data, name="my_data"),
 ]

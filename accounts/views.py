@@ -1,11 +1,9 @@
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.forms import ProfileForm
-from accounts.selectors import personal_data_archive
 from onepco.access import is_student, login_required
 
 
@@ -30,11 +28,3 @@ def _layout_for(user) -> str:
     if is_student(user):
         return "learner/base.html"
     return "public/base.html"
-
-
-@login_required
-def my_data(request: HttpRequest) -> FileResponse:
-    """Everything onepco holds about the signed-in person, as one zip (right of access)."""
-    archive = personal_data_archive(request.user)
-    name = f"onepco-my-data-{timezone.localdate():%Y%m%d}.zip"
-    return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")

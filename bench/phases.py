@@ -201,7 +201,7 @@ class Stack:
             stderr=subprocess.DEVNULL,
         )
         self.scheduler = subprocess.Popen(
-            [*manage, "rqcron", "onepco/cron.py"],
+            [*manage, "rqcron", "console/cron.py"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from cohorts import jobs
 from cohorts.files import file_check
 from cohorts.formatting import score_text
 from cohorts.models import (
@@ -221,8 +222,6 @@ def submission_grade(
     `passed` defaults to score ≥ the assignment's pass mark. Grading again replaces the verdict
     and sends the new feedback.
     """
-    from cohorts.jobs import send_feedback_email
-
     submission = Submission.objects.select_for_update().select_related("assignment").get(pk=submission.pk)
     submission.score = score
     submission.passed = passed if passed is not None else score >= submission.assignment.pass_mark
@@ -233,7 +232,7 @@ def submission_grade(
         submission.is_showcase = is_showcase
     submission.full_clean(exclude=["file"])
     submission.save()
-    outbox_enqueue(send_feedback_email, submission.pk)
+    outbox_enqueue(jobs.send_feedback_email, submission.pk)
     return submission
 
 

@@ -7,4 +7,4 @@ class CrmConfig(AppConfig):
     verbose_name = _("Leads")
 
     def ready(self) -> None:
-        from crm import checks  # noqa: F401  (registers the settings check)
+        from crm import checks  # noqa: F401, PLC0415  (registers the settings check)

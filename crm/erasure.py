@@ -1,4 +1,4 @@
-"""Erasing a lead: who they are goes, when and from where they came stays (see onepco.erasure)."""
+"""Erasing a lead: who they are goes, when and from where they came stays (see console.erasure)."""
 
 from django.utils.translation import gettext as _
 

@@ -8,6 +8,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.csvio import csv_decode, csv_parse_when, csv_rows
+from crm.forms import LeadImportRowForm
 from crm.models import Consultation, Lead, LeadImport, LeadNote, LeadTouch
 from crm.normalize import email_normalize, phone_normalize
 from onepco.db import insert_unless_conflict
@@ -239,8 +241,6 @@ IMPORT_PROGRESS_EVERY = 25
 
 def _import_row_clean(row: dict[str, str]) -> tuple[dict | None, dict[str, list[str]]]:
     """One file row validated like the signup form (no consent: the founder had it already)."""
-    from crm.csvio import csv_parse_when
-    from crm.forms import LeadImportRowForm
 
     form = LeadImportRowForm(data=row)
     errors = {} if form.is_valid() else {k: [str(m) for m in v] for k, v in form.errors.items()}
@@ -263,8 +263,6 @@ def lead_import_create(*, upload, by=None) -> LeadImport:
 
     Raises CsvError when the file as a whole cannot be read.
     """
-    from crm.csvio import csv_decode, csv_rows
-
     raw = upload.read()
     text, encoding = csv_decode(raw)
     _fields, rows = csv_rows(text)
@@ -283,8 +281,6 @@ def lead_import_create(*, upload, by=None) -> LeadImport:
 
 def lead_import_preview(lead_import: LeadImport) -> list[dict]:
     """The first rows of the file with their errors, for the preview table."""
-    from crm.csvio import csv_decode, csv_rows
-
     with lead_import.file.open("rb") as handle:
         text, _encoding = csv_decode(handle.read())
     _fields, rows = csv_rows(text)
@@ -315,8 +311,6 @@ def lead_import_run(*, lead_import_id: int) -> LeadImport:
     Resumes after the last recorded row when a worker died half-way; a finished import does
     nothing. Rows with errors are skipped (they were listed in the preview).
     """
-    from crm.csvio import csv_decode, csv_rows
-
     lead_import = LeadImport.objects.get(pk=lead_import_id)
     if lead_import.status in (LeadImport.Status.DONE, LeadImport.Status.PREVIEW):
         return lead_import

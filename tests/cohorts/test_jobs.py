@@ -65,7 +65,7 @@ def test_the_reminder_is_registered_hourly():
     from onepco.outbox import redis_connection
 
     scheduler = CronScheduler(connection=redis_connection())
-    scheduler.load_config_from_file("onepco/cron.py")
+    scheduler.load_config_from_file("console/cron.py")
     jobs = {job.name: job for job in scheduler.get_jobs()}
     assert jobs["due-reminders"].cron == "5 * * * *"
     assert jobs["due-reminders"].func_name == "cohorts.jobs.send_due_reminders"

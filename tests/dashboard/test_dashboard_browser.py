@@ -2,7 +2,7 @@
 
 import pytest
 
-from onepco.demo import demo_load
+from console.demo import demo_load
 from onepco.weeks import Week
 from tests.conftest import ARTIFACTS
 

@@ -16,7 +16,7 @@ from tests import factories as f
 from tests.dashboard.conftest import W46, W47
 from tests.factories import aware
 
-CRON = Path(__file__).resolve().parents[2] / "onepco" / "cron.py"
+CRON = Path(__file__).resolve().parents[2] / "console" / "cron.py"
 
 
 def test_the_cron_config_snapshots_every_monday_at_0030_site_time(db):

@@ -112,7 +112,7 @@ def test_the_command_can_send_the_report_once(business, capsys):
 
 
 def test_the_demo_comes_with_twelve_frozen_weeks(db):
-    from onepco.demo import demo_load
+    from console.demo import demo_load
 
     demo_load()
     rows = WeeklyMetrics.objects.order_by("week_start")

@@ -4,9 +4,9 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from onepco.demo import demo_load
+from console.demo import demo_load
 
-OURS = {"accounts", "crm", "cohorts", "billing", "dashboard", "onepco"}
+OURS = {"accounts", "crm", "cohorts", "billing", "dashboard", "console", "onepco"}
 MODELS = sorted(
     (f"{m._meta.app_label}.{m._meta.model_name}", m)
     for m in admin.site._registry

@@ -36,8 +36,8 @@ def test_the_app_services_run_gunicorn_the_worker_with_its_scheduler_and_rqcron(
     assert "gunicorn onepco.wsgi" in command_of(services["web"])
     assert "migrate" in command_of(services["web"])
     assert command_of(services["worker"]) == "python manage.py rqworker default --with-scheduler"
-    assert command_of(services["scheduler"]) == "python manage.py rqcron onepco/cron.py"
-    assert (ROOT / "onepco" / "cron.py").exists()
+    assert command_of(services["scheduler"]) == "python manage.py rqcron console/cron.py"
+    assert (ROOT / "console" / "cron.py").exists()
 
 
 def test_every_service_has_a_healthcheck_or_waits_for_healthy_dependencies():

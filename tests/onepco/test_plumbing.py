@@ -5,7 +5,7 @@ import json
 from django.db import OperationalError
 from django.test import Client
 
-from onepco.openapi import document
+from console.openapi import document
 
 
 def test_home_sends_the_founder_to_the_console(founder_client):

@@ -18,6 +18,9 @@ from rq import Worker
 from rq.cron import CronScheduler
 from rq.registry import FailedJobRegistry
 
+from crm.models import Lead
+from dashboard.models import WeeklyMetrics
+from onepco.models import OutboxMessage
 from onepco.outbox import get_queue, redis_connection
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -92,8 +95,6 @@ def check_scheduler() -> Check:
 
 
 def check_outbox() -> Check:
-    from onepco.models import OutboxMessage
-
     name = _("Follow-up jobs")
     late = OutboxMessage.objects.filter(
         completed_at__isnull=True, created_at__lt=timezone.now() - OUTBOX_LATE_AFTER
@@ -145,8 +146,6 @@ def check_disk() -> Check:
 
 
 def check_snapshot() -> Check:
-    from crm.models import Lead
-    from dashboard.models import WeeklyMetrics
 
     name = _("Weekly snapshot")
     latest = WeeklyMetrics.objects.order_by("-computed_at").first()

@@ -1,4 +1,4 @@
-"""The schedule, run by `manage.py rqcron onepco/cron.py` (the scheduler process).
+"""The schedule, run by `manage.py rqcron console/cron.py` (the scheduler process).
 
 RQ cron reads cron strings in the process's local time zone, which Django sets from
 TIME_ZONE: "30 0 * * 1" is Monday 00:30 in the site time zone. Every entry only enqueues a
@@ -7,27 +7,19 @@ job; the worker runs it.
 
 from rq import cron
 
+from billing.jobs import reconcile_payments
+from cohorts.jobs import send_due_reminders
+from console.jobs import purge_data_exports
 from dashboard.jobs import snapshot_last_week
-from onepco.jobs import purge_data_exports
 from onepco.outbox import outbox_sweep
 
 # Relay follow-up jobs that the after-commit fast path could not hand to Redis.
 cron.register(outbox_sweep, "default", interval=60, name="outbox-sweep", result_ttl=600)
 # Expired data-export archives are deleted from storage every night.
 cron.register(purge_data_exports, "default", cron="15 3 * * *", name="purge-data-exports")
-
-# --- cohorts -------------------------------------------------------------------------------
-from cohorts.jobs import send_due_reminders  # noqa: E402
-
 # Homework due within 24 hours: one reminder per student who has not handed it in.
 cron.register(send_due_reminders, "default", cron="5 * * * *", name="due-reminders")
-
-# --- dashboard -------------------------------------------------------------------------------
 # Freeze last week's numbers every Monday at 00:30 site time, then e-mail the founder's report.
 cron.register(snapshot_last_week, "default", cron="30 0 * * 1", name="weekly-snapshot")
-
-# --- billing ---------------------------------------------------------------------------------
-from billing.jobs import reconcile_payments  # noqa: E402
-
 # Ask the providers about orders left pending, apply what they say, then expire stale orders.
 cron.register(reconcile_payments, "default", interval=600, name="reconcile-payments", result_ttl=3600)

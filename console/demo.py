@@ -28,6 +28,7 @@ from cohorts.models import (
     Submission,
 )
 from crm.models import Consultation, Lead, LeadNote, LeadTouch
+from dashboard.services import weekly_metrics_backfill_recent
 from onepco.money import money
 from onepco.weeks import Week
 
@@ -518,7 +519,6 @@ def demo_load(now: datetime | None = None) -> DemoSummary | None:
         return None
     summary = DemoBuilder(now).build()
     # The dashboard opens on history: freeze the twelve weeks the demo spans.
-    from dashboard.services import weekly_metrics_backfill_recent
 
     weekly_metrics_backfill_recent(weeks=12)
     return summary

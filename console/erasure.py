@@ -16,7 +16,11 @@ from django.db.models.fields.files import FieldFile
 
 from accounts.models import User
 from accounts.services import user_anonymise
-from onepco.models import ErasureRecord
+from billing.erasure import orders_anonymise
+from cohorts.erasure import student_anonymise
+from cohorts.models import Student
+from console.models import ErasureRecord
+from crm.erasure import lead_anonymise
 
 
 @dataclass
@@ -37,8 +41,6 @@ class Person:
 
 def person_for(*, lead=None, student=None) -> Person:
     """The lead, its learner profile and account, or the other way round."""
-    from cohorts.models import Student
-
     person = Person()
     if student is not None:
         person.students.append(student)
@@ -66,9 +68,6 @@ def delete_files_on_commit(files: list[FieldFile]) -> None:
 
 def person_erase(*, person: Person, erased_by: User, reason: str = "") -> ErasureRecord:
     """Erase one person everywhere; idempotent (erasing twice changes nothing more)."""
-    from billing.erasure import orders_anonymise
-    from cohorts.erasure import student_anonymise
-    from crm.erasure import lead_anonymise
 
     if any(user.is_staff for user in person.users):
         raise ValueError("staff accounts are not erased this way")

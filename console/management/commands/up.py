@@ -22,7 +22,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import founder_ensure
-from onepco.demo import demo_load
+from console.demo import demo_load
 
 PR_SET_PDEATHSIG = 1
 STOP_GRACE_SECONDS = 10
@@ -91,7 +91,7 @@ class Command(BaseCommand):
         commands = {
             "web": [*manage, "runserver", f"{host}:{port}", "--noreload"],
             "worker": [*manage, "rqworker", "default", "--with-scheduler"],
-            "scheduler": [*manage, "rqcron", "onepco/cron.py"],
+            "scheduler": [*manage, "rqcron", "console/cron.py"],
         }
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         return {

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from onepco.health import FAIL, OK, run_checks
+from console.health import FAIL, OK, run_checks
 
 
 class Command(BaseCommand):

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rq.registry import FailedJobRegistry
 
-from onepco.archive import export_archive
-from onepco.models import DataExport
+from console import jobs
+from console.archive import export_archive
+from console.models import DataExport
 from onepco.outbox import get_queue, outbox_enqueue
 
 EXPORT_LIFETIME = timedelta(hours=48)
@@ -23,10 +24,8 @@ EXPORT_LIFETIME = timedelta(hours=48)
 @transaction.atomic
 def data_export_request(*, user) -> DataExport:
     """Ask for an archive of everything; it is built in the background and its link e-mailed."""
-    from onepco.jobs import build_data_export
-
     export = DataExport.objects.create(requested_by=user)
-    outbox_enqueue(build_data_export, export.pk)
+    outbox_enqueue(jobs.build_data_export, export.pk)
     return export
 
 

@@ -11,9 +11,9 @@ from django.forms.models import model_to_dict
 from accounts.models import User
 from billing.models import Order, PaymentEvent, TransferProof
 from cohorts.models import Assessment, Attendance, Enrollment, GraduationReport, Submission
+from console.models import ErasureRecord
 from crm.models import Consultation, Lead, LeadNote
 from dashboard.models import WeeklyMetrics
-from onepco.models import ErasureRecord
 from tests import factories as f
 
 

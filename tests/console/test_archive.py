@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cohorts.models import Submission
-from onepco.archive import ArchiveError, exported_models, import_archive, instance_is_empty
-from onepco.demo import demo_load
+from console.archive import ArchiveError, exported_models, import_archive, instance_is_empty
+from console.demo import demo_load
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("archive")]
 
@@ -167,7 +167,7 @@ def test_strangers_cannot_download_an_archive(
 ):
     founder_client.post("/console/system/exports/")
     run_jobs()
-    from onepco.models import DataExport
+    from console.models import DataExport
 
     token = DataExport.objects.get().token
     assert student_client.get(f"/console/system/exports/{token}/").status_code == 403

@@ -9,7 +9,8 @@ from rq import Worker
 from rq.cron import CronScheduler
 
 from dashboard.models import WeeklyMetrics
-from onepco import health, outbox
+from console import health
+from onepco import outbox
 from onepco.models import OutboxMessage
 from onepco.weeks import Week
 from onepco.worker import Worker as OnepcoWorker
@@ -74,7 +75,7 @@ def test_doctor_fails_when_the_last_snapshot_is_older_than_eight_days(db, everyt
 
 
 def test_doctor_fails_on_follow_up_jobs_stuck_in_the_outbox(db, everything_running):
-    message = OutboxMessage.objects.create(job="onepco.jobs.purge_data_exports")
+    message = OutboxMessage.objects.create(job="console.jobs.purge_data_exports")
     assert statuses()["check_outbox"] == "ok"
     OutboxMessage.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=11))
     assert statuses()["check_outbox"] == "fail"

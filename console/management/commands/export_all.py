@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from onepco.archive import export_archive
+from console.archive import export_archive
 
 
 def progress_printer(stream):

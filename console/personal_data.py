@@ -11,6 +11,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from billing.models import Order, Refund, TransferProof
+from cohorts.models import Assessment, Attendance, Enrollment, GraduationReport, Submission
+from crm.models import Consultation, Lead, LeadTouch
 
 README = """这是 onepco 保存的关于你的全部数据（{when} 导出）。
 This archive holds everything onepco keeps about you (exported {when}).
@@ -64,9 +67,6 @@ def _rows(queryset, *fields: str) -> list[dict]:
 
 def personal_data(user: User) -> dict:
     """Every record about this user, as plain data (dates as ISO strings once dumped)."""
-    from billing.models import Order, Refund, TransferProof
-    from cohorts.models import Assessment, Attendance, Enrollment, GraduationReport, Submission
-    from crm.models import Consultation, Lead, LeadTouch
 
     student = getattr(user, "student", None)
     leads = Lead.objects.filter(Q(email__iexact=user.email) | Q(students__user=user)).distinct()

@@ -2,8 +2,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from onepco.archive import ArchiveError, import_archive
-from onepco.management.commands.export_all import progress_printer
+from console.archive import ArchiveError, import_archive
+from console.management.commands.export_all import progress_printer
 
 
 class Command(BaseCommand):

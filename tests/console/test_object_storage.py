@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from moto.server import ThreadedMotoServer
 
-from onepco.archive import export_archive, import_archive
+from console.archive import export_archive, import_archive
 from tests import factories as f
 
 pytestmark = pytest.mark.xdist_group("object-storage")

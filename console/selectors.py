@@ -4,9 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
+from django.db.models import Q
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
+from cohorts.models import Student
+from crm.models import Lead
 from onepco.outbox import get_queue
 
 
@@ -38,10 +41,6 @@ def failed_jobs(limit: int = 50) -> list[FailedJob]:
 
 def erasure_candidates(query: str, limit: int = 20) -> dict[str, list]:
     """Leads and students matching a name, e-mail, phone or WeChat id, for an erasure request."""
-    from django.db.models import Q
-
-    from cohorts.models import Student
-    from crm.models import Lead
 
     query = query.strip()
     if len(query) < 2:

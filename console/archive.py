@@ -42,7 +42,7 @@ CHUNK = 2000
 # What the business is. Sessions, the admin log, permissions and the job outbox are not: a new
 # instance makes its own.
 EXPORTED_APPS = ("accounts", "account", "crm", "cohorts", "billing", "dashboard")
-SCHEMA_APPS = ("accounts", "crm", "cohorts", "billing", "dashboard", "onepco")
+SCHEMA_APPS = ("accounts", "crm", "cohorts", "billing", "dashboard", "console", "onepco")
 EXTRA_MODELS = ("auth.group",)
 
 Progress = Callable[[str, int, int], None]

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from onepco.demo import demo_load
+from console.demo import demo_load
 
 
 class Command(BaseCommand):

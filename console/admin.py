@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from console.models import DataExport, ErasureRecord
+
+
+@admin.register(DataExport)
+class DataExportAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "requested_by", "finished_at", "expires_at", "size"]
+    list_filter = ["finished_at"]
+    search_fields = ["requested_by__email", "file_name"]
+    readonly_fields = [
+        "token",
+        "requested_by",
+        "created_at",
+        "finished_at",
+        "expires_at",
+        "file_name",
+        "size",
+        "error",
+    ]
+
+
+@admin.register(ErasureRecord)
+class ErasureRecordAdmin(admin.ModelAdmin):
+    """The erasure log is evidence: it can be read, never edited or deleted."""
+
+    list_display = ["erased_at", "subject", "reason", "erased_by"]
+    list_filter = ["erased_at"]
+    search_fields = ["subject", "reason"]
+    readonly_fields = ["subject", "reason", "erased_by", "erased_at", "summary"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,18 @@
+"""Background jobs of the console: thin, idempotent, loading by id.
+
+Jobs and services name each other through their modules (`services.x`, `jobs.y`), so that
+either module may be imported first.
+"""
+
+from console import services
+from console.models import DataExport
+
+
+def build_data_export(export_id: int) -> None:
+    export = DataExport.objects.filter(pk=export_id).first()
+    if export is not None:
+        services.data_export_build(export=export)
+
+
+def purge_data_exports() -> int:
+    return services.data_exports_purge()

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from console import openapi, views
+
+urlpatterns = [
+    path("console/", views.console_home, name="console_home"),
+    path("console/system/", views.system, name="system"),
+    path("console/system/jobs/<str:job_id>/retry/", views.system_retry_job, name="system_retry_job"),
+    path("console/system/exports/", views.system_export_request, name="system_export_request"),
+    path("console/system/exports/<str:token>/", views.system_export_download, name="system_export_download"),
+    path("console/data-requests/", views.data_requests, name="data_requests"),
+    path(
+        "console/data-requests/erase/<str:kind>/<int:pk>/",
+        views.data_request_erase,
+        name="data_request_erase",
+    ),
+    path("account/my-data.zip", views.my_data, name="my_data"),
+    path("api/openapi.json", openapi.openapi_json, name="openapi"),
+]

@@ -1,0 +1,138 @@
+"""The founder's console home, the system page and personal-data requests."""
+
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from billing.models import Order
+from cohorts.models import Lesson, Student
+from cohorts.selectors import grading_queue
+from console.erasure import person_erase, person_for
+from console.forms import ErasureForm
+from console.health import run_checks
+from console.models import DataExport, ErasureRecord
+from console.personal_data import personal_data_archive
+from console.selectors import erasure_candidates, failed_jobs
+from console.services import data_export_request, failed_job_retry
+from crm.models import Consultation, Lead
+from onepco.access import login_required, staff_required
+
+
+@staff_required
+def console_home(request: HttpRequest) -> HttpResponse:
+    """Today at a glance: what is waiting for the founder."""
+    now = timezone.now()
+    leads = Lead.objects.filter(is_spam=False).aggregate(
+        new=Count("id", filter=Q(status=Lead.Status.NEW)),
+        week=Count("id", filter=Q(created_at__gte=now - timezone.timedelta(days=7))),
+    )
+    context = {
+        "new_leads": leads["new"],
+        "leads_this_week": leads["week"],
+        "consultations_upcoming": Consultation.objects.filter(
+            status=Consultation.Status.SCHEDULED, scheduled_at__gte=now
+        ).count(),
+        "pending_orders": Order.objects.filter(status=Order.Status.PENDING).count(),
+        "ungraded": grading_queue().count(),
+        "lessons_today": Lesson.objects.filter(
+            starts_at__gte=now - timezone.timedelta(hours=3),
+            starts_at__lt=now + timezone.timedelta(days=1),
+        )
+        .select_related("cohort__course")
+        .order_by("starts_at")[:10],
+    }
+    return render(request, "console/home.html", context)
+
+
+@staff_required
+def system(request: HttpRequest) -> HttpResponse:
+    """The founder's engine room: health checks, failed jobs to retry, data exports."""
+    checks = run_checks()
+    return render(
+        request,
+        "console/system.html",
+        {
+            "checks": checks,
+            "all_ok": all(c.ok for c in checks),
+            "failed_jobs": failed_jobs(limit=50),
+            "exports": DataExport.objects.select_related("requested_by")[:10],
+        },
+    )
+
+
+@staff_required
+@require_POST
+def system_retry_job(request: HttpRequest, job_id: str) -> HttpResponse:
+    if failed_job_retry(job_id=job_id):
+        messages.success(request, _("The job is back in the queue."))
+    else:
+        messages.error(request, _("That job is no longer in the failed list."))
+    return redirect("system")
+
+
+@staff_required
+@require_POST
+def system_export_request(request: HttpRequest) -> HttpResponse:
+    data_export_request(user=request.user)
+    messages.success(
+        request,
+        _("The archive is being built. You will get an e-mail with the download link when it is ready."),
+    )
+    return redirect("system")
+
+
+@staff_required
+def system_export_download(request: HttpRequest, token: str) -> HttpResponse:
+
+    export = DataExport.objects.filter(token=token).first()
+    if export is None or not export.is_ready:
+        raise Http404
+    name = export.file_name.rsplit("/", 1)[-1]
+    return FileResponse(default_storage.open(export.file_name, "rb"), as_attachment=True, filename=name)
+
+
+@staff_required
+def data_requests(request: HttpRequest) -> HttpResponse:
+    """Personal-data requests: find the person, erase them, and the log of past erasures."""
+    query = request.GET.get("q", "")[:100]
+    return render(
+        request,
+        "console/data_requests.html",
+        {
+            "q": query,
+            "found": erasure_candidates(query) if query else None,
+            "records": ErasureRecord.objects.select_related("erased_by")[:50],
+        },
+    )
+
+
+@staff_required
+def data_request_erase(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Confirm and carry out the erasure of one lead or student (and what is linked to them)."""
+    if kind == "lead":
+        person = person_for(lead=get_object_or_404(Lead, pk=pk))
+    elif kind == "student":
+        person = person_for(student=get_object_or_404(Student.objects.select_related("lead"), pk=pk))
+    else:
+        raise Http404
+    if any(user.is_staff for user in person.users):
+        raise Http404
+    form = ErasureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person_erase(person=person, erased_by=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Erased. The numbers and past snapshots are unchanged."))
+        return redirect("data_requests")
+    return render(request, "console/data_request_erase.html", {"person": person, "form": form, "kind": kind})
+
+
+@login_required
+def my_data(request: HttpRequest) -> FileResponse:
+    """Everything onepco holds about the signed-in person, as one zip (right of access)."""
+    archive = personal_data_archive(request.user)
+    name = f"onepco-my-data-{timezone.localdate():%Y%m%d}.zip"
+    return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
