@@ -1,6 +1,5 @@
 import secrets
 
-from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from accounts.models import User
@@ -34,16 +33,3 @@ def founder_ensure(*, email: str, password: str = "") -> tuple[User, bool, str |
     generated = "" if password else secrets.token_urlsafe(12)
     founder = User.objects.create_superuser(email=email, password=password or generated, name="Founder")
     return founder, True, generated or None
-
-
-def user_anonymise(*, user: User) -> None:
-    """Erase a person's account: no name, a placeholder e-mail, no way to sign in again.
-
-    The row stays so that orders and enrollments keep pointing at someone; nobody can tell who.
-    """
-    EmailAddress.objects.filter(user=user).delete()
-    user.email = f"erased-user-{user.pk}@erased.invalid"
-    user.name = ""
-    user.is_active = False
-    user.set_unusable_password()
-    user.save(update_fields=["email", "name", "is_active", "password"])

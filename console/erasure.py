@@ -15,12 +15,12 @@ from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 
 from accounts.models import User
-from accounts.services import user_anonymise
-from billing.erasure import orders_anonymise
-from cohorts.erasure import student_anonymise
+from accounts.personal import user_anonymise
+from billing.personal import orders_anonymise
 from cohorts.models import Student
+from cohorts.personal import student_anonymise
 from console.models import ErasureRecord
-from crm.erasure import lead_anonymise
+from crm.personal import lead_anonymise
 
 
 @dataclass

@@ -16,7 +16,7 @@ from console.erasure import person_erase, person_for
 from console.forms import ErasureForm
 from console.health import run_checks
 from console.models import DataExport, ErasureRecord
-from console.personal_data import personal_data_archive
+from console.personal import personal_data_archive
 from console.selectors import erasure_candidates, failed_jobs
 from console.services import data_export_request, failed_job_retry
 from crm.models import Consultation, Lead

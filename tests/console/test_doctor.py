@@ -8,8 +8,8 @@ from django.utils import timezone
 from rq import Worker
 from rq.cron import CronScheduler
 
-from dashboard.models import WeeklyMetrics
 from console import health
+from dashboard.models import WeeklyMetrics
 from onepco import outbox
 from onepco.models import OutboxMessage
 from onepco.weeks import Week

@@ -1,0 +1,31 @@
+"""What accounts holds about a person, described once (see onepco/personal.py)."""
+
+from allauth.account.models import EmailAddress
+
+from accounts.models import User
+from onepco.personal import PersonalData
+
+USER = PersonalData(
+    User,
+    erased={"email": lambda user: f"erased-user-{user.pk}@erased.invalid", "name": ""},
+    kept=("id", "date_joined", "last_login", "is_active"),
+    internal=("password", "is_superuser", "is_staff"),
+)
+DESCRIBED = (USER,)
+NOT_PERSONAL = ()
+
+
+def user_personal_data(*, user: User) -> dict:
+    return USER.rows(User.objects.filter(pk=user.pk))[0]
+
+
+def user_anonymise(*, user: User) -> None:
+    """Erase a person's account: no name, a placeholder e-mail, no way to sign in again.
+
+    The row stays so that orders and enrollments keep pointing at someone; nobody can tell who.
+    """
+    EmailAddress.objects.filter(user=user).delete()
+    USER.anonymise([user])
+    user.is_active = False
+    user.set_unusable_password()
+    user.save(update_fields=["is_active", "password"])

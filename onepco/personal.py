@@ -1,0 +1,70 @@
+"""One description per model of what it holds about a person (PIPL / GDPR).
+
+Each app describes its own models in its `personal.py` and writes its `<entity>_personal_data`
+(the person's right of access) and `<entity>_anonymise` (erasure) through that description,
+so what a person downloads and what an erasure removes can never drift apart. Every concrete
+field of a described model is in exactly one of three groups:
+
+- `erased`: who the person is or what they wrote (names, contact details, messages, files).
+  Shown to them, and overwritten with the given value (or the value a callable returns for
+  the row) when they are erased; a file field's file is deleted after the erasure commits.
+- `kept`: facts about them that the business numbers are made of (dates, statuses, amounts,
+  scores). Shown to them and kept, without a name, after erasure.
+- `internal`: neither: other people's ids, secrets, bookkeeping.
+
+A model that holds nothing about anyone is listed in its app's `NOT_PERSONAL` instead.
+tests/console/test_personal_data_coverage.py fails when a model, or a field, is in neither.
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models.fields.files import FieldFile
+
+from onepco.models import OutboxMessage
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    model: type[models.Model]
+    erased: Mapping[str, Any | Callable[[Any], Any]] = field(default_factory=dict)
+    kept: tuple[str, ...] = ()
+    internal: tuple[str, ...] = ()
+    # Related lookups shown beside the rows so that a download reads well ("cohort__name").
+    context: tuple[str, ...] = ()
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        return (*self.kept, *self.erased, *self.context)
+
+    def rows(self, queryset: models.QuerySet) -> list[dict]:
+        """The person's rows as plain data, for their download."""
+        return list(queryset.order_by("pk").values(*self.shown))
+
+    def anonymise(self, rows: Iterable[models.Model]) -> tuple[int, list[FieldFile]]:
+        """Overwrite the erased fields of these rows; return how many and the files to delete
+        once the erasure has committed."""
+        rows = list(rows)
+        files: list[FieldFile] = []
+        for row in rows:
+            for name, value in self.erased.items():
+                current = getattr(row, name)
+                if isinstance(current, FieldFile) and current:
+                    files.append(current)
+                setattr(row, name, value(row) if callable(value) else value)
+        if rows and self.erased:
+            self.model._default_manager.bulk_update(rows, list(self.erased))
+        return len(rows), files
+
+
+def files_of(rows: list[dict], description: PersonalData) -> list[tuple[int, str]]:
+    """(row id, stored name) of every file named in a person's rows."""
+    names = [f.name for f in description.model._meta.concrete_fields if isinstance(f, models.FileField)]
+    return [(row["id"], row[name]) for row in rows for name in names if row.get(name)]
+
+
+DESCRIBED = ()
+# Follow-up jobs name rows by id, never a person's details.
+NOT_PERSONAL = (OutboxMessage,)
