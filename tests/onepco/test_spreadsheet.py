@@ -8,7 +8,17 @@ import pytest
 from onepco.spreadsheet import spreadsheet_cell, spreadsheet_text, spreadsheet_untext
 from tests.crm.formulas import FORMULAS, a_spreadsheet_would_run
 
-ORDINARY = ["", "张三", "a=b", "hello - world", "'quoted'", "2026-spring", "x@example.com", "100%", " 前有空格"]
+ORDINARY = [
+    "",
+    "张三",
+    "a=b",
+    "hello - world",
+    "'quoted'",
+    "2026-spring",
+    "x@example.com",
+    "100%",
+    " 前有空格",
+]
 
 
 @pytest.mark.parametrize("formula", FORMULAS, ids=repr)
