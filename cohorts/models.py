@@ -137,6 +137,12 @@ class Enrollment(models.Model):
     def __str__(self) -> str:
         return f"{self.student} · {self.cohort}"
 
+    @property
+    def is_withdrawn(self) -> bool:
+        """Dropped or refunded: the cohort's lessons, links and materials are closed to the
+        student, who keeps reading their own work. A graduate is not withdrawn."""
+        return self.status in (self.Status.DROPPED, self.Status.REFUNDED)
+
 
 class Lesson(models.Model):
     cohort = models.ForeignKey(

@@ -375,32 +375,49 @@ def _state(assignment: Assignment, latest: Submission | None, now: datetime) -> 
 
 
 def learner_cohorts(student: Student) -> list[Enrollment]:
+    """My enrollments, each cohort with its lessons to come (none for a cohort I have left)."""
     now = timezone.now()
     upcoming = Lesson.objects.filter(starts_at__gte=now - timezone.timedelta(hours=3)).order_by("starts_at")
-    return list(
+    enrollments = list(
         Enrollment.objects.filter(student=student)
         .select_related("cohort__course")
         .prefetch_related(Prefetch("cohort__lessons", queryset=upcoming, to_attr="upcoming"))
         .order_by("-cohort__starts_on")
     )
+    for enrollment in enrollments:
+        if enrollment.is_withdrawn:
+            enrollment.cohort.upcoming = []
+    return enrollments
 
 
-def learner_assignments(student: Student, cohort: Cohort, now: datetime | None = None) -> list[tuple]:
-    """(assignment, my latest submission or None, state) for every assignment of the cohort."""
+def learner_assignments(enrollment: Enrollment, now: datetime | None = None) -> list[tuple]:
+    """(assignment, my latest submission or None, state) for every assignment of the cohort;
+    once I have left it, only those I handed work in for (my work, not the course's)."""
     now = now or timezone.now()
-    assignments = list(Assignment.objects.filter(cohort=cohort))
+    assignments = list(Assignment.objects.filter(cohort_id=enrollment.cohort_id))
     latest = {
-        s.assignment_id: s for s in latest_attempts().filter(student=student, assignment__cohort=cohort)
+        s.assignment_id: s
+        for s in latest_attempts().filter(
+            student_id=enrollment.student_id, assignment__cohort_id=enrollment.cohort_id
+        )
     }
+    if enrollment.is_withdrawn:
+        assignments = [a for a in assignments if a.pk in latest]
     return [(a, latest.get(a.pk), _state(a, latest.get(a.pk), now)) for a in assignments]
 
 
-def learner_lessons(student: Student, cohort: Cohort) -> list[tuple[Lesson, str]]:
-    """Every lesson of the cohort with my attendance ("" before it is recorded)."""
+def learner_lessons(enrollment: Enrollment) -> list[tuple[Lesson, str]]:
+    """Every lesson of the cohort with my attendance ("" before it is recorded); once I have
+    left it, only the lessons held while I was in (my attendance record, nothing to come)."""
     mine = dict(
-        Attendance.objects.filter(student=student, lesson__cohort=cohort).values_list("lesson_id", "status")
+        Attendance.objects.filter(
+            student_id=enrollment.student_id, lesson__cohort_id=enrollment.cohort_id
+        ).values_list("lesson_id", "status")
     )
-    return [(lesson, mine.get(lesson.pk, "")) for lesson in Lesson.objects.filter(cohort=cohort)]
+    lessons = Lesson.objects.filter(cohort_id=enrollment.cohort_id)
+    if enrollment.is_withdrawn:
+        lessons = lessons.filter(starts_at__lt=enrollment.ended_at or timezone.now())
+    return [(lesson, mine.get(lesson.pk, "")) for lesson in lessons]
 
 
 def learner_progress(student: Student) -> list[dict]:

@@ -134,13 +134,39 @@ def expected_student_ids(lesson: Lesson) -> list[int]:
 
 
 class NotEnrolled(Exception):
-    """The student has no active enrollment in the assignment's cohort (the API's 403)."""
+    """The student has no active enrollment in the assignment's cohort (the API's 403).
+
+    `status` is their enrollment's status when they have one (dropped, refunded, graduated), so
+    that they are told why; None for a stranger, who learns nothing more."""
+
+    def __init__(self, status: str | None = None):
+        super().__init__(status)
+        self.status = status
+
+    @property
+    def message(self) -> str:
+        return submission_refusal(self.status)
 
 
-def enrollment_is_active(*, student: Student, cohort_id: int) -> bool:
-    return Enrollment.objects.filter(
-        student=student, cohort_id=cohort_id, status=Enrollment.Status.ACTIVE
-    ).exists()
+def submission_refusal(status: str | None) -> str:
+    """Why a student whose enrollment has this status cannot hand in work; "" when they can."""
+    if status == Enrollment.Status.ACTIVE:
+        return ""
+    if status == Enrollment.Status.REFUNDED:
+        return _("This cohort was refunded, so you can no longer hand in work.")
+    if status == Enrollment.Status.DROPPED:
+        return _("You have left this cohort, so you can no longer hand in work.")
+    if status == Enrollment.Status.GRADUATED:
+        return _("You have graduated from this cohort; handing in is closed.")
+    return _("You are not enrolled in this assignment's cohort.")
+
+
+def enrollment_status(*, student: Student, cohort_id: int) -> str | None:
+    return (
+        Enrollment.objects.filter(student=student, cohort_id=cohort_id)
+        .values_list("status", flat=True)
+        .first()
+    )
 
 
 def assignment_save(*, assignment: Assignment) -> Assignment:
@@ -165,8 +191,9 @@ def submission_submit(
     """
     now = now or timezone.now()
     text, link = (text or "").strip(), (link or "").strip()
-    if not enrollment_is_active(student=student, cohort_id=assignment.cohort_id):
-        raise NotEnrolled  # before judging the work: a stranger learns nothing else
+    status = enrollment_status(student=student, cohort_id=assignment.cohort_id)
+    if status != Enrollment.Status.ACTIVE:
+        raise NotEnrolled(status)  # before judging the work: a stranger learns nothing else
     if not (text or link or file):
         raise ValidationError({"text": [_("Write something, add a link or attach a file.")]})
     checked = file_check(file) if file else None  # FileTooLarge / FileRejected before any write
@@ -179,11 +206,11 @@ def submission_submit(
         # The enrollment row is the lock that keeps attempt numbers gap-free and unique.
         enrollment = (
             Enrollment.objects.select_for_update()
-            .filter(student=student, cohort_id=assignment.cohort_id, status=Enrollment.Status.ACTIVE)
+            .filter(student=student, cohort_id=assignment.cohort_id)
             .first()
         )
-        if enrollment is None:
-            raise NotEnrolled
+        if enrollment is None or enrollment.status != Enrollment.Status.ACTIVE:
+            raise NotEnrolled(enrollment.status if enrollment else None)  # ended meanwhile
         last = (
             Submission.objects.filter(student=student, assignment=assignment).aggregate(n=Max("attempt"))["n"]
             or 0

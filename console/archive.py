@@ -4,7 +4,8 @@ An archive is a zip file holding
 - `data/<app.model>.jsonl`: every row, one JSON object per line (Django's serialisation), which
   `import_archive` loads back;
 - `csv/<app.model>.csv`: the same rows for people — UTF-8 with BOM (Excel opens it right),
-  headers and choice values in words, times in the site time zone;
+  headers and choice values in words, times in the site time zone, text that a spreadsheet
+  would run as a formula quoted (onepco.spreadsheet); import never reads these;
 - `media/<path>`: every uploaded file referenced by a row;
 - `manifest.json`: row counts, the schema (applied migrations per app) and a SHA-256 of every
   other entry.
@@ -35,6 +36,8 @@ from django.db import connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from onepco.spreadsheet import spreadsheet_text
 
 FORMAT = "onepco-archive"
 FORMAT_VERSION = 1
@@ -122,6 +125,8 @@ def _rows(model: type[models.Model]) -> Iterator[models.Model]:
 def _human(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return spreadsheet_text(value)  # "opens in Excel": text never runs as a formula
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, datetime):
@@ -144,7 +149,7 @@ def _csv_columns(model: type[models.Model]) -> list[tuple[str, Callable[[models.
                 (header, lambda obj, f=model_field: _human(getattr(obj, f"get_{f.name}_display")()))
             )
         elif isinstance(model_field, models.FileField):
-            columns.append((header, lambda obj, f=model_field: getattr(obj, f.attname) or ""))
+            columns.append((header, lambda obj, f=model_field: _human(getattr(obj, f.attname).name or "")))
         else:
             columns.append((header, lambda obj, f=model_field: _human(getattr(obj, f.attname))))
     return columns

@@ -1,5 +1,5 @@
 """Lead lists as CSV: reading what Chinese Excel writes (GBK, UTF-8 with or without BOM) and
-writing what it opens correctly (UTF-8 with BOM)."""
+writing what it opens correctly (UTF-8 with BOM, no cell that would run as a formula)."""
 
 import csv
 import io
@@ -9,6 +9,8 @@ from datetime import date, datetime, time
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+
+from onepco.spreadsheet import spreadsheet_cell, spreadsheet_untext
 
 # Header → field. English names, the console's own export headers and common Chinese ones.
 HEADER_ALIASES = {
@@ -105,7 +107,8 @@ def csv_rows(text: str) -> tuple[list[str], Iterator[dict[str, str]]]:
             for values in reader:
                 if not any(v.strip() for v in values):
                     continue
-                yield {f: v.strip() for f, v in zip(fields, values, strict=False) if f}
+                # A cell our export quoted reads back as the value it was (phones, "=…" text).
+                yield {f: spreadsheet_untext(v).strip() for f, v in zip(fields, values, strict=False) if f}
         except csv.Error as exc:
             raise CsvError(_("The file is not valid CSV: %(error)s") % {"error": exc}) from None
 
@@ -159,10 +162,8 @@ def csv_export_lines(leads: Iterable) -> Iterator[str]:
                 value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
             elif isinstance(value, bool):
                 value = "1" if value else "0"
-            text = str(value)
-            # A cell starting with = + - @ is a formula to Excel: keep it text (CSV injection).
-            if text[:1] in ("=", "+", "-", "@") and field not in ("phone",):
-                text = "'" + text
-            row.append(text)
+            else:
+                value = spreadsheet_cell(value)  # never a live formula in Excel (CSV injection)
+            row.append(value)
         writer.writerow(row)
         yield flush()

@@ -25,22 +25,22 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @student_required
 def cohort(request: HttpRequest, pk: int) -> HttpResponse:
+    """The schedule, my attendance and my homework. Once I have left the cohort (dropped or
+    refunded) it shows only my own past: no lessons to come, no links, no recordings."""
     enrollment = selectors.enrollment_for_student(request.user, pk)
-    student, now = enrollment.student, timezone.now()
-    lessons = selectors.learner_lessons(student, enrollment.cohort)
+    now = timezone.now()
+    lessons = selectors.learner_lessons(enrollment)
+    recent = now - timezone.timedelta(hours=3)
+    upcoming = [] if enrollment.is_withdrawn else [(x, s) for x, s in lessons if x.starts_at >= recent]
     return render(
         request,
         "learner/cohort.html",
         {
             "enrollment": enrollment,
             "cohort": enrollment.cohort,
-            "upcoming": [
-                (lesson, s) for lesson, s in lessons if lesson.starts_at >= now - timezone.timedelta(hours=3)
-            ],
-            "past": [
-                (lesson, s) for lesson, s in lessons if lesson.starts_at < now - timezone.timedelta(hours=3)
-            ],
-            "assignments": selectors.learner_assignments(student, enrollment.cohort, now),
+            "upcoming": upcoming,
+            "past": [(x, s) for x, s in lessons if enrollment.is_withdrawn or x.starts_at < recent],
+            "assignments": selectors.learner_assignments(enrollment, now),
             "now": now,
         },
     )
@@ -48,12 +48,18 @@ def cohort(request: HttpRequest, pk: int) -> HttpResponse:
 
 @student_required
 def assignment(request: HttpRequest, pk: int) -> HttpResponse:
-    """Instructions, the standard, the submit form and every attempt with its feedback."""
+    """Instructions, the standard, the submit form and every attempt with its feedback. A student
+    whose enrollment is not active hands in nothing; once they have left the cohort (dropped or
+    refunded) they keep only their attempts and feedback, not the instructions."""
     item = selectors.assignment_for_student(request.user, pk)
-    student = student_of(request.user)
+    enrollment = selectors.enrollment_for_student(request.user, item.cohort_id)
+    student = enrollment.student
+    refusal = services.submission_refusal(enrollment.status)
     form = SubmissionForm(request.POST or None, request.FILES or None)
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and refusal:
+        status = 403  # whatever was sent: there is nothing to hand in here any more
+    elif request.method == "POST" and form.is_valid():
         try:
             submission = services.submission_submit(
                 student=student,
@@ -65,10 +71,8 @@ def assignment(request: HttpRequest, pk: int) -> HttpResponse:
         except (FileTooLarge, FileRejected) as exc:
             form.add_error("file", str(exc))
             status = 413 if isinstance(exc, FileTooLarge) else 400
-        except services.NotEnrolled:
-            form.add_error(
-                None, _("Your enrollment in this cohort is not active, so you cannot hand in work.")
-            )
+        except services.NotEnrolled as exc:
+            form.add_error(None, exc.message)
             status = 403
         except ValidationError as exc:
             form.add_error(None, exc.messages)
@@ -88,7 +92,8 @@ def assignment(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "attempts": attempts,
             "is_late": timezone.now() > item.due_at,
-            "can_submit": services.enrollment_is_active(student=student, cohort_id=item.cohort_id),
+            "enrollment": enrollment,
+            "refusal": refusal,
             "limit_mb": upload_limit_mb(),
         },
         status=status,

@@ -67,7 +67,7 @@ def api_submissions(request: HttpRequest) -> JsonResponse:
     if assignment is None:
         raise field_errors({"assignment": [_("No such assignment.")]})
     if student is None:
-        raise ApiError(403, {"detail": _("You are not enrolled in this assignment's cohort.")})
+        raise ApiError(403, {"detail": services.submission_refusal(None)})
     try:
         submission = services.submission_submit(
             student=student,
@@ -76,8 +76,8 @@ def api_submissions(request: HttpRequest) -> JsonResponse:
             link=form.cleaned_data["link"],
             file=form.cleaned_data["file"],
         )
-    except services.NotEnrolled:
-        raise ApiError(403, {"detail": _("You are not enrolled in this assignment's cohort.")}) from None
+    except services.NotEnrolled as exc:
+        raise ApiError(403, {"detail": exc.message}) from None
     except FileTooLarge as exc:
         raise field_errors({"file": [str(exc)]}, status=413) from None
     except FileRejected as exc:

@@ -129,7 +129,7 @@ def test_progress_shows_assessments_and_the_graduate_publishes_and_revokes(
     assert GraduationReport.objects.get().is_published is False
 
 
-def test_a_dropped_student_reads_the_assignment_but_cannot_hand_in(student_client, student, assignment):
+def test_a_dropped_student_opens_the_assignment_but_cannot_hand_in(student_client, student, assignment):
     services.enrollment_end(enrollment=student.enrollments.get(), status="dropped")
     page = student_client.get(f"/learn/assignments/{assignment.pk}/")
     assert page.status_code == 200

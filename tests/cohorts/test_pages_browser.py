@@ -174,3 +174,43 @@ def test_every_page_on_phone_and_desktop(
         screenshot(page, f"report-{size}")
     phone_page.goto(f"{live_server.url}/graduates/{busy_cohort['report'].token}/card.png")
     screenshot(phone_page, "card")
+
+
+def test_a_refunded_students_cohort_page_on_phone_and_desktop(
+    live_server, phone_page, desktop_page, refunded_student, cohort_a, founder, login_browser, screenshot
+):
+    now = timezone.now()
+    held = f.make_lesson(
+        cohort_a,
+        title="第 1 课：环境搭建",
+        starts_at=now - timedelta(days=6),
+        recording_url="https://video.example.com/1",
+    )
+    f.make_lesson(
+        cohort_a,
+        title="第 2 课：数据抓取",
+        starts_at=now + timedelta(days=1),
+        meeting_url="https://meeting.example.com/2",
+    )
+    f.make_attendance(held, refunded_student, "full")
+    week1 = f.make_assignment(cohort_a, title="第 1 周：安装 Python", due_at=now - timedelta(days=4))
+    f.make_assignment(cohort_a, title="第 2 周：写一个函数", due_at=now + timedelta(days=3))
+    work = f.make_submission(
+        week1, refunded_student, text="python 3.12", submitted_at=now - timedelta(days=5)
+    )
+    services.submission_grade(submission=work, score=Decimal("85"), feedback="很好", graded_by=founder)
+    for size, page in (("desktop", desktop_page), ("phone", phone_page)):
+        login_browser(page, refunded_student.user)
+        page.goto(f"{live_server.url}/learn/cohorts/{cohort_a.pk}/")
+        assert "本期已退款" in page.locator("#withdrawn-note").inner_text()
+        assert page.locator("a[href^='https://meeting.example.com']").count() == 0
+        assert page.locator("a[href^='https://video.example.com']").count() == 0
+        assert page.locator(f"a[href='/learn/assignments/{week1.pk}/']").count() == 1
+        assert "第 2 周：写一个函数" not in page.content()
+        # Nothing spills sideways on a phone.
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        screenshot(page, f"learn-cohort-refunded-{size}")
+        page.goto(f"{live_server.url}/learn/assignments/{week1.pk}/")
+        assert "很好" in page.locator(".feedback").inner_text()
+        assert page.locator("#submit-form").count() == 0
+        screenshot(page, f"learn-assignment-refunded-{size}")

@@ -14,6 +14,10 @@ from django.core.management.base import CommandError
 from cohorts.models import Submission
 from console.archive import ArchiveError, exported_models, import_archive, instance_is_empty
 from console.demo import demo_load
+from crm.models import Lead
+from dashboard.models import WeeklyMetrics
+from tests import factories as f
+from tests.crm.formulas import FORMULAS, a_spreadsheet_would_run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("archive")]
 
@@ -173,3 +177,46 @@ def test_strangers_cannot_download_an_archive(
     assert student_client.get(f"/console/system/exports/{token}/").status_code == 403
     assert client.get(f"/console/system/exports/{token}/").status_code == 302
     assert founder_client.get("/console/system/exports/not-the-token/").status_code == 404
+
+
+def _csv_tables(archive) -> dict[str, list[list[str]]]:
+    with zipfile.ZipFile(archive) as z:
+        return {
+            name: list(csv.reader(io.StringIO(z.read(name).decode("utf-8-sig"), newline="")))
+            for name in z.namelist()
+            if name.startswith("csv/")
+        }
+
+
+def test_no_csv_cell_in_the_archive_starts_a_formula_and_the_json_keeps_the_exact_values(
+    db, settings, tmp_path
+):
+    f.make_cohort(name="=1+1 期")
+    for n, formula in enumerate(FORMULAS):
+        f.make_lead(name=formula, message=formula, utm_source=formula, phone=f"+86138001380{n:02d}")
+    f.make_student(f.make_user(name="@SUM(1)"), wechat="-1+2")
+    f.make_feedback_template(title="＝1", body="\t=1+1")
+    # No row holds a negative number today; one that did must stay a number, not become text.
+    WeeklyMetrics.objects.create(week="2026-W01", week_start="2025-12-29", revenue="-5.00")
+    before = fingerprint()
+    archive = tmp_path / "onepco.zip"
+    call_command("export_all", str(archive), verbosity=0)
+
+    tables = _csv_tables(archive)
+    running = [(name, cell) for name, rows in tables.items() for row in rows for cell in row]
+    formulas = [(name, cell) for name, cell in running if a_spreadsheet_would_run(cell)]
+    assert formulas == [("csv/dashboard.weeklymetrics.csv", "-5.00")]  # a number, on purpose
+    leads = tables["csv/crm.lead.csv"]
+    message = leads[0].index("留言")
+    assert sorted(row[message] for row in leads[1:]) == sorted("'" + formula for formula in FORMULAS)
+    assert any("'=1+1 期" in row for row in tables["csv/cohorts.cohort.csv"])
+    assert "-5.00" in tables["csv/dashboard.weeklymetrics.csv"][1]
+
+    with zipfile.ZipFile(archive) as z:
+        names = {json.loads(line)["fields"]["name"] for line in z.read("data/crm.lead.jsonl").splitlines()}
+    assert names == set(FORMULAS)
+
+    _wipe(settings, tmp_path)
+    call_command("import_all", str(archive), verbosity=0)
+    assert fingerprint() == before
+    assert sorted(Lead.objects.values_list("message", flat=True)) == sorted(FORMULAS)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from crm.models import Lead, LeadImport, LeadTouch
 from crm.services import lead_import_run
 from tests import factories as f
+from tests.crm.formulas import FORMULAS, a_spreadsheet_would_run
 
 GOOD = "姓名,手机,邮箱,微信,渠道,活动,日期\n陈一,13800138001,,chen_1,zhihu,spring,2026-03-05\n林二,,lin@example.com,,xiaohongshu,,2026/3/6 14:20\n"
 
@@ -127,6 +128,16 @@ def test_a_large_file_reports_progress_while_it_runs(founder_client, run_jobs):
     assert Lead.objects.count() == 300
 
 
+def reimport(client, run_jobs, body: bytes) -> None:
+    """Delete every lead, then import an exported file: it must read back without a row error."""
+    Lead.objects.all().delete()
+    client.post("/console/leads/import/", {"file": SimpleUploadedFile("export.csv", body, "text/csv")})
+    lead_import = LeadImport.objects.get()
+    assert lead_import.row_errors == []
+    client.post(f"/console/leads/import/{lead_import.pk}/")
+    run_jobs()
+
+
 def test_the_export_opens_in_excel_and_round_trips_through_the_import(founder_client, run_jobs):
     f.make_lead(
         name="张三", phone="+8613800138000", channel="zhihu", utm_campaign="spring", message="=HYPERLINK(1)"
@@ -146,14 +157,7 @@ def test_the_export_opens_in_excel_and_round_trips_through_the_import(founder_cl
     filtered = founder_client.get("/console/leads/export.csv?status=contacted")
     assert "李四" in b"".join(filtered.streaming_content).decode("utf-8-sig")
 
-    Lead.objects.all().delete()
-    founder_client.post(
-        "/console/leads/import/", {"file": SimpleUploadedFile("export.csv", body, "text/csv")}
-    )
-    lead_import = LeadImport.objects.get()
-    assert lead_import.row_errors == []
-    founder_client.post(f"/console/leads/import/{lead_import.pk}/")
-    run_jobs()
+    reimport(founder_client, run_jobs, body)
     again = Lead.objects.get(name="张三")
     assert (again.phone, again.channel, again.utm_campaign) == ("+8613800138000", "zhihu", "spring")
     assert Lead.objects.filter(name="李四", email="li@example.com").exists()
@@ -164,3 +168,51 @@ def test_the_export_runs_a_constant_number_of_queries(founder_client, db, django
         f.make_lead()
     with django_assert_max_num_queries(6):
         b"".join(founder_client.get("/console/leads/export.csv").streaming_content)
+
+
+TEXT_COLUMNS = (
+    "name",
+    "wechat",
+    "message",
+    "channel",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+)
+
+
+def exported_rows(client) -> list[dict]:
+    body = b"".join(client.get("/console/leads/export.csv").streaming_content)
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+
+
+@pytest.mark.parametrize("formula", FORMULAS, ids=repr)
+def test_no_exported_cell_starts_a_formula(founder_client, formula):
+    f.make_lead(phone="+8613800138000", **dict.fromkeys(TEXT_COLUMNS, formula))
+    [row] = exported_rows(founder_client)
+    for column in TEXT_COLUMNS:
+        assert row[column] == "'" + formula, column
+    assert not any(a_spreadsheet_would_run(cell) for cell in row.values())
+
+
+def test_ordinary_text_is_written_as_it_is_and_a_phone_number_as_text(founder_client):
+    # A phone number starting with + is quoted too: Excel would otherwise read +8613800138000
+    # as a formula or a number in scientific notation; behind the quote it stays text.
+    ordinary = {"name": "张三", "message": "a=b - c @ d", "wechat": "'zhang'", "utm_campaign": "2026-spring"}
+    lead = f.make_lead(phone="+8613800138000", email="zhang@example.com", **ordinary)
+    [row] = exported_rows(founder_client)
+    assert {k: row[k] for k in ordinary} == ordinary
+    assert (row["phone"], row["email"], row["ID"]) == ("'+8613800138000", "zhang@example.com", str(lead.pk))
+    assert row["is_spam"] == "0"
+
+
+def test_escaped_cells_read_back_exactly_through_the_import(founder_client, run_jobs):
+    values = ["=cmd|' /C calc'!A0", "+1", "-1+2", "@SUM(1)", "＝1", "'=already quoted", "'plain"]
+    names = ["-Bob", "'-Bob", "张三", "李四", "王五", "赵六", "'Ann"]  # what the name check lets in
+    for n, (name, value) in enumerate(zip(names, values, strict=True)):
+        f.make_lead(name=name, message=value, phone=f"+861380013800{n}", utm_campaign=value)
+    body = b"".join(founder_client.get("/console/leads/export.csv").streaming_content)
+    before = sorted(Lead.objects.values_list("name", "message", "phone", "utm_campaign"))
+    reimport(founder_client, run_jobs, body)
+    assert sorted(Lead.objects.values_list("name", "message", "phone", "utm_campaign")) == before
