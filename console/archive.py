@@ -9,9 +9,12 @@ An archive is a zip file holding
 - `media/<path>`: every uploaded file referenced by a row;
 - `manifest.json`: row counts, the schema (applied migrations per app) and a SHA-256 of every
   other entry.
-Export streams (querysets are iterated in chunks and written straight into the zip), so memory
-stays flat however large the database is. Import verifies every checksum and the schema before
-it writes anything, then loads everything in one transaction.
+Export reads every table from one snapshot of the database (a read-only REPEATABLE READ
+transaction), so an archive taken while the site is live holds rows that fit together, and it
+streams (querysets are iterated in chunks and written straight into the zip), so memory stays
+flat however large the database is. Import verifies every checksum and the schema before it
+writes anything, then loads everything in one transaction; uploaded files are only added before
+the commit (and removed again if it fails), an instance's own files are changed only after it.
 """
 
 import csv
@@ -19,6 +22,7 @@ import hashlib
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,12 +31,14 @@ from pathlib import Path
 from typing import IO
 
 from django.apps import apps
+from django.contrib.sessions.models import Session
 from django.core import serializers
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.core.management.color import no_style
+from django.core.serializers.base import DeserializationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import DataError, IntegrityError, connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,11 +48,14 @@ from onepco.spreadsheet import spreadsheet_text
 FORMAT = "onepco-archive"
 FORMAT_VERSION = 1
 CHUNK = 2000
-# What the business is. Sessions, the admin log, permissions and the job outbox are not: a new
-# instance makes its own.
-EXPORTED_APPS = ("accounts", "account", "crm", "cohorts", "billing", "dashboard")
+# Everything but sessions (a restored instance has everyone sign in again) and the content types
+# and permissions every instance makes for itself (rows name those by natural key).
+EXPORTED_APPS = ("accounts", "account", "crm", "cohorts", "billing", "dashboard", "console", "onepco")
 SCHEMA_APPS = ("accounts", "crm", "cohorts", "billing", "dashboard", "console", "onepco")
-EXTRA_MODELS = ("auth.group",)
+EXTRA_MODELS = ("auth.group", "admin.logentry")
+# What a fresh instance holds before it holds a business: the founder `up` or createsuperuser
+# made, and bookkeeping about that. An instance holding only these may be restored into.
+BOOKKEEPING = ("admin.logentry", "onepco.outboxmessage", "console.dataexport")
 
 Progress = Callable[[str, int, int], None]
 
@@ -163,8 +172,27 @@ def _file_names(model: type[models.Model]) -> Iterator[str]:
         yield from (name for name in values if name)
 
 
+@contextmanager
+def _snapshot() -> Iterator[None]:
+    """One read-only view of the whole database for the length of the export: a checkout that
+    commits meanwhile is either entirely in the archive or entirely out of it."""
+    if connection.in_atomic_block:
+        # The caller's own transaction decides what is consistent (SET TRANSACTION must come first).
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
 def export_archive(target: str | Path | IO[bytes], progress: Progress | None = None) -> ArchiveReport:
     """Write the whole business to a zip archive (a path or a writable binary file)."""
+    with _snapshot():
+        return _export(target, progress)
+
+
+def _export(target: str | Path | IO[bytes], progress: Progress | None) -> ArchiveReport:
     report = ArchiveReport()
     checksums: dict[str, str] = {}
     tables: dict[str, dict] = {}
@@ -243,20 +271,30 @@ def read_manifest(archive: zipfile.ZipFile) -> dict:
     return manifest
 
 
+def _digest(source: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: source.read(1024 * 1024), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _damaged(name: str) -> ArchiveError:
+    return ArchiveError(_("The archive is damaged: %(name)s does not match its checksum.") % {"name": name})
+
+
 def verify_archive(archive: zipfile.ZipFile, manifest: dict) -> None:
     """Every entry present and unchanged, and the schema equal to this instance's."""
     names = set(archive.namelist())
     for name, expected in manifest["checksums"].items():
         if name not in names:
             raise ArchiveError(_("The archive is incomplete: %(name)s is missing.") % {"name": name})
-        digest = hashlib.sha256()
-        with archive.open(name) as source:
-            for chunk in iter(lambda: source.read(1024 * 1024), b""):
-                digest.update(chunk)
-        if digest.hexdigest() != expected:
-            raise ArchiveError(
-                _("The archive is damaged: %(name)s does not match its checksum.") % {"name": name}
-            )
+        try:
+            with archive.open(name) as source:
+                digest = _digest(source)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+            raise _damaged(name) from None
+        if digest != expected:
+            raise _damaged(name)
     ours = schema_version()
     theirs = manifest.get("schema", {})
     if theirs != ours:
@@ -271,7 +309,33 @@ def verify_archive(archive: zipfile.ZipFile, manifest: dict) -> None:
 
 
 def instance_is_empty() -> bool:
-    return not any(model._default_manager.exists() for model in exported_models())
+    """No business yet: at most the founder's account and bookkeeping about it."""
+    for model in exported_models():
+        rows = model._default_manager.all()
+        if model._meta.label_lower in BOOKKEEPING:
+            continue
+        if model._meta.label_lower == "accounts.user":
+            rows = rows.filter(is_staff=False)
+        elif model._meta.label_lower == "account.emailaddress":
+            rows = rows.filter(user__is_staff=False)
+        if rows.exists():
+            return False
+    return True
+
+
+def _wipe(chosen: list[type[models.Model]]) -> None:
+    """Empty every table the archive restores, and sign everyone out, in the caller's transaction.
+
+    One TRUNCATE: no row-by-row delete to trip over protected foreign keys (a payment event
+    protects its order), and PostgreSQL refuses it, rather than silently emptying more, if a
+    table outside the archive still pointed at these.
+    """
+    names = [m._meta.db_table for m in chosen]
+    names += [f.remote_field.through._meta.db_table for m in chosen for f in m._meta.local_many_to_many]
+    tables = ", ".join(connection.ops.quote_name(name) for name in names)
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {tables}")
+    Session.objects.all().delete()
 
 
 def _load_table(archive: zipfile.ZipFile, label: str) -> int:
@@ -318,33 +382,68 @@ def import_archive(
                     "This instance already holds data. Restore into an empty one, or pass --replace to wipe it first."
                 )
             )
-        report = ArchiveReport()
-        written: list[str] = []
-        chosen = exported_models()
-        try:
-            with transaction.atomic(), _keeping_auto_now(chosen):
-                if replace:
-                    for model in reversed(chosen):
-                        model._default_manager.all().delete()
-                for index, model in enumerate(chosen, start=1):
-                    label = model._meta.label_lower
-                    if label not in manifest["tables"]:
-                        continue
-                    if progress:
-                        progress(label, index, len(chosen))
-                    report.rows[label] = _load_table(archive, label)
-                with connection.cursor() as cursor:
-                    for statement in connection.ops.sequence_reset_sql(no_style(), chosen):
-                        cursor.execute(statement)
-                for name in manifest["files"]:
-                    if default_storage.exists(name):
-                        default_storage.delete(name)
-                    with archive.open(f"media/{name}") as content:
-                        saved = default_storage.save(name, File(content, name=name))
-                    written.append(saved)
-                    report.files += 1
-        except Exception:
-            for name in written:
-                default_storage.delete(name)
-            raise
+        return _restore(archive, manifest, progress)
+
+
+def _restore(archive: zipfile.ZipFile, manifest: dict, progress: Progress | None) -> ArchiveReport:
+    if connection.in_atomic_block:
+        raise RuntimeError("import_archive commits its own transaction: call it outside one")
+    report = ArchiveReport()
+    created: list[str] = []  # files that did not exist here before: removed again on failure
+    changed: list[str] = []  # files of this instance that the archive holds differently
+    chosen = exported_models()
+    try:
+        with transaction.atomic(), _keeping_auto_now(chosen):
+            _wipe(chosen)
+            for index, model in enumerate(chosen, start=1):
+                label = model._meta.label_lower
+                if label not in manifest["tables"]:
+                    continue
+                if progress:
+                    progress(label, index, len(chosen))
+                report.rows[label] = _load_table(archive, label)
+            with connection.cursor() as cursor:
+                for statement in connection.ops.sequence_reset_sql(no_style(), chosen):
+                    cursor.execute(statement)
+            for name in manifest["files"]:
+                expected = manifest["checksums"][f"media/{name}"]
+                if default_storage.exists(name):
+                    with default_storage.open(name, "rb") as present:
+                        if _digest(present) != expected:
+                            changed.append(name)
+                    continue
+                with archive.open(f"media/{name}") as content:
+                    created.append(default_storage.save(name, File(content, name=name)))
+            report.files = len(manifest["files"])
+            # Deferred constraints (foreign keys) are checked here, not at the commit's surprise.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    except (IntegrityError, DataError, DeserializationError, LookupError, ValueError) as exc:
+        _remove(created)
+        raise ArchiveError(
+            _(
+                "The archive's rows do not fit together, so nothing was imported (%(error)s). "
+                "It was probably edited by hand or made from a damaged database."
+            )
+            % {"error": str(exc).splitlines()[0][:300]}
+        ) from None
+    except BaseException:
+        _remove(created)
+        raise
+    # Committed: now this instance's own files may change.
+    _overwrite(archive, names=changed)
     return report
+
+
+def _remove(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def _overwrite(archive: zipfile.ZipFile, *, names: list[str]) -> None:
+    """After the commit: this instance's files that the archive holds differently take the
+    archive's content (the rows now committed point at the archive's version)."""
+    for name in names:
+        with archive.open(f"media/{name}") as content:
+            default_storage.delete(name)
+            default_storage.save(name, File(content, name=name))
