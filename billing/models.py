@@ -143,6 +143,8 @@ class PaymentEvent(models.Model):
         IGNORED = "ignored", _("Ignored")
         REJECTED = "rejected", _("Rejected")
         ERROR = "error", _("Error")
+        # A verified refund for an order not paid yet: applied when the payment lands.
+        HELD = "held", _("Held until paid")
 
     provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.NOTIFICATION)
@@ -162,6 +164,9 @@ class PaymentEvent(models.Model):
     error = models.TextField(_("verification or processing error"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.RECEIVED)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    # What a held event says, verified when it arrived: its raw body cannot be verified again
+    # later (signatures carry a timestamp that a replay window refuses).
+    held_notice = models.JSONField(_("held notice"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment event")

@@ -236,6 +236,8 @@ def payment_notice_apply(*, event: PaymentEvent, notice: Notice) -> PaymentEvent
                 return _event_close(event, outcome=Outcome.DUPLICATE, order=order)
             if notice.kind == "paid":
                 outcome, error = _order_apply_paid(order, notice, event.provider)
+            elif not order.is_paid:
+                outcome, error = _refund_hold(event, notice)
             else:
                 outcome, error = _order_apply_refund(order, notice, event.provider)
             return _event_close(event, outcome=outcome, error=error, order=order)
@@ -269,8 +271,43 @@ def _order_apply_paid(order: Order, notice: Notice, provider_name: str) -> tuple
     order.paid_at = notice.paid_at or timezone.now()
     order.closed_at = None
     order.save(update_fields=["status", "provider", "provider_trade_no", "paid_at", "closed_at"])
+    _order_apply_held_refunds(order)
+    if order.status == Order.Status.REFUNDED:
+        # Refunded before onepco heard of the payment: the money is recorded both ways, and
+        # the buyer, who no longer paid for a seat, is not enrolled.
+        return Outcome.APPLIED, _join(note, "refunded before its payment arrived: not enrolled")
     _order_fulfil(order)
     return Outcome.APPLIED, note
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(note for note in notes if note)
+
+
+def _refund_hold(event: PaymentEvent, notice: Notice) -> tuple[str, str]:
+    """A refund for an order that is not paid yet: its payment's notification is late (it
+    failed and is being retried, or only the reconcile query will find it). Answering OK and
+    forgetting it would enroll a refunded buyer when the payment lands, so the verified notice
+    is kept on its event and applied then, in the same transaction (`_order_apply_held_refunds`)."""
+    Outcome = PaymentEvent.Outcome
+    if notice.event_id and (
+        PaymentEvent.objects.filter(provider=event.provider, event_id=notice.event_id, outcome=Outcome.HELD)
+        .exclude(pk=event.pk)
+        .exists()
+    ):
+        return Outcome.DUPLICATE, ""
+    event.held_notice = notice.to_json()
+    event.save(update_fields=["held_notice"])
+    return Outcome.HELD, "refund reported before its payment: applied when the payment arrives"
+
+
+def _order_apply_held_refunds(order: Order) -> None:
+    """Apply the refunds that arrived before this order's payment, oldest first."""
+    Outcome = PaymentEvent.Outcome
+    for event in order.events.filter(outcome=Outcome.HELD).order_by("received_at", "id"):
+        notice = Notice.from_json(event.held_notice)
+        outcome, error = _order_apply_refund(order, notice, event.provider)
+        _event_close(event, outcome=outcome, error=error)
 
 
 def _order_fulfil(order: Order) -> None:
@@ -293,7 +330,14 @@ def _order_apply_refund(order: Order, notice: Notice, provider_name: str) -> tup
     Outcome = PaymentEvent.Outcome
     if not order.is_paid:
         return Outcome.IGNORED, "refund reported for an order that is not paid"
-    when = notice.paid_at or timezone.now()
+    if provider_name != order.provider or (
+        notice.trade_no and order.provider_trade_no and notice.trade_no != order.provider_trade_no
+    ):
+        # The refund of another payment (a second one, or a trade closed unpaid): not this
+        # order's money.
+        return Outcome.IGNORED, f"refund of another payment ({provider_name} {notice.trade_no})"
+    # Never before the payment it refunds (a refund held for a late payment is applied then).
+    when = max(notice.paid_at or timezone.now(), order.paid_at)
     refund = None
     if notice.refund_no:
         refund = (

@@ -5,7 +5,7 @@ query an order, refund. Protocol details stay in the provider's module; what a n
 Each provider is enabled only when its settings are present; disabled ones are never offered.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -49,6 +49,23 @@ class Notice:
     provider_refund_id: str = ""
     detail: str = ""
     extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """A JSON-safe copy (Decimal and datetime as ISO strings) that `from_json` reads back."""
+        return {
+            k: (str(v) if isinstance(v, Decimal) else v.isoformat() if isinstance(v, datetime) else v)
+            for k, v in asdict(self).items()
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Notice":
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        for name in ("amount", "refunded_total", "refund_amount"):
+            if values.get(name) is not None:
+                values[name] = Decimal(values[name])
+        if values.get("paid_at") is not None:
+            values["paid_at"] = datetime.fromisoformat(values["paid_at"])
+        return cls(**values)
 
 
 @dataclass

@@ -128,9 +128,9 @@ class AlipayProvider(PaymentProvider):
             raise Rejected(f"app_id {data.get('app_id')!r} is not ours")
         if settings.ALIPAY_SELLER_ID and data.get("seller_id") != settings.ALIPAY_SELLER_ID:
             raise Rejected(f"seller_id {data.get('seller_id')!r} is not ours")
-        return self._notice(data, event_id=data.get("notify_id", ""))
+        return self._notice(data, event_id=data.get("notify_id", ""), closed_is_refund=True)
 
-    def _notice(self, data: dict, *, event_id: str) -> Notice:
+    def _notice(self, data: dict, *, event_id: str, closed_is_refund: bool = False) -> Notice:
         status = data.get("trade_status", "")
         base = {
             "order_number": data.get("out_trade_no", ""),
@@ -140,13 +140,18 @@ class AlipayProvider(PaymentProvider):
             "currency": settings.SITE_CURRENCY,  # Alipay trades are in yuan
         }
         refunded = _decimal(data.get("refund_fee"))
+        if closed_is_refund and status == "TRADE_CLOSED" and refunded is None:
+            # A paid trade closes only when it is refunded in full. An unpaid one closes with
+            # nothing to refund: the notice is then held for a payment of this trade, which
+            # never comes.
+            refunded = base["amount"]
         if refunded and (status in PAID or status == "TRADE_CLOSED"):
             # A refund notification reuses the trade's status: it is not a new payment.
             return Notice(
                 kind="refund",
                 refunded_total=refunded,
                 refund_no=data.get("out_biz_no", ""),
-                paid_at=_beijing(data.get("gmt_refund", "")),
+                paid_at=_beijing(data.get("gmt_refund", "")) or _beijing(data.get("gmt_close", "")),
                 **base,
             )
         if status in PAID:
