@@ -86,6 +86,9 @@ class Order(models.Model):
         related_name="orders",
     )
     note = models.TextField(_("note"), blank=True)
+    # Set when money came for an order that had let its seat go (expired or cancelled) and the
+    # cohort had none left: paid, not enrolled, holding no seat until the founder decides.
+    seat_wait_since = models.DateTimeField(_("waiting for a seat since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")
@@ -125,6 +128,14 @@ class Order(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.status in self.PAID_STATUSES
+
+    @property
+    def waits_for_seat(self) -> bool:
+        """Paid without a seat: the founder refunds it or raises capacity and enrolls."""
+        return self.seat_wait_since is not None and self.status in (
+            self.Status.PAID,
+            self.Status.PARTIALLY_REFUNDED,
+        )
 
 
 class PaymentEvent(models.Model):
