@@ -7,6 +7,7 @@ from billing.services import (
     order_enrollment_email_send,
     order_seat_wait_alert_send,
     order_second_payment_alert_send,
+    order_trade_close,
     payments_reconcile,
 )
 
@@ -28,6 +29,12 @@ def alert_seat_wait(order_id: int) -> None:
     # The founder may have refunded it or enrolled the buyer before this ran.
     if order is not None and order.waits_for_seat and settings.FOUNDER_EMAIL:
         order_seat_wait_alert_send(order=order)
+
+
+def close_provider_trade(order_id: int) -> None:
+    order = Order.objects.filter(pk=order_id).first()
+    if order is not None:
+        order_trade_close(order=order)
 
 
 def reconcile_payments() -> dict[str, int]:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.models import Order, PaymentEvent, Provider, Refund, TransferProof
-from billing.providers import Notice, ProviderError, Rejected, Start, get_provider
+from billing.providers import Notice, ProviderError, Rejected, Start, get_provider, provider_can_close
 from billing.selectors import cohort_seats_left, seat_holding
 from cohorts.models import Cohort, Enrollment
 from cohorts.services import cohort_capacity_raise, enrollment_create, enrollment_end, student_get_or_create
@@ -128,6 +128,7 @@ def order_cancel(*, order: Order) -> Order:
         order.status = Order.Status.CANCELLED
         order.closed_at = timezone.now()
         order.save(update_fields=["status", "closed_at"])
+        _order_trade_close_later(order)
     return order
 
 
@@ -145,8 +146,31 @@ def orders_expire(*, now: datetime | None = None) -> int:
             order.status = Order.Status.EXPIRED
             order.closed_at = now
             order.save(update_fields=["status", "closed_at"])
+            _order_trade_close_later(order)
             expired += 1
     return expired
+
+
+def _order_trade_close_later(order: Order) -> None:
+    """Queue closing the order's trade at its provider, so that the buyer can no longer pay
+    it: with this transaction's commit, and never a provider call inside it."""
+    if provider_can_close(order.provider):
+        outbox_enqueue("billing.jobs.close_provider_trade", order.pk)
+
+
+def order_trade_close(*, order: Order) -> None:
+    """The job queued by `_order_trade_close_later`. A provider failure is raised again after
+    logging it, so that RQ retries."""
+    if order.status not in (Order.Status.EXPIRED, Order.Status.CANCELLED):
+        return  # paid meanwhile: nothing to close
+    provider = get_provider(order.provider)
+    if provider is None:
+        return
+    try:
+        provider.close(order)
+    except ProviderError as exc:
+        log.warning("closing the trade of order %s failed: %s", order.number, exc)
+        raise
 
 
 # --- notifications -----------------------------------------------------------------------

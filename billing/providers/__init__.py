@@ -1,5 +1,5 @@
 """Payment providers behind one small interface: start a payment, verify a notification,
-query an order, refund. Protocol details stay in the provider's module; what a notification
+query an order, refund, close an unpaid trade. Protocol details stay in the provider's module; what a notification
 *means* for an order is decided once, in billing.services.
 
 Each provider is enabled only when its settings are present; disabled ones are never offered.
@@ -88,6 +88,8 @@ class PaymentProvider:
     name: str = ""
     # Whether the reconcile job and the return page can ask the provider about an order.
     can_query: bool = True
+    # Whether the provider holds a trade that an expired or cancelled order should close.
+    can_close: bool = False
 
     def is_enabled(self) -> bool:
         raise NotImplementedError
@@ -104,6 +106,10 @@ class PaymentProvider:
 
     def refund(self, order, refund) -> RefundResult:
         raise NotImplementedError
+
+    def close(self, order) -> None:
+        """Close the order's unpaid trade, so that it can no longer be paid. A trade already
+        paid, closed or never created is fine; ProviderError when the provider was not told."""
 
     def answer_ok(self) -> HttpResponse:
         return HttpResponse("success", content_type="text/plain")
@@ -140,6 +146,11 @@ def get_provider(name: str) -> PaymentProvider | None:
         return None
     provider = _instance(name)
     return provider if provider.is_enabled() else None
+
+
+def provider_can_close(name: str) -> bool:
+    """Whether orders paid through `name` have a trade to close (without asking if it is enabled)."""
+    return name in PROVIDERS and _instance(name).can_close
 
 
 def enabled_providers() -> list[PaymentProvider]:

@@ -36,6 +36,14 @@ _sdk_log.setLevel(logging.WARNING)
 _sdk_log.propagate = True
 
 PAID = ("TRADE_SUCCESS", "TRADE_FINISHED")
+# trade.close answers that leave nothing to do: no trade yet (the buyer never scanned), or it is
+# no longer waiting for payment (paid: its notification tells; or closed already).
+CLOSE_SETTLED = (
+    "ACQ.TRADE_NOT_EXIST",
+    "ACQ.TRADE_STATUS_ERROR",
+    "ACQ.REASON_ILLEGAL_STATUS",
+    "ACQ.REASON_TRADE_STATUS_INVALID",
+)
 BEIJING = ZoneInfo("Asia/Shanghai")
 OK_CODE = "10000"
 
@@ -58,6 +66,7 @@ def _decimal(value: str | None) -> Decimal | None:
 
 class AlipayProvider(PaymentProvider):
     name = "alipay"
+    can_close = True
 
     def is_enabled(self) -> bool:
         return bool(settings.ALIPAY_APP_ID and settings.ALIPAY_APP_PRIVATE_KEY and settings.ALIPAY_PUBLIC_KEY)
@@ -189,6 +198,21 @@ class AlipayProvider(PaymentProvider):
             return RefundResult(status="failed", failure_reason=resp.get("sub_msg") or resp.get("msg", ""))
         # fund_change "Y": money moved now; "N" on a repeated request that had already moved it.
         return RefundResult(status="succeeded", provider_refund_id=resp.get("trade_no", ""))
+
+    def close(self, order) -> None:
+        try:
+            resp = self.client().api_alipay_trade_close(out_trade_no=order.number)
+        except alipay_sdk.AliPayException as exc:
+            # Unsigned business errors are raised with the raw answer as their message.
+            if any(code in str(exc) for code in CLOSE_SETTLED):
+                return
+            raise ProviderError(f"alipay close: {exc}") from exc
+        except (alipay_sdk.AliPayValidationError, OSError, ValueError) as exc:
+            raise ProviderError(f"alipay close: {exc}") from exc
+        if resp.get("code") != OK_CODE and resp.get("sub_code") not in CLOSE_SETTLED:
+            raise ProviderError(
+                f"alipay close: {resp.get('sub_code')} {resp.get('sub_msg') or resp.get('msg')}"
+            )
 
     def answer_error(self, reason: str, status: int = 400):
         return super().answer_error("fail", status=status)
