@@ -4,6 +4,7 @@ from django.conf import settings
 
 from billing.models import Order
 from billing.services import (
+    order_amount_mismatch_alert_send,
     order_enrollment_email_send,
     order_seat_wait_alert_send,
     order_second_payment_alert_send,
@@ -22,6 +23,14 @@ def alert_second_payment(order_id: int, provider: str, trade_no: str, amount: st
     order = Order.objects.select_related("cohort").filter(pk=order_id).first()
     if order is not None and settings.FOUNDER_EMAIL:
         order_second_payment_alert_send(order=order, provider=provider, trade_no=trade_no, amount=amount)
+
+
+def alert_amount_mismatch(order_id: int, provider: str, trade_no: str, amount: str, currency: str) -> None:
+    order = Order.objects.select_related("cohort").filter(pk=order_id).first()
+    if order is not None and settings.FOUNDER_EMAIL:
+        order_amount_mismatch_alert_send(
+            order=order, provider=provider, trade_no=trade_no, amount=amount, currency=currency
+        )
 
 
 def alert_seat_wait(order_id: int) -> None:

@@ -251,6 +251,12 @@ def payment_notice_apply(*, event: PaymentEvent, notice: Notice) -> PaymentEvent
                 return _event_close(event, outcome=Outcome.REJECTED, error="unknown order")
             if notice.currency.upper() != order.currency.upper() or notice.amount != order.amount:
                 error = f"amount {notice.amount} {notice.currency} does not match the order's {order.amount} {order.currency}"
+                if notice.kind == "paid":
+                    # Refused, but real money arrived: only the founder can settle it.
+                    _founder_alert_once(
+                        "billing.jobs.alert_amount_mismatch", order.pk, event.provider,
+                        notice.trade_no or notice.event_id, str(notice.amount), notice.currency,
+                    )  # fmt: skip
                 return _event_close(event, outcome=Outcome.REJECTED, error=error, order=order)
             if notice.event_id and (
                 PaymentEvent.objects.filter(
@@ -649,6 +655,11 @@ def payments_reconcile(*, now: datetime | None = None) -> dict[str, int]:
 # --- e-mail --------------------------------------------------------------------------------
 
 
+def _order_facts(order: Order, **more) -> dict:
+    """What every alert names about an order, for its message's placeholders."""
+    return {"number": order.number, "buyer": order.buyer_name, "cohort": order.cohort, **more}
+
+
 def _founder_alert_send(*, order: Order, subject: str, lines: list[str]) -> None:
     """An e-mail to the founder about an order, ending with the link to its page."""
     link = settings.SITE_URL + reverse("billing:order_detail", args=[order.number])
@@ -664,14 +675,7 @@ def order_second_payment_alert_send(*, order: Order, provider: str, trade_no: st
                 "Order %(number)s (%(buyer)s, %(cohort)s) was already paid, and another payment of "
                 "%(amount)s arrived through %(provider)s (transaction %(trade_no)s)."
             )
-            % {
-                "number": order.number,
-                "buyer": order.buyer_name,
-                "cohort": order.cohort,
-                "amount": amount,
-                "provider": Provider(provider).label,
-                "trade_no": trade_no or "—",
-            },
+            % _order_facts(order, amount=amount, provider=Provider(provider).label, trade_no=trade_no or "—"),
             _("onepco kept the first payment. Refund the second one in the provider's dashboard."),
         ]
     _founder_alert_send(order=order, subject=subject, lines=lines)
@@ -687,17 +691,41 @@ def order_seat_wait_alert_send(*, order: Order) -> None:
                 "%(provider)s after the order had expired or been cancelled, and the cohort has no "
                 "seat left."
             )
-            % {
-                "buyer": order.buyer_name,
-                "email": order.buyer_email or order.buyer_phone or "—",
-                "amount": f"{order.amount} {order.currency}",
-                "number": order.number,
-                "cohort": order.cohort,
-                "provider": Provider(order.provider).label,
-            },
+            % _order_facts(
+                order,
+                email=order.buyer_email or order.buyer_phone or "—",
+                amount=f"{order.amount} {order.currency}",
+                provider=Provider(order.provider).label,
+            ),
             _("onepco recorded the payment but did not enroll the buyer. On the order's page, choose:"),
             _("- refund the payment, or"),
             _("- raise the cohort's capacity by one and enroll the buyer."),
+        ]
+    _founder_alert_send(order=order, subject=subject, lines=lines)
+
+
+def order_amount_mismatch_alert_send(
+    *, order: Order, provider: str, trade_no: str, amount: str, currency: str
+) -> None:
+    """Tell the founder that a payment was refused because its amount is not the order's."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Payment refused, wrong amount: order %(number)s") % {"number": order.number}
+        lines = [
+            _(
+                "A payment of %(amount)s arrived through %(provider)s (transaction %(trade_no)s) for "
+                "order %(number)s (%(buyer)s, %(cohort)s), which costs %(expected)s."
+            )
+            % _order_facts(
+                order,
+                amount=f"{amount} {currency}",
+                provider=Provider(provider).label,
+                trade_no=trade_no or "—",
+                expected=f"{order.amount} {order.currency}",
+            ),
+            _(
+                "onepco did not take this payment for the order. The money is at the provider: refund "
+                "it there, and send the buyer the payment link again if the order is still to be paid."
+            ),
         ]
     _founder_alert_send(order=order, subject=subject, lines=lines)
 
