@@ -459,6 +459,7 @@ def order_seat_grant(*, order: Order, by: User) -> Order:
             provider=order.provider, kind=PaymentEvent.Kind.MANUAL, order=order, verified=True,
             body=json.dumps({"seat": "granted", "capacity": [capacity, cohort.capacity], "by": by.pk}),
             outcome=PaymentEvent.Outcome.APPLIED, processed_at=timezone.now(),
+            error=f"seat granted (capacity {capacity} → {cohort.capacity})",
         )  # fmt: skip
     return order
 
