@@ -71,7 +71,8 @@ def test_a_late_payment_without_a_seat_is_recorded_but_does_not_enroll(
     run_jobs()
     alerts = [m for m in mailoutbox if m.to == ["boss@example.com"]]
     assert len(alerts) == 1
-    assert order.number in alerts[0].subject
+    assert alerts[0].subject == f"已付款但没有名额：订单 {order.number}"  # the site's language
+    assert "退还这笔款项" in alerts[0].body and "把本期名额增加一个" in alerts[0].body
     for text in ("王小明", "buyer@example.com", "1999.00", f"/console/orders/{order.number}/"):
         assert text in alerts[0].body
     assert not [m for m in mailoutbox if m.to == ["buyer@example.com"]]  # no enrollment e-mail
@@ -158,3 +159,20 @@ def test_founder_refunds_a_waiting_order_instead(
     assert active_enrollments(cohort) == 1 and cohort_seats_left(cohort) == 0
     assert founder_client.post(f"/console/orders/{order.number}/enroll/").status_code == 302
     assert active_enrollments(cohort) == 1
+
+
+def test_the_order_page_says_paid_waiting_for_a_seat_in_chinese_and_english(
+    client, founder_client, keys, cohort, order, last_seat_sold
+):
+    order = pay_late_without_seat(client, order, keys)
+    url = f"/console/orders/{order.number}/"
+
+    chinese = founder_client.get(url).content.decode()
+    founder_client.cookies["django_language"] = "en"
+    english = founder_client.get(url).content.decode()
+
+    assert "已付款，等待名额" in chinese and "名额加一并报名" in chinese
+    assert "Paid, waiting for a seat" in english and "Raise capacity by one and enroll" in english
+    assert f'action="/console/orders/{order.number}/enroll/"' in english
+    assert f'action="/console/orders/{order.number}/refund/"' in english
+    assert "Waiting for a seat" in founder_client.get("/console/orders/").content.decode()
