@@ -394,8 +394,11 @@ def _order_apply_refund(order: Order, notice: Notice, provider_name: str) -> tup
         # The refund of another payment (a second one, or a trade closed unpaid): not this
         # order's money.
         return Outcome.IGNORED, f"refund of another payment ({provider_name} {notice.trade_no})"
+    when = notice.paid_at or timezone.now()
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
     # Never before the payment it refunds (a refund held for a late payment is applied then).
-    when = max(notice.paid_at or timezone.now(), order.paid_at)
+    when = max(when, order.paid_at)
     refund = None
     if notice.refund_no:
         refund = (
