@@ -3,7 +3,14 @@
 from django.conf import settings
 
 from billing.models import Order
-from billing.services import order_enrollment_email_send, order_second_payment_alert_send, payments_reconcile
+from billing.services import (
+    order_amount_mismatch_alert_send,
+    order_enrollment_email_send,
+    order_seat_wait_alert_send,
+    order_second_payment_alert_send,
+    order_trade_close,
+    payments_reconcile,
+)
 
 
 def send_enrollment_email(order_id: int) -> None:
@@ -16,6 +23,27 @@ def alert_second_payment(order_id: int, provider: str, trade_no: str, amount: st
     order = Order.objects.select_related("cohort").filter(pk=order_id).first()
     if order is not None and settings.FOUNDER_EMAIL:
         order_second_payment_alert_send(order=order, provider=provider, trade_no=trade_no, amount=amount)
+
+
+def alert_amount_mismatch(order_id: int, provider: str, trade_no: str, amount: str, currency: str) -> None:
+    order = Order.objects.select_related("cohort").filter(pk=order_id).first()
+    if order is not None and settings.FOUNDER_EMAIL:
+        order_amount_mismatch_alert_send(
+            order=order, provider=provider, trade_no=trade_no, amount=amount, currency=currency
+        )
+
+
+def alert_seat_wait(order_id: int) -> None:
+    order = Order.objects.select_related("cohort").filter(pk=order_id).first()
+    # The founder may have refunded it or enrolled the buyer before this ran.
+    if order is not None and order.waits_for_seat and settings.FOUNDER_EMAIL:
+        order_seat_wait_alert_send(order=order)
+
+
+def close_provider_trade(order_id: int) -> None:
+    order = Order.objects.filter(pk=order_id).first()
+    if order is not None:
+        order_trade_close(order=order)
 
 
 def reconcile_payments() -> dict[str, int]:

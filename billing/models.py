@@ -86,6 +86,9 @@ class Order(models.Model):
         related_name="orders",
     )
     note = models.TextField(_("note"), blank=True)
+    # Set when money came for an order that had let its seat go (expired or cancelled) and the
+    # cohort had none left: paid, not enrolled, holding no seat until the founder decides.
+    seat_wait_since = models.DateTimeField(_("waiting for a seat since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")
@@ -126,6 +129,14 @@ class Order(models.Model):
     def is_paid(self) -> bool:
         return self.status in self.PAID_STATUSES
 
+    @property
+    def waits_for_seat(self) -> bool:
+        """Paid without a seat: the founder refunds it or raises capacity and enrolls."""
+        return self.seat_wait_since is not None and self.status in (
+            self.Status.PAID,
+            self.Status.PARTIALLY_REFUNDED,
+        )
+
 
 class PaymentEvent(models.Model):
     """Every notification, webhook or query answer received, stored raw: the audit trail."""
@@ -143,6 +154,8 @@ class PaymentEvent(models.Model):
         IGNORED = "ignored", _("Ignored")
         REJECTED = "rejected", _("Rejected")
         ERROR = "error", _("Error")
+        # A verified refund for an order not paid yet: applied when the payment lands.
+        HELD = "held", _("Held until paid")
 
     provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.NOTIFICATION)
@@ -162,6 +175,9 @@ class PaymentEvent(models.Model):
     error = models.TextField(_("verification or processing error"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.RECEIVED)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    # What a held event says, verified when it arrived: its raw body cannot be verified again
+    # later (signatures carry a timestamp that a replay window refuses).
+    held_notice = models.JSONField(_("held notice"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment event")

@@ -12,12 +12,13 @@ from cohorts.models import Cohort
 
 def seat_holding(now: datetime | None = None, prefix: str = "") -> Q:
     """Orders that hold a seat: paid (a full refund frees it) or pending and not yet expired.
+    A paid order waiting for a seat (paid after its own had gone) holds none.
 
     `prefix` applies the same condition through a relation, e.g. "orders__" from Cohort.
     """
     now = now or timezone.now()
     paid = [Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED]
-    return Q(**{f"{prefix}status__in": paid}) | Q(
+    return Q(**{f"{prefix}status__in": paid, f"{prefix}seat_wait_since__isnull": True}) | Q(
         **{f"{prefix}status": Order.Status.PENDING, f"{prefix}expires_at__gt": now}
     )
 

@@ -26,10 +26,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.models import Order, PaymentEvent, Provider, Refund, TransferProof
-from billing.providers import Notice, ProviderError, Rejected, Start, get_provider
-from billing.selectors import cohort_seats_left
+from billing.providers import Notice, ProviderError, Rejected, Start, get_provider, provider_can_close
+from billing.selectors import cohort_seats_left, seat_holding
 from cohorts.models import Cohort, Enrollment
-from cohorts.services import enrollment_create, enrollment_end, student_get_or_create
+from cohorts.services import cohort_capacity_raise, enrollment_create, enrollment_end, student_get_or_create
 from crm.models import Lead
 from crm.services import lead_find, lead_mark_won
 from onepco.models import OutboxMessage
@@ -128,6 +128,7 @@ def order_cancel(*, order: Order) -> Order:
         order.status = Order.Status.CANCELLED
         order.closed_at = timezone.now()
         order.save(update_fields=["status", "closed_at"])
+        _order_trade_close_later(order)
     return order
 
 
@@ -145,8 +146,31 @@ def orders_expire(*, now: datetime | None = None) -> int:
             order.status = Order.Status.EXPIRED
             order.closed_at = now
             order.save(update_fields=["status", "closed_at"])
+            _order_trade_close_later(order)
             expired += 1
     return expired
+
+
+def _order_trade_close_later(order: Order) -> None:
+    """Queue closing the order's trade at its provider, so that the buyer can no longer pay
+    it: with this transaction's commit, and never a provider call inside it."""
+    if provider_can_close(order.provider):
+        outbox_enqueue("billing.jobs.close_provider_trade", order.pk)
+
+
+def order_trade_close(*, order: Order) -> None:
+    """The job queued by `_order_trade_close_later`. A provider failure is raised again after
+    logging it, so that RQ retries."""
+    if order.status not in (Order.Status.EXPIRED, Order.Status.CANCELLED):
+        return  # paid meanwhile: nothing to close
+    provider = get_provider(order.provider)
+    if provider is None:
+        return
+    try:
+        provider.close(order)
+    except ProviderError as exc:
+        log.warning("closing the trade of order %s failed: %s", order.number, exc)
+        raise
 
 
 # --- notifications -----------------------------------------------------------------------
@@ -227,6 +251,12 @@ def payment_notice_apply(*, event: PaymentEvent, notice: Notice) -> PaymentEvent
                 return _event_close(event, outcome=Outcome.REJECTED, error="unknown order")
             if notice.currency.upper() != order.currency.upper() or notice.amount != order.amount:
                 error = f"amount {notice.amount} {notice.currency} does not match the order's {order.amount} {order.currency}"
+                if notice.kind == "paid":
+                    # Refused, but real money arrived: only the founder can settle it.
+                    _founder_alert_once(
+                        "billing.jobs.alert_amount_mismatch", order.pk, event.provider,
+                        notice.trade_no or notice.event_id, str(notice.amount), notice.currency,
+                    )  # fmt: skip
                 return _event_close(event, outcome=Outcome.REJECTED, error=error, order=order)
             if notice.event_id and (
                 PaymentEvent.objects.filter(
@@ -236,6 +266,8 @@ def payment_notice_apply(*, event: PaymentEvent, notice: Notice) -> PaymentEvent
                 return _event_close(event, outcome=Outcome.DUPLICATE, order=order)
             if notice.kind == "paid":
                 outcome, error = _order_apply_paid(order, notice, event.provider)
+            elif not order.is_paid:
+                outcome, error = _refund_hold(event, notice)
             else:
                 outcome, error = _order_apply_refund(order, notice, event.provider)
             return _event_close(event, outcome=outcome, error=error, order=order)
@@ -249,31 +281,92 @@ def _order_apply_paid(order: Order, notice: Notice, provider_name: str) -> tuple
     if order.is_paid:
         if order.provider == provider_name and order.provider_trade_no == notice.trade_no:
             return Outcome.DUPLICATE, ""
-        # Money arrived twice (two methods tried): keep the first, tell the founder once.
-        # One alert per transaction, checked on the outbox row itself (a provider's retry of the
-        # same notice finds it).
-        alert = [order.pk, provider_name, notice.trade_no, str(notice.amount)]
-        if not OutboxMessage.objects.filter(job="billing.jobs.alert_second_payment", args=alert).exists():
-            outbox_enqueue("billing.jobs.alert_second_payment", *alert)
+        # Money arrived twice (two methods tried): keep the first, tell the founder once per
+        # transaction.
+        _founder_alert_once(
+            "billing.jobs.alert_second_payment", order.pk, provider_name, notice.trade_no, str(notice.amount)
+        )
         return (
             Outcome.IGNORED,
             f"second payment for an order already paid: refund it ({provider_name} {notice.trade_no})",
         )
     note = ""
     if order.status != Order.Status.PENDING:
-        # Money is real even if the order had expired or been cancelled: take it and enrol.
+        # Money is real even if the order had expired or been cancelled: take it, and enroll
+        # if the cohort still has a seat.
         note = f"paid while {order.status}"
+    seated = _order_seat_available(order)
     order.status = Order.Status.PAID
     order.provider = provider_name
     order.provider_trade_no = notice.trade_no[:128]
     order.paid_at = notice.paid_at or timezone.now()
     order.closed_at = None
     order.save(update_fields=["status", "provider", "provider_trade_no", "paid_at", "closed_at"])
+    _order_apply_held_refunds(order)
+    if order.status == Order.Status.REFUNDED:
+        # Refunded before onepco heard of the payment: the money is recorded both ways, and
+        # the buyer, who no longer paid for a seat, is not enrolled.
+        return Outcome.APPLIED, _join(note, "refunded before its payment arrived: not enrolled")
+    if not seated:
+        # Enrolling would oversell the cohort. The money stays recorded (revenue counts it);
+        # the founder refunds it or raises capacity and enrolls (`order_seat_grant`).
+        order.seat_wait_since = timezone.now()
+        order.save(update_fields=["seat_wait_since"])
+        _founder_alert_once("billing.jobs.alert_seat_wait", order.pk)
+        return Outcome.APPLIED, _join(note, "no seat left: paid, waiting for a seat")
     _order_fulfil(order)
     return Outcome.APPLIED, note
 
 
-def _order_fulfil(order: Order) -> None:
+def _order_seat_available(order: Order) -> bool:
+    """Whether an order about to be paid may enroll: it still holds its seat (pending, not
+    expired), or the cohort has one free, counted under a lock on the cohort's row so that a
+    checkout cannot take it meanwhile."""
+    now = timezone.now()
+    if Order.objects.filter(seat_holding(now), pk=order.pk).exists():
+        return True
+    cohort = Cohort.objects.select_for_update().get(pk=order.cohort_id)
+    return cohort_seats_left(cohort, now) > 0
+
+
+def _founder_alert_once(job: str, *args) -> None:
+    """Queue an e-mail to the founder unless the same one was queued before: checked on the
+    outbox row itself, so a provider's retry of the same notice alerts nobody twice."""
+    if not OutboxMessage.objects.filter(job=job, args=list(args)).exists():
+        outbox_enqueue(job, *args)
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(note for note in notes if note)
+
+
+def _refund_hold(event: PaymentEvent, notice: Notice) -> tuple[str, str]:
+    """A refund for an order that is not paid yet: its payment's notification is late (it
+    failed and is being retried, or only the reconcile query will find it). Answering OK and
+    forgetting it would enroll a refunded buyer when the payment lands, so the verified notice
+    is kept on its event and applied then, in the same transaction (`_order_apply_held_refunds`)."""
+    Outcome = PaymentEvent.Outcome
+    if notice.event_id and (
+        PaymentEvent.objects.filter(provider=event.provider, event_id=notice.event_id, outcome=Outcome.HELD)
+        .exclude(pk=event.pk)
+        .exists()
+    ):
+        return Outcome.DUPLICATE, ""
+    event.held_notice = notice.to_json()
+    event.save(update_fields=["held_notice"])
+    return Outcome.HELD, "refund reported before its payment: applied when the payment arrives"
+
+
+def _order_apply_held_refunds(order: Order) -> None:
+    """Apply the refunds that arrived before this order's payment, oldest first."""
+    Outcome = PaymentEvent.Outcome
+    for event in order.events.filter(outcome=Outcome.HELD).order_by("received_at", "id"):
+        notice = Notice.from_json(event.held_notice)
+        outcome, error = _order_apply_refund(order, notice, event.provider)
+        _event_close(event, outcome=outcome, error=error)
+
+
+def _order_fulfil(order: Order, *, enrolled_at: datetime | None = None) -> None:
     """The buyer becomes a student of the cohort; the lead is won; the instructions go out."""
     user = order.user or User.objects.filter(email__iexact=order.buyer_email).first()
     if user is None:
@@ -281,7 +374,9 @@ def _order_fulfil(order: Order) -> None:
         user = User.objects.create_user(email=order.buyer_email, name=order.buyer_name)
     lead = order.lead or lead_find(email=order.buyer_email, phone=order.buyer_phone)
     student, _created = student_get_or_create(user=user, lead=lead, phone=order.buyer_phone)
-    enrollment, _created = enrollment_create(student=student, cohort=order.cohort, enrolled_at=order.paid_at)
+    enrollment, _created = enrollment_create(
+        student=student, cohort=order.cohort, enrolled_at=enrolled_at or order.paid_at
+    )
     if lead is not None:
         lead_mark_won(lead=lead)
     order.user, order.lead, order.enrollment = user, lead, enrollment
@@ -293,7 +388,17 @@ def _order_apply_refund(order: Order, notice: Notice, provider_name: str) -> tup
     Outcome = PaymentEvent.Outcome
     if not order.is_paid:
         return Outcome.IGNORED, "refund reported for an order that is not paid"
+    if provider_name != order.provider or (
+        notice.trade_no and order.provider_trade_no and notice.trade_no != order.provider_trade_no
+    ):
+        # The refund of another payment (a second one, or a trade closed unpaid): not this
+        # order's money.
+        return Outcome.IGNORED, f"refund of another payment ({provider_name} {notice.trade_no})"
     when = notice.paid_at or timezone.now()
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    # Never before the payment it refunds (a refund held for a late payment is applied then).
+    when = max(when, order.paid_at)
     refund = None
     if notice.refund_no:
         refund = (
@@ -335,6 +440,31 @@ def _order_apply_refund(order: Order, notice: Notice, provider_name: str) -> tup
             )
     _order_refunds_sync(order, when=when)
     return Outcome.APPLIED, ""
+
+
+def order_seat_grant(*, order: Order, by: User) -> Order:
+    """The founder's answer to money that came without a seat: enroll the buyer, raising the
+    cohort's capacity by one unless a seat has been freed meanwhile (refunding is the other
+    answer). The enrollment e-mail goes out as for any paid order."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if not order.waits_for_seat:
+            raise ValidationError(_("This order is not waiting for a seat."))
+        cohort = Cohort.objects.select_for_update().get(pk=order.cohort_id)
+        capacity = cohort.capacity
+        if cohort_seats_left(cohort) <= 0:
+            cohort = cohort_capacity_raise(cohort=cohort, by=1)
+        order.seat_wait_since = None
+        order.save(update_fields=["seat_wait_since"])
+        # Enrolled from now: the lessons it missed while waiting are not held against it.
+        _order_fulfil(order, enrolled_at=timezone.now())
+        PaymentEvent.objects.create(
+            provider=order.provider, kind=PaymentEvent.Kind.MANUAL, order=order, verified=True,
+            body=json.dumps({"seat": "granted", "capacity": [capacity, cohort.capacity], "by": by.pk}),
+            outcome=PaymentEvent.Outcome.APPLIED, processed_at=timezone.now(),
+            error=f"seat granted (capacity {capacity} → {cohort.capacity})",
+        )  # fmt: skip
+    return order
 
 
 # --- refunds -------------------------------------------------------------------------------
@@ -529,30 +659,79 @@ def payments_reconcile(*, now: datetime | None = None) -> dict[str, int]:
 # --- e-mail --------------------------------------------------------------------------------
 
 
+def _order_facts(order: Order, **more) -> dict:
+    """What every alert names about an order, for its message's placeholders."""
+    return {"number": order.number, "buyer": order.buyer_name, "cohort": order.cohort, **more}
+
+
+def _founder_alert_send(*, order: Order, subject: str, lines: list[str]) -> None:
+    """An e-mail to the founder about an order, ending with the link to its page."""
+    link = settings.SITE_URL + reverse("billing:order_detail", args=[order.number])
+    send_mail(subject, "\n".join([*lines, "", link]), None, [settings.FOUNDER_EMAIL])
+
+
 def order_second_payment_alert_send(*, order: Order, provider: str, trade_no: str, amount: str) -> None:
     """Tell the founder that a paid order was paid again, and which payment to refund."""
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Paid twice: order %(number)s") % {"number": order.number}
-        body = "\n".join(
-            [
-                _(
-                    "Order %(number)s (%(buyer)s, %(cohort)s) was already paid, and another payment of "
-                    "%(amount)s arrived through %(provider)s (transaction %(trade_no)s)."
-                )
-                % {
-                    "number": order.number,
-                    "buyer": order.buyer_name,
-                    "cohort": order.cohort,
-                    "amount": amount,
-                    "provider": Provider(provider).label,
-                    "trade_no": trade_no or "—",
-                },
-                _("onepco kept the first payment. Refund the second one in the provider's dashboard."),
-                "",
-                settings.SITE_URL + reverse("billing:order_detail", args=[order.number]),
-            ]
-        )
-    send_mail(subject, body, None, [settings.FOUNDER_EMAIL])
+        lines = [
+            _(
+                "Order %(number)s (%(buyer)s, %(cohort)s) was already paid, and another payment of "
+                "%(amount)s arrived through %(provider)s (transaction %(trade_no)s)."
+            )
+            % _order_facts(order, amount=amount, provider=Provider(provider).label, trade_no=trade_no or "—"),
+            _("onepco kept the first payment. Refund the second one in the provider's dashboard."),
+        ]
+    _founder_alert_send(order=order, subject=subject, lines=lines)
+
+
+def order_seat_wait_alert_send(*, order: Order) -> None:
+    """Tell the founder that money came for an order whose seat had gone, and the choices."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Paid, but no seat left: order %(number)s") % {"number": order.number}
+        lines = [
+            _(
+                "%(buyer)s (%(email)s) paid %(amount)s for order %(number)s (%(cohort)s) through "
+                "%(provider)s after the order had expired or been cancelled, and the cohort has no "
+                "seat left."
+            )
+            % _order_facts(
+                order,
+                email=order.buyer_email or order.buyer_phone or "—",
+                amount=f"{order.amount} {order.currency}",
+                provider=Provider(order.provider).label,
+            ),
+            _("onepco recorded the payment but did not enroll the buyer. On the order's page, choose:"),
+            _("- refund the payment, or"),
+            _("- raise the cohort's capacity by one and enroll the buyer."),
+        ]
+    _founder_alert_send(order=order, subject=subject, lines=lines)
+
+
+def order_amount_mismatch_alert_send(
+    *, order: Order, provider: str, trade_no: str, amount: str, currency: str
+) -> None:
+    """Tell the founder that a payment was refused because its amount is not the order's."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Payment refused, wrong amount: order %(number)s") % {"number": order.number}
+        lines = [
+            _(
+                "A payment of %(amount)s arrived through %(provider)s (transaction %(trade_no)s) for "
+                "order %(number)s (%(buyer)s, %(cohort)s), which costs %(expected)s."
+            )
+            % _order_facts(
+                order,
+                amount=f"{amount} {currency}",
+                provider=Provider(provider).label,
+                trade_no=trade_no or "—",
+                expected=f"{order.amount} {order.currency}",
+            ),
+            _(
+                "onepco did not take this payment for the order. The money is at the provider: refund "
+                "it there, and send the buyer the payment link again if the order is still to be paid."
+            ),
+        ]
+    _founder_alert_send(order=order, subject=subject, lines=lines)
 
 
 def order_enrollment_email_send(*, order: Order) -> None:

@@ -26,7 +26,7 @@ from billing import forms, services
 from billing.models import Order, PayeeAccount, PaymentEvent, Provider, TransferProof
 from billing.providers import ProviderError, enabled_providers, get_provider
 from billing.providers.simulated import simulated_notification
-from billing.selectors import cohort_on_sale
+from billing.selectors import cohort_on_sale, cohort_seats_left
 from billing.selectors import order_list as orders_filtered
 from cohorts.models import Cohort
 from crm.attribution import attribution_capture, attribution_from_request
@@ -280,6 +280,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "refund_form": forms.RefundForm(initial={"amount": order.amount - reserved}),
         "reject_form": forms.RejectForm(),
         "can_query": bool(order.provider and (p := get_provider(order.provider)) and p.can_query),
+        "seats_left": cohort_seats_left(order.cohort) if order.waits_for_seat else None,
     }
     return render(request, "billing/order_detail.html", context)
 
@@ -364,6 +365,18 @@ def order_confirm_transfer(request: HttpRequest, number: str) -> HttpResponse:
         messages.success(request, _("Payment confirmed: the buyer is enrolled."))
 
     return _console_action(request, number, confirm)
+
+
+@staff_required
+@require_POST
+def order_seat_grant(request: HttpRequest, number: str) -> HttpResponse:
+    """Paid without a seat: enroll the buyer, raising the cohort's capacity if it must."""
+
+    def grant(order: Order) -> None:
+        services.order_seat_grant(order=order, by=request.user)
+        messages.success(request, _("The buyer is enrolled; the enrollment e-mail is on its way."))
+
+    return _console_action(request, number, grant)
 
 
 @staff_required

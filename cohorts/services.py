@@ -81,6 +81,15 @@ def enrollment_end(*, enrollment: Enrollment, status: str, ended_at: datetime | 
     return enrollment
 
 
+@transaction.atomic
+def cohort_capacity_raise(*, cohort: Cohort, by: int = 1) -> Cohort:
+    """More seats in a cohort (billing: a buyer who paid after the last seat was sold)."""
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    cohort.capacity += by
+    cohort.save(update_fields=["capacity"])
+    return cohort
+
+
 # --- lessons and attendance ------------------------------------------------------------------
 
 

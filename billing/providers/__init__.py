@@ -1,11 +1,11 @@
 """Payment providers behind one small interface: start a payment, verify a notification,
-query an order, refund. Protocol details stay in the provider's module; what a notification
+query an order, refund, close an unpaid trade. Protocol details stay in the provider's module; what a notification
 *means* for an order is decided once, in billing.services.
 
 Each provider is enabled only when its settings are present; disabled ones are never offered.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -51,6 +51,23 @@ class Notice:
     detail: str = ""
     extra: dict = field(default_factory=dict)
 
+    def to_json(self) -> dict:
+        """A JSON-safe copy (Decimal and datetime as ISO strings) that `from_json` reads back."""
+        return {
+            k: (str(v) if isinstance(v, Decimal) else v.isoformat() if isinstance(v, datetime) else v)
+            for k, v in asdict(self).items()
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Notice":
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        for name in ("amount", "refunded_total", "refund_amount"):
+            if values.get(name) is not None:
+                values[name] = Decimal(values[name])
+        if values.get("paid_at") is not None:
+            values["paid_at"] = datetime.fromisoformat(values["paid_at"])
+        return cls(**values)
+
 
 @dataclass
 class Start:
@@ -72,6 +89,8 @@ class PaymentProvider:
     name: str = ""
     # Whether the reconcile job and the return page can ask the provider about an order.
     can_query: bool = True
+    # Whether the provider holds a trade that an expired or cancelled order should close.
+    can_close: bool = False
 
     def is_enabled(self) -> bool:
         raise NotImplementedError
@@ -88,6 +107,10 @@ class PaymentProvider:
 
     def refund(self, order, refund) -> RefundResult:
         raise NotImplementedError
+
+    def close(self, order) -> None:
+        """Close the order's unpaid trade, so that it can no longer be paid. A trade already
+        paid, closed or never created is fine; ProviderError when the provider was not told."""
 
     def answer_ok(self) -> HttpResponse:
         return HttpResponse("success", content_type="text/plain")
@@ -124,6 +147,11 @@ def get_provider(name: str) -> PaymentProvider | None:
         return None
     provider = _instance(name)
     return provider if provider.is_enabled() else None
+
+
+def provider_can_close(name: str) -> bool:
+    """Whether orders paid through `name` have a trade to close (without asking if it is enabled)."""
+    return name in PROVIDERS and _instance(name).can_close
 
 
 def enabled_providers() -> list[PaymentProvider]:

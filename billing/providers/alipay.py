@@ -36,6 +36,14 @@ _sdk_log.setLevel(logging.WARNING)
 _sdk_log.propagate = True
 
 PAID = ("TRADE_SUCCESS", "TRADE_FINISHED")
+# trade.close answers that leave nothing to do: no trade yet (the buyer never scanned), or it is
+# no longer waiting for payment (paid: its notification tells; or closed already).
+CLOSE_SETTLED = (
+    "ACQ.TRADE_NOT_EXIST",
+    "ACQ.TRADE_STATUS_ERROR",
+    "ACQ.REASON_ILLEGAL_STATUS",
+    "ACQ.REASON_TRADE_STATUS_INVALID",
+)
 BEIJING = ZoneInfo("Asia/Shanghai")
 OK_CODE = "10000"
 
@@ -58,6 +66,7 @@ def _decimal(value: str | None) -> Decimal | None:
 
 class AlipayProvider(PaymentProvider):
     name = "alipay"
+    can_close = True
 
     def is_enabled(self) -> bool:
         return bool(settings.ALIPAY_APP_ID and settings.ALIPAY_APP_PRIVATE_KEY and settings.ALIPAY_PUBLIC_KEY)
@@ -128,9 +137,9 @@ class AlipayProvider(PaymentProvider):
             raise Rejected(f"app_id {data.get('app_id')!r} is not ours")
         if settings.ALIPAY_SELLER_ID and data.get("seller_id") != settings.ALIPAY_SELLER_ID:
             raise Rejected(f"seller_id {data.get('seller_id')!r} is not ours")
-        return self._notice(data, event_id=data.get("notify_id", ""))
+        return self._notice(data, event_id=data.get("notify_id", ""), closed_is_refund=True)
 
-    def _notice(self, data: dict, *, event_id: str) -> Notice:
+    def _notice(self, data: dict, *, event_id: str, closed_is_refund: bool = False) -> Notice:
         status = data.get("trade_status", "")
         base = {
             "order_number": data.get("out_trade_no", ""),
@@ -140,13 +149,18 @@ class AlipayProvider(PaymentProvider):
             "currency": settings.SITE_CURRENCY,  # Alipay trades are in yuan
         }
         refunded = _decimal(data.get("refund_fee"))
+        if closed_is_refund and status == "TRADE_CLOSED" and refunded is None:
+            # A paid trade closes only when it is refunded in full. An unpaid one closes with
+            # nothing to refund: the notice is then held for a payment of this trade, which
+            # never comes.
+            refunded = base["amount"]
         if refunded and (status in PAID or status == "TRADE_CLOSED"):
             # A refund notification reuses the trade's status: it is not a new payment.
             return Notice(
                 kind="refund",
                 refunded_total=refunded,
                 refund_no=data.get("out_biz_no", ""),
-                paid_at=_beijing(data.get("gmt_refund", "")),
+                paid_at=_beijing(data.get("gmt_refund", "")) or _beijing(data.get("gmt_close", "")),
                 **base,
             )
         if status in PAID:
@@ -184,6 +198,21 @@ class AlipayProvider(PaymentProvider):
             return RefundResult(status="failed", failure_reason=resp.get("sub_msg") or resp.get("msg", ""))
         # fund_change "Y": money moved now; "N" on a repeated request that had already moved it.
         return RefundResult(status="succeeded", provider_refund_id=resp.get("trade_no", ""))
+
+    def close(self, order) -> None:
+        try:
+            resp = self.client().api_alipay_trade_close(out_trade_no=order.number)
+        except alipay_sdk.AliPayException as exc:
+            # Unsigned business errors are raised with the raw answer as their message.
+            if any(code in str(exc) for code in CLOSE_SETTLED):
+                return
+            raise ProviderError(f"alipay close: {exc}") from exc
+        except (alipay_sdk.AliPayValidationError, OSError, ValueError) as exc:
+            raise ProviderError(f"alipay close: {exc}") from exc
+        if resp.get("code") != OK_CODE and resp.get("sub_code") not in CLOSE_SETTLED:
+            raise ProviderError(
+                f"alipay close: {resp.get('sub_code')} {resp.get('sub_msg') or resp.get('msg')}"
+            )
 
     def answer_error(self, reason: str, status: int = 400):
         return super().answer_error("fail", status=status)

@@ -32,6 +32,7 @@ def _minor(value) -> Decimal | None:
 
 class StripeProvider(PaymentProvider):
     name = "stripe"
+    can_close = True
 
     def is_enabled(self) -> bool:
         return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
@@ -136,6 +137,18 @@ class StripeProvider(PaymentProvider):
         return RefundResult(
             status=status, provider_refund_id=result["id"], failure_reason=result.get("failure_reason") or ""
         )
+
+    def close(self, order) -> None:
+        if not order.provider_trade_no.startswith("cs_"):
+            return  # no Checkout Session was created
+        try:
+            stripe.checkout.Session.expire(order.provider_trade_no, api_key=settings.STRIPE_SECRET_KEY)
+        except stripe.InvalidRequestError:
+            # Not open any more (completed: its webhook tells; or expired) or unknown: nothing
+            # to close, and asking again would get the same answer.
+            return
+        except stripe.StripeError as exc:
+            raise ProviderError(f"stripe close: {exc.user_message or exc}") from exc
 
     def answer_ok(self):
         return JsonResponse({"received": True})

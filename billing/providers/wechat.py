@@ -26,6 +26,9 @@ from billing.providers import (
 from onepco.money import from_minor_units, to_minor_units
 from onepco.network import client_ip
 
+# Close-order answers that leave nothing to do: paid already (its notification tells), closed
+# already, or never created.
+CLOSE_SETTLED = ("ORDERPAID", "ORDER_PAID", "ORDERCLOSED", "ORDER_CLOSED", "ORDERNOTEXIST", "ORDER_NOT_EXIST")
 HEADERS = (
     "Wechatpay-Signature",
     "Wechatpay-Timestamp",
@@ -48,6 +51,7 @@ def _fen(value) -> Decimal | None:
 
 class WeChatProvider(PaymentProvider):
     name = "wechat"
+    can_close = True
 
     def is_enabled(self) -> bool:
         return all(
@@ -197,6 +201,20 @@ class WeChatProvider(PaymentProvider):
             data.get("status", ""), "pending"
         )
         return RefundResult(status=status, provider_refund_id=data.get("refund_id", ""))
+
+    def close(self, order) -> None:
+        try:
+            code, text = self.client().close(out_trade_no=order.number)
+        except Exception as exc:  # network, or a 2xx answer with a bad signature
+            raise ProviderError(f"wechat close: {exc}") from exc
+        if 200 <= code < 300 or code == 404:  # 204 No Content: closed
+            return
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError):
+            data = {}
+        if data.get("code") not in CLOSE_SETTLED:
+            raise ProviderError(f"wechat close: {code} {data.get('code', '')} {data.get('message', '')}")
 
     def answer_ok(self):
         return JsonResponse({"code": "SUCCESS", "message": "OK"})

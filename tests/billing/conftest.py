@@ -152,6 +152,11 @@ def alipay_notification(order: Order, key: KeyPair, **overrides) -> bytes:
     return urlencode(data).encode()
 
 
+def alipay_post(client, body: bytes):
+    """Deliver a notification to onepco the way Alipay posts it."""
+    return client.post("/billing/notify/alipay/", data=body, content_type="application/x-www-form-urlencoded")
+
+
 def alipay_gateway_answer(response_type: str, payload: dict, key: KeyPair) -> bytes:
     """What Alipay's gateway answers: the JSON and the signature of exactly that JSON text."""
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
@@ -259,11 +264,14 @@ def wechat_post(client, headers: dict, body: bytes):
 
 
 class FakeWechatResponse:
-    def __init__(self, status: int, payload: dict, key: KeyPair):
+    """A signed answer of WeChat Pay's API; payload None is an empty body (204 No Content)."""
+
+    def __init__(self, status: int, payload: dict | None, key: KeyPair):
         self.status_code = status
-        self.text = json.dumps(payload)
+        self.text = "" if payload is None else json.dumps(payload)
         self.content = self.text.encode()
-        self.headers = {"Content-Type": "application/json", **wechat_signed_headers(self.text, key)}
+        kind = {} if payload is None else {"Content-Type": "application/json"}
+        self.headers = {**kind, **wechat_signed_headers(self.text, key)}
 
 
 # --- Stripe ------------------------------------------------------------------------------
@@ -309,18 +317,33 @@ def stripe_post(client, payload: str, *, secret: str = STRIPE_SECRET, timestamp:
 
 
 class FakeStripeHttp(stripe.HTTPClient):
-    """Stripe's outbound HTTP, faked: answers queued JSON bodies, records requests."""
+    """Stripe's outbound HTTP, faked: answers queued JSON bodies (a bare dict is a 200, else
+    (status, dict)), records requests."""
 
     name = "fake"
 
-    def __init__(self, *answers: dict):
+    def __init__(self, *answers: dict | tuple[int, dict]):
         super().__init__()
         self.answers = list(answers)
         self.requests: list[tuple[str, str, str | None]] = []
 
     def request(self, method, url, headers, post_data=None):
         self.requests.append((method, url, post_data))
-        return json.dumps(self.answers.pop(0)), 200, {"request-id": "req_1"}
+        answer = self.answers.pop(0)
+        status, payload = answer if isinstance(answer, tuple) else (200, answer)
+        return json.dumps(payload), status, {"request-id": "req_1"}
 
     def close(self):
         pass
+
+
+@pytest.fixture
+def fake_stripe(monkeypatch):
+    """fake_stripe(*answers) puts a FakeStripeHttp in place of Stripe's HTTP client."""
+
+    def install(*answers: dict | tuple[int, dict]) -> FakeStripeHttp:
+        fake = FakeStripeHttp(*answers)
+        monkeypatch.setattr(stripe, "default_http_client", fake)
+        return fake
+
+    return install

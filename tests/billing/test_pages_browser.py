@@ -9,7 +9,7 @@ import qrcode.image.svg
 from django.core.files.base import ContentFile
 
 from billing.models import Order, PayeeAccount
-from cohorts.models import Enrollment
+from cohorts.models import Cohort, Enrollment
 from tests import factories as f
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -101,3 +101,28 @@ def test_founder_order_pages_on_desktop_and_phone(
         page.goto(f"{live_server.url}/console/orders/")
         assert page.locator("h1").inner_text() == "订单"
         screenshot(page, f"list-{name}")
+
+
+def test_founder_sees_an_order_paid_without_a_seat_on_desktop_and_phone(
+    live_server, desktop_page, phone_page, founder, login_browser, cohort, order, client, alipay_on, keys,
+    screenshot,
+):  # fmt: skip
+    from tests.billing.conftest import alipay_notification, alipay_post
+
+    Cohort.objects.filter(pk=cohort.pk).update(capacity=1)
+    f.make_order(cohort, status="paid", provider="alipay", buyer_name="李雷")  # the only seat
+    Order.objects.filter(pk=order.pk).update(status="expired", closed_at=f.timezone.now())
+    alipay_post(client, alipay_notification(order, keys["alipay"]))
+    order.refresh_from_db()
+    assert order.waits_for_seat
+    for name, page in (("desktop", desktop_page), ("phone", phone_page)):
+        login_browser(page, founder)
+        page.goto(f"{live_server.url}/console/orders/{order.number}/")
+        assert page.locator("#seat h2").inner_text() == "已付款，等待名额"
+        assert page.locator("#seat button").inner_text() == "名额加一并报名"
+        screenshot(page, f"seat-wait-{name}")
+    phone_page.click("#seat button")
+    phone_page.wait_for_selector(".messages li.success")
+    screenshot(phone_page, "seat-granted-phone")
+    order.refresh_from_db()
+    assert order.enrollment.status == Enrollment.Status.ACTIVE

@@ -5,23 +5,12 @@ import time
 from decimal import Decimal
 
 import pytest
-import stripe
 
 from billing.models import Order, PaymentEvent, Refund
 from billing.services import order_query, refund_issue
 from cohorts.models import Enrollment
 from onepco.models import OutboxMessage
-from tests.billing.conftest import FakeStripeHttp, order_state, stripe_event, stripe_post, stripe_session
-
-
-@pytest.fixture
-def fake_stripe(monkeypatch):
-    def install(*answers: dict) -> FakeStripeHttp:
-        fake = FakeStripeHttp(*answers)
-        monkeypatch.setattr(stripe, "default_http_client", fake)
-        return fake
-
-    return install
+from tests.billing.conftest import order_state, stripe_event, stripe_post, stripe_session
 
 
 def test_completed_session_marks_paid_once(client, stripe_on, order):
