@@ -24,6 +24,7 @@ ORDER = PersonalData(
         "expires_at",
         "paid_at",
         "closed_at",
+        "seat_wait_since",
     ),
     internal=("lead", "user", "cohort", "created_by", "enrollment"),
     context=("cohort__name",),
@@ -34,7 +35,8 @@ PAYMENT_EVENT = PersonalData(
     PaymentEvent,
     erased={"body": ""},
     kept=("id", "provider", "kind", "event_id", "received_at", "verified", "outcome", "processed_at"),
-    internal=("order", "headers", "error"),
+    # held_notice: a refund's parsed facts (amounts, numbers) waiting for its payment.
+    internal=("order", "headers", "error", "held_notice"),
     context=("order__number",),
 )
 REFUND = PersonalData(
