@@ -41,7 +41,7 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[misc,assignment]  # our manager: e-mail instead of username
 
     class Meta:
         verbose_name = _("user")

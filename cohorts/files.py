@@ -78,7 +78,7 @@ def file_check(upload: UploadedFile) -> CheckedFile:
             % {"ext": ext}
         )
     upload.seek(0)
-    return CheckedFile(name=name, size=upload.size, content_type=CONTENT_TYPES[ext])
+    return CheckedFile(name=name, size=upload.size or 0, content_type=CONTENT_TYPES[ext])
 
 
 def _content_matches(ext: str, head: bytes, upload: UploadedFile) -> bool:
@@ -94,7 +94,7 @@ def _content_matches(ext: str, head: bytes, upload: UploadedFile) -> bool:
         return head[:4] in (b"PK\x03\x04", b"PK\x05\x06") and _zip_names(upload) is not None
     if ext in OFFICE_PARTS:
         names = _zip_names(upload) if head[:4] == b"PK\x03\x04" else None
-        return bool(names) and any(n.startswith(OFFICE_PARTS[ext]) for n in names)
+        return names is not None and any(n.startswith(OFFICE_PARTS[ext]) for n in names)
     if ext in TEXT_TYPES:
         return _is_text(ext, upload)
     return False
@@ -109,7 +109,7 @@ def _zip_names(upload: UploadedFile) -> list[str] | None:
 
 
 def _is_text(ext: str, upload: UploadedFile) -> bool:
-    if upload.size > TEXT_LIMIT:
+    if (upload.size or 0) > TEXT_LIMIT:
         return False
     data = upload.read()
     if b"\x00" in data:

@@ -1,6 +1,7 @@
 """Input validation of the delivery loop. The HTML pages and the API share these forms."""
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -9,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from cohorts.models import Assessment, Assignment, Attendance, FeedbackTemplate, Lesson
 
 LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-SCORE = {"min_value": Decimal("0"), "max_value": Decimal("100"), "max_digits": 5, "decimal_places": 2}
+SCORE: dict[str, Any] = {
+    "min_value": Decimal("0"),
+    "max_value": Decimal("100"),
+    "max_digits": 5,
+    "decimal_places": 2,
+}
 
 
 class LessonForm(forms.ModelForm):

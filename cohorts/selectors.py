@@ -5,9 +5,10 @@ Figures follow docs/metrics.md: a rate with a zero denominator is None (shown as
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -42,6 +43,14 @@ def _active_at(enrollment: Enrollment, moment: datetime) -> bool:
 
 def student_of(user) -> Student | None:
     return getattr(user, "student", None) if user.is_authenticated else None
+
+
+def learner_of(user) -> Student:
+    """The signed-in user's learner profile, for pages behind student_required (403 otherwise)."""
+    student = student_of(user)
+    if student is None:
+        raise PermissionDenied
+    return student
 
 
 def enrollment_for_student(user, cohort_pk: int) -> Enrollment:
@@ -377,8 +386,8 @@ def _state(assignment: Assignment, latest: Submission | None, now: datetime) -> 
 def learner_cohorts(student: Student) -> list[Enrollment]:
     """My enrollments, each cohort with its lessons to come (none for a cohort I have left)."""
     now = timezone.now()
-    upcoming = Lesson.objects.filter(starts_at__gte=now - timezone.timedelta(hours=3)).order_by("starts_at")
-    enrollments = list(
+    upcoming = Lesson.objects.filter(starts_at__gte=now - timedelta(hours=3)).order_by("starts_at")
+    enrollments: list[Enrollment] = list(
         Enrollment.objects.filter(student=student)
         .select_related("cohort__course")
         .prefetch_related(Prefetch("cohort__lessons", queryset=upcoming, to_attr="upcoming"))
@@ -386,7 +395,7 @@ def learner_cohorts(student: Student) -> list[Enrollment]:
     )
     for enrollment in enrollments:
         if enrollment.is_withdrawn:
-            enrollment.cohort.upcoming = []
+            enrollment.cohort.upcoming = []  # type: ignore[attr-defined]  # the Prefetch to_attr
     return enrollments
 
 

@@ -101,12 +101,12 @@ def _keeping_auto_now(chosen: list[type[models.Model]]) -> Iterator[None]:
     """Restored rows keep their recorded `updated_at`, not the time of the restore."""
     fields = [f for m in chosen for f in m._meta.concrete_fields if getattr(f, "auto_now", False)]
     for model_field in fields:
-        model_field.auto_now = False
+        setattr(model_field, "auto_now", False)  # noqa: B010 - only date fields have it
     try:
         yield
     finally:
         for model_field in fields:
-            model_field.auto_now = True
+            setattr(model_field, "auto_now", True)  # noqa: B010
 
 
 class _HashingWriter(io.RawIOBase):
@@ -147,7 +147,7 @@ def _human(value) -> str:
     return str(value)
 
 
-def _csv_columns(model: type[models.Model]) -> list[tuple[str, Callable[[models.Model], str]]]:
+def _csv_columns(model: type[models.Model]) -> list[tuple[str, Callable[..., str]]]:
     columns = []
     for model_field in model._meta.concrete_fields:
         header = str(model_field.verbose_name)
@@ -217,7 +217,7 @@ def _export(target: str | Path | IO[bytes], progress: Progress | None) -> Archiv
             checksums[f"data/{label}.jsonl"] = writer.digest.hexdigest()
 
             writer = entry(f"csv/{label}.csv")
-            text = io.TextIOWrapper(writer, encoding="utf-8-sig", newline="", write_through=True)
+            text = io.TextIOWrapper(writer, encoding="utf-8-sig", newline="", write_through=True)  # type: ignore[type-var]
             table = csv.writer(text)
             columns = _csv_columns(model)
             table.writerow([header for header, _ in columns])
@@ -331,7 +331,7 @@ def _wipe(chosen: list[type[models.Model]]) -> None:
     table outside the archive still pointed at these.
     """
     names = [m._meta.db_table for m in chosen]
-    names += [f.remote_field.through._meta.db_table for m in chosen for f in m._meta.local_many_to_many]
+    names += [f.m2m_db_table() for m in chosen for f in m._meta.local_many_to_many]
     tables = ", ".join(connection.ops.quote_name(name) for name in names)
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {tables}")

@@ -470,7 +470,8 @@ class DemoBuilder:
 
     def refunds(self, finished: Cohort, running: Cohort) -> None:
         """One full refund in the running cohort (week 2), one partial in the finished one."""
-        order = Order.objects.filter(cohort=running, status=Order.Status.PAID).order_by("paid_at").first()
+        order = Order.objects.filter(cohort=running, status=Order.Status.PAID).earliest("paid_at")
+        assert order.paid_at is not None  # a paid order
         refunded_at = max(order.paid_at, self.at(weeks=-4, days=2, hour=15))
         Refund.objects.create(
             order=order, amount=order.amount, reason="工作调动，无法继续学习", status=Refund.Status.SUCCEEDED,
@@ -479,11 +480,11 @@ class DemoBuilder:
         )  # fmt: skip
         order.status = Order.Status.REFUNDED
         order.save(update_fields=["status"])
-        Enrollment.objects.filter(pk=order.enrollment_id).update(
+        Enrollment.objects.filter(pk=order.enrollment_id or 0).update(
             status=Enrollment.Status.REFUNDED, ended_at=refunded_at
         )
 
-        order = Order.objects.filter(cohort=finished, status=Order.Status.PAID).order_by("-paid_at").first()
+        order = Order.objects.filter(cohort=finished, status=Order.Status.PAID).latest("paid_at")
         refunded_at = self.at(weeks=-1, days=3, hour=11)
         Refund.objects.create(
             order=order, amount=money(500), reason="缺席两周直播，协商部分退款", status=Refund.Status.SUCCEEDED,

@@ -61,7 +61,8 @@ def delete_files_on_commit(files: list[FieldFile]) -> None:
 
     def delete() -> None:
         for stored in files:
-            stored.storage.delete(stored.name)
+            if stored.name:
+                stored.storage.delete(stored.name)
 
     transaction.on_commit(delete)
 

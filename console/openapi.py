@@ -3,6 +3,8 @@
 Written by hand: the contracts are fixed by docs/api.md and the tests hold the views to them.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 
@@ -47,7 +49,7 @@ LEAD_BODY = {
     "description": "`email` and/or `phone` is required. Attribution fields left out are taken "
     "from the visitor's first touch on this site, if any. Rate-limited per IP (LEAD_RATE_LIMIT).",
 }
-SUBMISSION_JSON = {
+SUBMISSION_JSON: dict[str, Any] = {
     "type": "object",
     "properties": {
         "assignment": {"type": "integer"},

@@ -34,7 +34,9 @@ def failed_jobs(limit: int = 50) -> list[FailedJob]:
         result = job.latest_result()
         error = ((result.exc_string if result else "") or "").strip().splitlines()
         found.append(
-            FailedJob(job.id, job.description or job.func_name, job.ended_at, error[-1] if error else "")
+            FailedJob(
+                job.id, job.description or job.func_name or "", job.ended_at, error[-1] if error else ""
+            )
         )
     return found
 

@@ -1,5 +1,7 @@
 """The founder's console home, the system page and personal-data requests."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.db.models import Count, Q
@@ -9,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.requests import AuthenticatedRequest
 from billing.models import Order
 from cohorts.models import Lesson, Student
 from cohorts.selectors import grading_queue
@@ -29,7 +32,7 @@ def console_home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     leads = Lead.objects.filter(is_spam=False).aggregate(
         new=Count("id", filter=Q(status=Lead.Status.NEW)),
-        week=Count("id", filter=Q(created_at__gte=now - timezone.timedelta(days=7))),
+        week=Count("id", filter=Q(created_at__gte=now - timedelta(days=7))),
     )
     context = {
         "new_leads": leads["new"],
@@ -40,8 +43,8 @@ def console_home(request: HttpRequest) -> HttpResponse:
         "pending_orders": Order.objects.filter(status=Order.Status.PENDING).count(),
         "ungraded": grading_queue().count(),
         "lessons_today": Lesson.objects.filter(
-            starts_at__gte=now - timezone.timedelta(hours=3),
-            starts_at__lt=now + timezone.timedelta(days=1),
+            starts_at__gte=now - timedelta(hours=3),
+            starts_at__lt=now + timedelta(days=1),
         )
         .select_related("cohort__course")
         .order_by("starts_at")[:10],
@@ -87,7 +90,7 @@ def system_export_request(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def system_export_download(request: HttpRequest, token: str) -> HttpResponse:
+def system_export_download(request: HttpRequest, token: str) -> FileResponse:
 
     export = DataExport.objects.filter(token=token).first()
     if export is None or not export.is_ready:
@@ -112,7 +115,7 @@ def data_requests(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def data_request_erase(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def data_request_erase(request: AuthenticatedRequest, kind: str, pk: int) -> HttpResponse:
     """Confirm and carry out the erasure of one lead or student (and what is linked to them)."""
     if kind == "lead":
         person = person_for(lead=get_object_or_404(Lead, pk=pk))
@@ -131,7 +134,7 @@ def data_request_erase(request: HttpRequest, kind: str, pk: int) -> HttpResponse
 
 
 @login_required
-def my_data(request: HttpRequest) -> FileResponse:
+def my_data(request: AuthenticatedRequest) -> FileResponse:
     """Everything onepco holds about the signed-in person, as one zip (right of access)."""
     archive = personal_data_archive(request.user)
     name = f"onepco-my-data-{timezone.localdate():%Y%m%d}.zip"

@@ -2,12 +2,14 @@ from django.contrib import admin
 
 from crm.models import Consultation, Lead, LeadImport, LeadNote, LeadTouch, SignupSettings
 
+TOUCH_FIELDS = ("touched_at", "kind", "channel", "utm_source", "utm_campaign", "utm_content")
+
 
 class LeadTouchInline(admin.TabularInline):
     model = LeadTouch
     extra = 0
-    fields = ["touched_at", "kind", "channel", "utm_source", "utm_campaign", "utm_content"]
-    readonly_fields = fields
+    fields = TOUCH_FIELDS
+    readonly_fields = TOUCH_FIELDS
     can_delete = False
 
 

@@ -138,7 +138,7 @@ class LeadForm(forms.Form):
         return self.cleaned_data["message"].strip()
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         contact_errors = self.has_error("email") or self.has_error("phone")
         if not contact_errors and not data.get("email") and not data.get("phone"):
             self.add_error("phone", _("Give an e-mail address or a phone number (or both)."))
@@ -201,7 +201,7 @@ class LeadStatusForm(forms.Form):
     reason = forms.CharField(label=_("Reason (when lost)"), max_length=200, required=False)
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("status") == Lead.Status.LOST and not data.get("reason", "").strip():
             self.add_error("reason", _("Say why the lead was lost."))
         return data
@@ -246,7 +246,7 @@ class LinkBuilderForm(forms.Form):
 
     def __init__(self, *args, pages: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["page"].choices = pages
+        self.fields["page"].choices = pages  # type: ignore[attr-defined]  # a ChoiceField
 
 
 class LeadImportForm(forms.Form):

@@ -2,12 +2,13 @@
 
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import jobs
 from crm.csvio import csv_decode, csv_parse_when, csv_rows
 from crm.forms import LeadImportRowForm
 from crm.models import Consultation, Lead, LeadImport, LeadNote, LeadTouch
@@ -106,11 +107,11 @@ def _lead_insert_first_signup(
         source=kind, created_at=when, last_touch_at=when, **attribution,
     )  # fmt: skip
     touch = LeadTouch(kind=kind, message=message, touched_at=when, **attribution)
-    children = [(touch, {"lead_id": "id"})]
+    children: list[tuple[models.Model, dict[str, str]]] = [(touch, {"lead_id": "id"})]
     notification = None
     if kind != LeadTouch.Kind.IMPORT:
         # The founder's e-mail, in the same statement: it exists if and only if the lead does.
-        notification = outbox_message("crm.jobs.lead_notify_founder")
+        notification = outbox_message(jobs.lead_notify_founder)
         children.append((notification, {"args": "jsonb_build_array(id)"}))
     if not insert_unless_conflict(lead, *children):
         return None
@@ -133,7 +134,7 @@ def _lead_capture_once(
         if not is_spam and kind != LeadTouch.Kind.IMPORT:
             # In the same transaction: the e-mail goes out only if the lead commits, and the
             # outbox keeps it when Redis is away.
-            outbox_enqueue("crm.jobs.lead_notify_founder", lead.pk)
+            outbox_enqueue(jobs.lead_notify_founder, lead.pk)
     else:
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
         _lead_merge_contact(lead, name=name, email=email, phone=phone, wechat=wechat, message=message)
@@ -285,7 +286,7 @@ def lead_import_preview(lead_import: LeadImport) -> list[dict]:
         text, _encoding = csv_decode(handle.read())
     _fields, rows = csv_rows(text)
     errors = {item["row"]: item["errors"] for item in lead_import.row_errors}
-    preview = []
+    preview: list[dict] = []
     for number, row in enumerate(rows, start=2):
         if len(preview) >= IMPORT_PREVIEW_ROWS:
             break
@@ -301,7 +302,7 @@ def lead_import_confirm(*, lead_import: LeadImport) -> LeadImport:
             return locked
         locked.status = LeadImport.Status.QUEUED
         locked.save(update_fields=["status"])
-        outbox_enqueue("crm.jobs.lead_import_start", locked.pk)
+        outbox_enqueue(jobs.lead_import_start, locked.pk)
     return locked
 
 

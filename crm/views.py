@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -112,7 +113,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
 
 
 @public
-def wechat_qr(request: HttpRequest) -> HttpResponse:
+def wechat_qr(request: HttpRequest) -> HttpResponseBase:
     """The founder's WeChat QR code, published on purpose (uploads are otherwise not served)."""
     signup = SignupSettings.current()
     if not signup.wechat_qr:
@@ -134,9 +135,9 @@ def lead_api(request: HttpRequest) -> HttpResponse:
     status, touch = _lead_submit(
         request, form, kind=LeadTouch.Kind.API, attribution=given if any(given.values()) else kept
     )
-    if status == 429:
-        raise ApiError(429, {"detail": _("Too many signups from this address. Try again in a minute.")})
-    if status == 400:
+    if touch is None:
+        if status == 429:
+            raise ApiError(429, {"detail": _("Too many signups from this address. Try again in a minute.")})
         raise field_errors(form_errors(form))
     return JsonResponse({"id": str(touch.public_id), "status": "received"}, status=201)
 
@@ -168,7 +169,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def lead_export(request: HttpRequest) -> HttpResponse:
+def lead_export(request: HttpRequest) -> HttpResponseBase:
     """The filtered list as CSV (UTF-8 with BOM, so Excel shows the Chinese correctly)."""
     _form, filters, _query = _filters(request)
     leads = selectors.lead_search(filters).iterator(chunk_size=500)

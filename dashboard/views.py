@@ -62,7 +62,7 @@ def _render_week(request: HttpRequest, week: Week, actions_form: ActionsForm | N
         )
     dropouts = dropout_list(at=min(week.end, timezone.now()))
     for enrollment in dropouts:
-        enrollment.url = student_url(enrollment.student_id)
+        enrollment.url = student_url(enrollment.student_id)  # type: ignore[attr-defined]  # for the template
     context = {
         "week": week,
         "previous_week": week.previous(),

@@ -7,9 +7,10 @@ without a transaction block. bench/ measured the difference under load (bench/RE
 """
 
 from functools import cache
+from typing import cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Model
+from django.db.models import Field, Model
 
 
 def _insert_parts(obj: Model, *, skip: tuple[str, ...] = ()) -> tuple[list[str], list]:
@@ -46,7 +47,7 @@ def insert_unless_conflict(parent: Model, *children: tuple[Model, dict[str, str]
     ]
     for number, (child, from_parent) in enumerate(children, start=1):
         columns, values = _insert_parts(child, skip=tuple(from_parent))
-        linked = [quote(child._meta.get_field(name).column) for name in from_parent]
+        linked = [quote(cast(Field, child._meta.get_field(name)).column) for name in from_parent]
         selected = [*from_parent.values(), *(["%s"] * len(values))]
         ctes.append(
             f"row{number} AS (INSERT INTO {quote(child._meta.db_table)} ({', '.join([*linked, *columns])}) "

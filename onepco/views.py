@@ -44,6 +44,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         status, message = 503, _("The service is briefly unavailable. Please try again shortly.")
     else:
         status, message = 500, _("Something went wrong on our side. It has been logged.")
+    response: HttpResponse
     if _wants_json(request):
         response = JsonResponse({"detail": message}, status=status)
     elif status == 503:

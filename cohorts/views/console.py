@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.requests import AuthenticatedRequest
 from cohorts import selectors, services
 from cohorts.formatting import score_text
 from cohorts.forms import (
@@ -110,7 +111,7 @@ def grading_queue(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def grade(request: HttpRequest, pk: int) -> HttpResponse:
+def grade(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The grading screen: the work, the standard, score, verdict, feedback; "save and next"."""
     submission = selectors.submission_for_user(request.user, pk)
     initial = {

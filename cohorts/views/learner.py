@@ -1,5 +1,7 @@
 """Learner pages, phone first: my cohorts, a cohort, an assignment (submit here), my progress."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -12,14 +14,15 @@ from cohorts import selectors, services
 from cohorts.files import FileRejected, FileTooLarge, upload_limit_mb
 from cohorts.forms import SubmissionForm
 from cohorts.models import Submission
-from cohorts.selectors import student_of
 from onepco.access import student_required
 
 
 @student_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "learner/home.html", {"enrollments": selectors.learner_cohorts(student_of(request.user))}
+        request,
+        "learner/home.html",
+        {"enrollments": selectors.learner_cohorts(selectors.learner_of(request.user))},
     )
 
 
@@ -30,7 +33,7 @@ def cohort(request: HttpRequest, pk: int) -> HttpResponse:
     enrollment = selectors.enrollment_for_student(request.user, pk)
     now = timezone.now()
     lessons = selectors.learner_lessons(enrollment)
-    recent = now - timezone.timedelta(hours=3)
+    recent = now - timedelta(hours=3)
     upcoming = [] if enrollment.is_withdrawn else [(x, s) for x, s in lessons if x.starts_at >= recent]
     return render(
         request,
@@ -103,7 +106,9 @@ def assignment(request: HttpRequest, pk: int) -> HttpResponse:
 @student_required
 def progress(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "learner/progress.html", {"rows": selectors.learner_progress(student_of(request.user))}
+        request,
+        "learner/progress.html",
+        {"rows": selectors.learner_progress(selectors.learner_of(request.user))},
     )
 
 

@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Order
@@ -19,12 +20,14 @@ from onepco.money import money
 from onepco.templatetags.onepco import money as money_text
 from onepco.weeks import Week, week_range
 
+StrOrPromise = str | Promise
+
 
 @dataclass(frozen=True)
 class Metric:
     key: str
-    label: str
-    definition: str
+    label: StrOrPromise
+    definition: StrOrPromise
     kind: str  # "count", "money" or "rate"
 
 
