@@ -157,7 +157,11 @@ class PaymentEvent(models.Model):
     )
     received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
     headers = models.JSONField(_("headers"), default=dict, blank=True)
+    # A notification's body is kept in full once verified; until then (and for good when it
+    # fails) only its first 2 KB, with the length and SHA-256 of all of it.
     body = models.TextField(_("raw body"), blank=True)
+    body_length = models.PositiveIntegerField(_("body length in bytes"), null=True, blank=True)
+    body_sha256 = models.CharField(_("body SHA-256"), max_length=64, blank=True)
     verified = models.BooleanField(_("verified"), null=True, blank=True)
     error = models.TextField(_("verification or processing error"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.RECEIVED)

@@ -7,6 +7,7 @@ therefore applied at most once however often, however concurrently and in whatev
 arrives.
 """
 
+import hashlib
 import json
 import logging
 import secrets
@@ -38,8 +39,11 @@ from onepco.outbox import outbox_enqueue
 
 log = logging.getLogger(__name__)
 
-# Headers worth keeping with a notification (never cookies or credentials).
+# Headers worth keeping with a notification (never cookies or credentials), each cut short.
 KEPT_HEADERS = ("Content-Type", "User-Agent", "Stripe-Signature", "X-Simulated-Signature")
+KEPT_HEADER_CHARS = 500
+# What an unverified notification keeps of its body: anyone can post to the endpoints.
+UNVERIFIED_BODY_BYTES = 2048
 
 
 # --- orders ------------------------------------------------------------------------------
@@ -160,11 +164,44 @@ def payment_event_record(
     kind: str = PaymentEvent.Kind.NOTIFICATION,
     order: Order | None = None,
 ) -> PaymentEvent:
-    """Store what arrived, before anything else looks at it, in its own transaction."""
-    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
-    kept = {k: v for k, v in headers.items() if k in KEPT_HEADERS or k.lower().startswith("wechatpay-")}
+    """Store what arrived, before anything else looks at it, in its own transaction.
+
+    A notification is not verified yet: it keeps its first 2 KB, its length and its hash, and
+    gets its full body once the signature holds (`payment_notification_receive`).
+    """
+    raw = body.encode() if isinstance(body, str) else body
+    limit = UNVERIFIED_BODY_BYTES if kind == PaymentEvent.Kind.NOTIFICATION else None
     with transaction.atomic():
-        return PaymentEvent.objects.create(provider=provider, kind=kind, headers=kept, body=text, order=order)
+        return PaymentEvent.objects.create(
+            provider=provider, kind=kind, headers=_headers_kept(headers), body=_body_text(raw, limit),
+            body_length=len(raw), body_sha256=hashlib.sha256(raw).hexdigest(), order=order,
+        )  # fmt: skip
+
+
+def payment_notification_oversized(
+    *, provider_name: str, headers: dict[str, str], length: int
+) -> PaymentEvent:
+    """A notification body over PAYMENT_NOTIFY_MAX_BYTES: refused unread, a marker stored."""
+    error = f"body of {length} bytes is over the limit of {settings.PAYMENT_NOTIFY_MAX_BYTES}"
+    with transaction.atomic():
+        return PaymentEvent.objects.create(
+            provider=provider_name, headers=_headers_kept(headers), body_length=length, verified=False,
+            outcome=PaymentEvent.Outcome.REJECTED, error=error, processed_at=timezone.now(),
+        )  # fmt: skip
+
+
+def _headers_kept(headers: dict[str, str]) -> dict[str, str]:
+    kept = {k: v for k, v in headers.items() if k in KEPT_HEADERS or k.lower().startswith("wechatpay-")}
+    return {k: _body_text(str(v).encode(), KEPT_HEADER_CHARS) for k, v in kept.items()}
+
+
+def _body_text(raw: bytes, limit: int | None = None) -> str:
+    """The body as text, at most `limit` bytes of UTF-8. PostgreSQL text cannot hold NUL: a
+    junk body must be stored, not turned into a 500."""
+    text = raw[:limit].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+    if limit is not None:  # a replacement character takes 3 bytes where the junk byte took 1
+        text = text.encode()[:limit].decode("utf-8", errors="ignore")
+    return text
 
 
 def payment_notification_receive(*, provider_name: str, headers: dict[str, str], body: bytes) -> PaymentEvent:
@@ -178,8 +215,9 @@ def payment_notification_receive(*, provider_name: str, headers: dict[str, str],
         notice = provider.verify(headers=headers, body=body)
     except Rejected as exc:
         return _event_close(event, outcome=PaymentEvent.Outcome.REJECTED, error=exc.reason, verified=False)
-    PaymentEvent.objects.filter(pk=event.pk).update(verified=True, event_id=notice.event_id[:200])
-    event.verified, event.event_id = True, notice.event_id[:200]
+    # Signed by the provider: now the whole body is worth keeping (the audit trail).
+    event.verified, event.event_id, event.body = True, notice.event_id[:200], _body_text(body)
+    PaymentEvent.objects.filter(pk=event.pk).update(verified=True, event_id=event.event_id, body=event.body)
     try:
         return payment_notice_apply(event=event, notice=notice)
     except Exception as exc:

@@ -218,14 +218,36 @@ def _notification(request: HttpRequest, provider_name: str) -> HttpResponse:
     provider = get_provider(provider_name)
     if provider is None:
         raise Http404
+    body, length = _notification_body(request)
+    if body is None:
+        services.payment_notification_oversized(
+            provider_name=provider_name, headers=dict(request.headers), length=length
+        )
+        return provider.answer_error("body too large", status=413)
     event = services.payment_notification_receive(
-        provider_name=provider_name, headers=dict(request.headers), body=request.body
+        provider_name=provider_name, headers=dict(request.headers), body=body
     )
     if event.outcome == PaymentEvent.Outcome.REJECTED:
         return provider.answer_error(event.error or "rejected")
     if event.outcome == PaymentEvent.Outcome.ERROR:
         return provider.answer_error("error", status=500)
     return provider.answer_ok()
+
+
+def _notification_body(request: HttpRequest) -> tuple[bytes | None, int]:
+    """The raw body and its length; None for the body when it is over PAYMENT_NOTIFY_MAX_BYTES,
+    which is never read further than the limit (a declared length over it is not read at all)."""
+    limit = settings.PAYMENT_NOTIFY_MAX_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return None, declared
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        return None, max(declared, len(body))
+    return body, len(body)
 
 
 @provider_signed

@@ -301,6 +301,8 @@ ORDER_EXPIRY_MINUTES = env.int("ORDER_EXPIRY_MINUTES", default=30)
 ORDER_LINK_EXPIRY_HOURS = env.int("ORDER_LINK_EXPIRY_HOURS", default=72)
 ORDER_PROOF_HOLD_DAYS = env.int("ORDER_PROOF_HOLD_DAYS", default=7)
 PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=3)
+# Providers' notifications are a few KB (Stripe's tens of KB); a larger body answers 413.
+PAYMENT_NOTIFY_MAX_BYTES = env.int("PAYMENT_NOTIFY_MAX_BYTES", default=65_536)
 # The simulated provider pays without money: development and the demo only.
 PAYMENT_SIMULATED = env.bool("PAYMENT_SIMULATED", default=DEBUG)
 if PAYMENT_SIMULATED and not DEBUG:
