@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onepco.images import IMAGE_TYPES
+
 # No 0/O/1/I/L: order numbers are read aloud and typed from screenshots.
 ORDER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -226,14 +228,19 @@ class Refund(models.Model):
         return self.out_refund_no
 
 
+def _image_suffix(filename: str) -> str:
+    # The uploader's name is never trusted: the services and forms that take an image name it
+    # after the type its content shows (onepco.images), anything else is stored as .bin.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return suffix if suffix in IMAGE_TYPES else "bin"
+
+
 def proof_upload_to(instance: "TransferProof", filename: str) -> str:
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"billing/proofs/{instance.order.number}/{secrets.token_hex(8)}.{suffix}"
+    return f"billing/proofs/{instance.order.number}/{secrets.token_hex(8)}.{_image_suffix(filename)}"
 
 
 def payee_upload_to(instance: "PayeeAccount", filename: str) -> str:
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
-    return f"billing/payee/{secrets.token_hex(8)}.{suffix}"
+    return f"billing/payee/{secrets.token_hex(8)}.{_image_suffix(filename)}"
 
 
 class PayeeAccount(models.Model):

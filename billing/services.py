@@ -33,6 +33,7 @@ from cohorts.models import Cohort, Enrollment
 from cohorts.services import enrollment_create, enrollment_end, student_get_or_create
 from crm.models import Lead
 from crm.services import lead_find, lead_mark_won
+from onepco.images import image_check
 from onepco.models import OutboxMessage
 from onepco.money import money
 from onepco.outbox import outbox_enqueue
@@ -466,7 +467,14 @@ def refund_issue(*, order: Order, amount: Decimal, reason: str, by: User | None 
 
 
 def transfer_proof_upload(*, order: Order, image, note: str = "") -> TransferProof:
-    """The buyer's proof of a transfer; the seat stays held while the founder reviews it."""
+    """The buyer's proof of a transfer; the seat stays held while the founder reviews it.
+
+    Only a real image is taken, and stored under the type its content shows."""
+    try:
+        checked = image_check(image)
+    except ValidationError as exc:
+        raise ValidationError({"image": exc.messages}) from None
+    image.name = f"proof.{checked.extension}"
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.status != Order.Status.PENDING:

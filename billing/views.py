@@ -3,7 +3,6 @@ notifications (open, only signed payloads change anything), and the founder's co
 
 import contextlib
 import io
-import mimetypes
 
 import qrcode
 import qrcode.image.svg
@@ -13,7 +12,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +32,7 @@ from crm.attribution import attribution_capture, attribution_from_request
 from crm.models import Lead
 from crm.services import lead_capture
 from onepco.access import provider_signed, public, staff_required
+from onepco.images import image_file_response
 
 QUERY_THROTTLE_SECONDS = 15
 
@@ -186,15 +186,7 @@ def payee_qr(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(PayeeAccount, pk=pk, is_active=True)
     if not account.qr_image:
         raise Http404
-    return _file_response(account.qr_image)
-
-
-def _file_response(field) -> FileResponse:
-    content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
-    response = FileResponse(field.open("rb"), content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return image_file_response(account.qr_image)
 
 
 @public
@@ -406,4 +398,4 @@ def proof_reject(request: HttpRequest, number: str, pk: int) -> HttpResponse:
 @staff_required
 def proof_image(request: HttpRequest, number: str, pk: int) -> HttpResponse:
     proof = get_object_or_404(TransferProof, pk=pk, order__number=number)
-    return _file_response(proof.image)
+    return image_file_response(proof.image, private=True)
