@@ -3,6 +3,7 @@ notifications (open, only signed payloads change anything), and the founder's co
 
 import contextlib
 import io
+import re
 
 import qrcode
 import qrcode.image.svg
@@ -33,6 +34,8 @@ from crm.models import Lead
 from crm.services import lead_capture
 from onepco.access import provider_signed, public, staff_required
 from onepco.images import image_file_response
+from onepco.network import client_ip
+from onepco.ratelimit import rate_limited
 
 QUERY_THROTTLE_SECONDS = 15
 
@@ -71,6 +74,12 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
     form = forms.CheckoutForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if _checkout_limited(request, email=data["email"], phone=data["phone"]):
+            form.add_error(
+                None,
+                _("Too many orders from your network or with these contact details. Please try again later."),
+            )
+            return render(request, "billing/checkout.html", {"form": form, "cohort": cohort}, status=429)
         touch = lead_capture(
             name=data["name"], email=data["email"], phone=data["phone"], kind="checkout",
             consent_at=timezone.now(), attribution=attribution_from_request(request),
@@ -85,6 +94,19 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             return redirect("billing:pay", number=order.number)
     return render(request, "billing/checkout.html", {"form": form, "cohort": cohort})
+
+
+def _checkout_limited(request: HttpRequest, *, email: str, phone: str) -> bool:
+    """Counts a checkout against the visitor's address (the proxy-aware one: a forged
+    X-Forwarded-For does not escape it), the e-mail and the phone; True past any limit."""
+    counters = [
+        ("checkout", client_ip(request), settings.CHECKOUT_RATE_LIMIT),
+        ("checkout-email", email.strip().lower(), settings.CHECKOUT_CONTACT_RATE_LIMIT),
+    ]
+    digits = re.sub(r"\D", "", phone)[-11:]  # "+86 139…" and "139…" are one phone
+    if digits:
+        counters.append(("checkout-phone", digits, settings.CHECKOUT_CONTACT_RATE_LIMIT))
+    return rate_limited(*counters)
 
 
 @public
