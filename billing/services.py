@@ -45,6 +45,8 @@ KEPT_HEADERS = ("Content-Type", "User-Agent", "Stripe-Signature", "X-Simulated-S
 KEPT_HEADER_CHARS = 500
 # What an unverified notification keeps of its body: anyone can post to the endpoints.
 UNVERIFIED_BODY_BYTES = 2048
+# Proofs one order may send: a buyer who picked the wrong screenshot tries again, a script stops.
+PROOFS_PER_ORDER = 5
 
 
 # --- orders ------------------------------------------------------------------------------
@@ -137,14 +139,13 @@ def order_cancel(*, order: Order) -> Order:
 
 
 def orders_expire(*, now: datetime | None = None) -> int:
-    """Pending orders past their expiry free their seat. Proof under review keeps it."""
+    """Pending orders past their expiry free their seat, a proof under review too once its
+    bounded hold is over (the founder can still confirm a late transfer)."""
     now = now or timezone.now()
     expired = 0
     with transaction.atomic():
-        stale = (
-            Order.objects.select_for_update(skip_locked=True)
-            .filter(status=Order.Status.PENDING, expires_at__lte=now)
-            .exclude(proofs__status=TransferProof.Status.PENDING)
+        stale = Order.objects.select_for_update(skip_locked=True).filter(
+            status=Order.Status.PENDING, expires_at__lte=now
         )
         for order in stale:
             order.status = Order.Status.EXPIRED
@@ -467,26 +468,67 @@ def refund_issue(*, order: Order, amount: Decimal, reason: str, by: User | None 
 
 
 def transfer_proof_upload(*, order: Order, image, note: str = "") -> TransferProof:
-    """The buyer's proof of a transfer; the seat stays held while the founder reviews it.
+    """The buyer's proof of a manual transfer: only where manual transfer is offered and was
+    chosen for this order, only a real image, at most PROOFS_PER_ORDER.
 
-    Only a real image is taken, and stored under the type its content shows."""
+    While the founder reviews it the seat stays held, for ORDER_PROOF_HOLD_HOURS from the
+    upload of the first proof under review: sending more proofs never extends the hold.
+    """
+    now = timezone.now()
+    _proof_acceptable(Order.objects.get(pk=order.pk), now)
     try:
-        checked = image_check(image)
+        checked = image_check(image)  # decoded before the order row is locked
     except ValidationError as exc:
         raise ValidationError({"image": exc.messages}) from None
     image.name = f"proof.{checked.extension}"
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.status != Order.Status.PENDING:
-            raise ValidationError(_("This order is not waiting for payment."))
-        proof = TransferProof(order=order, image=image, note=note)
+        _proof_acceptable(order, now)
+        proof = TransferProof(order=order, image=image, note=note, uploaded_at=now)
         proof.full_clean()
         proof.save()
-        hold = timezone.now() + timedelta(days=settings.ORDER_PROOF_HOLD_DAYS)
-        order.provider = Provider.MANUAL
+        first = order.proofs.filter(status=TransferProof.Status.PENDING).order_by("uploaded_at").first()
+        hold = first.uploaded_at + timedelta(hours=settings.ORDER_PROOF_HOLD_HOURS)
         order.expires_at = max(order.expires_at or hold, hold)
-        order.save(update_fields=["provider", "expires_at"])
+        order.save(update_fields=["expires_at"])
     return proof
+
+
+def _proof_acceptable(order: Order, now: datetime) -> None:
+    if get_provider(Provider.MANUAL) is None:
+        raise ValidationError(_("Manual transfer is not offered for this order."), code="not_offered")
+    if order.status != Order.Status.PENDING or (order.expires_at and order.expires_at <= now):
+        raise ValidationError(_("This order is not waiting for payment."), code="not_pending")
+    if order.provider != Provider.MANUAL:
+        raise ValidationError(
+            _("Choose manual transfer as the payment method first, then send its proof."),
+            code="not_chosen",
+        )
+    if order.proofs.count() >= PROOFS_PER_ORDER:
+        raise ValidationError(
+            _("This order already has %(n)s proofs: please wait for us to review them.")
+            % {"n": PROOFS_PER_ORDER},
+            code="too_many",
+        )
+
+
+def order_hold_release(*, order: Order, by: User) -> Order:
+    """The founder frees the seat of a pending order (a proof nobody will confirm, a buyer who
+    went quiet): its proofs under review are rejected and the order expires. A transfer that
+    does arrive later can still be confirmed: that goes through the normal payment path."""
+    now = timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != Order.Status.PENDING:
+            raise ValidationError(_("Only a pending order holds a seat."))
+        order.proofs.filter(status=TransferProof.Status.PENDING).update(
+            status=TransferProof.Status.REJECTED, reject_reason=_("Seat released by the founder"),
+            reviewed_at=now, reviewed_by=by,
+        )  # fmt: skip
+        order.status = Order.Status.EXPIRED
+        order.closed_at = now
+        order.save(update_fields=["status", "closed_at"])
+    return order
 
 
 def transfer_confirm(*, order: Order, by: User, proof: TransferProof | None = None) -> PaymentEvent:

@@ -26,7 +26,7 @@ from billing import forms, services
 from billing.models import Order, PayeeAccount, PaymentEvent, Provider, TransferProof
 from billing.providers import ProviderError, enabled_providers, get_provider
 from billing.providers.simulated import simulated_notification
-from billing.selectors import cohort_on_sale
+from billing.selectors import cohort_on_sale, cohorts_with_unpaid_holds
 from billing.selectors import order_list as orders_filtered
 from cohorts.models import Cohort
 from crm.attribution import attribution_capture, attribution_from_request
@@ -114,8 +114,7 @@ def _checkout_limited(request: HttpRequest, *, email: str, phone: str) -> bool:
 def pay(request: HttpRequest, number: str) -> HttpResponse:
     """The payment page: choose a method, then scan, follow or transfer."""
     order = get_object_or_404(Order.objects.select_related("cohort__course"), number=number)
-    methods = [p.name for p in enabled_providers()]
-    form = forms.PayMethodForm(request.POST or None, methods=methods)
+    form = _pay_method_form(request.POST or None)
     if request.method == "POST" and _payable(order) and form.is_valid():
         method = form.cleaned_data["method"]
         try:
@@ -131,20 +130,33 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
             return redirect(start.url)
         cache.set(f"billing:start:{number}", {"method": method, "qr": start.qr_text}, 60 * 60 * 24)
         return redirect("billing:pay", number=number)
-    started = cache.get(f"billing:start:{number}") if _payable(order) else None
+    return _pay_page(request, order, form=form, proof_form=forms.ProofForm())
+
+
+def _pay_method_form(data=None) -> forms.PayMethodForm:
+    return forms.PayMethodForm(data, methods=[p.name for p in enabled_providers()])
+
+
+def _pay_page(
+    request: HttpRequest, order: Order, *, form: forms.PayMethodForm, proof_form: forms.ProofForm, status=200
+) -> HttpResponse:
+    started = cache.get(f"billing:start:{order.number}") if _payable(order) else None
+    manual = bool(started and started["method"] == Provider.MANUAL)
+    proofs = list(order.proofs.all())
     context = {
         "order": order,
         "form": form,
         "payable": _payable(order),
         "started": started,
         "qr_svg": _qr_svg(started["qr"]) if started and started["qr"] else "",
-        "payees": PayeeAccount.objects.filter(is_active=True)
-        if started and started["method"] == "manual"
-        else [],
-        "proof_form": forms.ProofForm(),
-        "proofs": order.proofs.all(),
+        "payees": PayeeAccount.objects.filter(is_active=True) if manual else [],
+        # A refused proof shows its form again with the reason, whatever was chosen before.
+        "show_proof_form": manual or proof_form.is_bound,
+        "proof_form": proof_form,
+        "proofs": proofs,
+        "proof_pending": any(proof.status == TransferProof.Status.PENDING for proof in proofs),
     }
-    return render(request, "billing/pay.html", context)
+    return render(request, "billing/pay.html", context, status=status)
 
 
 def _query_throttled(order: Order) -> None:
@@ -186,21 +198,21 @@ def pay_return(request: HttpRequest, number: str) -> HttpResponse:
 @public
 @require_POST
 def proof_upload(request: HttpRequest, number: str) -> HttpResponse:
-    order = get_object_or_404(Order, number=number)
+    """The buyer's screenshot of a manual transfer; a refusal shows the page again with the
+    reason next to the field (400)."""
+    order = get_object_or_404(Order.objects.select_related("cohort__course"), number=number)
     form = forms.ProofForm(request.POST, request.FILES)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect("billing:pay", number=number)
-    try:
-        services.transfer_proof_upload(
-            order=order, image=form.cleaned_data["image"], note=form.cleaned_data["note"]
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Thank you. We will confirm your transfer shortly and e-mail you."))
-    return redirect("billing:pay", number=number)
+    if form.is_valid():
+        try:
+            services.transfer_proof_upload(
+                order=order, image=form.cleaned_data["image"], note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Thank you. We will confirm your transfer shortly and e-mail you."))
+            return redirect("billing:pay", number=number)
+    return _pay_page(request, order, form=_pay_method_form(), proof_form=form, status=400)
 
 
 @public
@@ -295,7 +307,12 @@ def order_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(orders_filtered(data), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filters": filters, "page_obj": page, "query_string": query.urlencode()}
+    context = {
+        "filters": filters,
+        "page_obj": page,
+        "query_string": query.urlencode(),
+        "unpaid_holds": cohorts_with_unpaid_holds(),
+    }
     return render(request, "billing/order_list.html", context)
 
 
@@ -316,6 +333,8 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "refund_form": forms.RefundForm(initial={"amount": order.amount - reserved}),
         "reject_form": forms.RejectForm(),
         "can_query": bool(order.provider and (p := get_provider(order.provider)) and p.can_query),
+        "held_by_proof": order.status == Order.Status.PENDING
+        and any(proof.status == TransferProof.Status.PENDING for proof in order.proofs.all()),
     }
     return render(request, "billing/order_detail.html", context)
 
@@ -381,6 +400,16 @@ def order_refund(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
     return _console_action(request, number, lambda order: services.order_cancel(order=order))
+
+
+@staff_required
+@require_POST
+def order_release(request: HttpRequest, number: str) -> HttpResponse:
+    def release(order: Order) -> None:
+        services.order_hold_release(order=order, by=request.user)
+        messages.success(request, _("The seat is released: the order has expired."))
+
+    return _console_action(request, number, release)
 
 
 @staff_required

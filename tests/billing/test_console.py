@@ -15,6 +15,7 @@ CONSOLE_POSTS = [
     "/console/orders/{number}/cancel/",
     "/console/orders/{number}/query/",
     "/console/orders/{number}/confirm/",
+    "/console/orders/{number}/release/",
 ]
 
 

@@ -45,7 +45,7 @@ def test_buyer_uploads_proof_and_the_seat_stays_held_past_the_usual_expiry(clien
     proof = TransferProof.objects.get()
     assert proof.status == "pending" and proof.note == "已转账"
     order.refresh_from_db()
-    assert order.provider == "manual" and order.expires_at > timezone.now() + timedelta(days=6)
+    assert order.provider == "manual" and order.expires_at > timezone.now() + timedelta(hours=47)
     assert orders_expire(now=timezone.now() + timedelta(hours=1)) == 0
 
 
