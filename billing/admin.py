@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from billing.forms import PayeeAccountForm
 from billing.models import Order, PayeeAccount, PaymentEvent, Refund, TransferProof
 
 
@@ -68,6 +69,7 @@ class PayeeAccountAdmin(admin.ModelAdmin):
 
     list_display = ["title", "kind", "is_active", "position"]
     list_editable = ["is_active", "position"]
+    form = PayeeAccountForm
 
 
 @admin.register(TransferProof)

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
+from onepco.ratelimit import rate_parse
+
 
 @register()
 def simulated_provider_only_in_debug(app_configs, **kwargs) -> list[Error]:
@@ -14,3 +16,15 @@ def simulated_provider_only_in_debug(app_configs, **kwargs) -> list[Error]:
             )
         ]
     return []
+
+
+@register()
+def checkout_rate_limits_are_valid(app_configs, **kwargs) -> list[Error]:
+    """A typo in a checkout rate must stop the start, not turn every checkout into a 500."""
+    errors = []
+    for name in ("CHECKOUT_RATE_LIMIT", "CHECKOUT_CONTACT_RATE_LIMIT"):
+        try:
+            rate_parse(getattr(settings, name))
+        except ValueError as exc:
+            errors.append(Error(f"{name}: {exc}", id="billing.E002"))
+    return errors

@@ -1,17 +1,12 @@
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Order, Provider
+from billing.models import Order, PayeeAccount, Provider
 from cohorts.models import Cohort
-
-PROOF_TYPES = {
-    b"\xff\xd8\xff": "jpg",
-    b"\x89PNG\r\n\x1a\n": "png",
-    b"GIF8": "gif",
-}
+from onepco.images import image_check
 
 
 class CheckoutForm(forms.Form):
@@ -34,17 +29,26 @@ class PayMethodForm(forms.Form):
 
 
 class ProofForm(forms.Form):
-    image = forms.FileField(label=_("Screenshot of the transfer"))
+    # Judged by its content in billing.services.transfer_proof_upload (PNG, JPEG or WebP).
+    image = forms.FileField(
+        label=_("Screenshot of the transfer"),
+        help_text=_("A screenshot from your banking or payment app: PNG, JPEG or WebP."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
     note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False)
 
-    def clean_image(self):
-        image = self.cleaned_data["image"]
-        if image.size > min(settings.UPLOAD_MAX_BYTES, 10 * 1024 * 1024):
-            raise forms.ValidationError(_("The image is too large (at most 10 MB)."))
-        head = image.read(12)
-        image.seek(0)
-        if not (any(head.startswith(magic) for magic in PROOF_TYPES) or head[8:12] == b"WEBP"):
-            raise forms.ValidationError(_("Upload a JPEG, PNG, GIF or WebP image."))
+
+class PayeeAccountForm(forms.ModelForm):
+    """The admin's form: the QR code must really be an image, stored under its real type."""
+
+    class Meta:
+        model = PayeeAccount
+        fields = ["kind", "title", "qr_image", "details", "is_active", "position"]
+
+    def clean_qr_image(self):
+        image = self.cleaned_data["qr_image"]
+        if isinstance(image, UploadedFile):
+            image.name = f"qr.{image_check(image).extension}"
         return image
 
 

@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onepco.images import IMAGE_TYPES
+
 # No 0/O/1/I/L: order numbers are read aloud and typed from screenshots.
 ORDER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -170,7 +172,11 @@ class PaymentEvent(models.Model):
     )
     received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
     headers = models.JSONField(_("headers"), default=dict, blank=True)
+    # A notification's body is kept in full once verified; until then (and for good when it
+    # fails) only its first 2 KB, with the length and SHA-256 of all of it.
     body = models.TextField(_("raw body"), blank=True)
+    body_length = models.PositiveIntegerField(_("body length in bytes"), null=True, blank=True)
+    body_sha256 = models.CharField(_("body SHA-256"), max_length=64, blank=True)
     verified = models.BooleanField(_("verified"), null=True, blank=True)
     error = models.TextField(_("verification or processing error"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.RECEIVED)
@@ -238,14 +244,19 @@ class Refund(models.Model):
         return self.out_refund_no
 
 
+def _image_suffix(filename: str) -> str:
+    # The uploader's name is never trusted: the services and forms that take an image name it
+    # after the type its content shows (onepco.images), anything else is stored as .bin.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return suffix if suffix in IMAGE_TYPES else "bin"
+
+
 def proof_upload_to(instance: "TransferProof", filename: str) -> str:
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"billing/proofs/{instance.order.number}/{secrets.token_hex(8)}.{suffix}"
+    return f"billing/proofs/{instance.order.number}/{secrets.token_hex(8)}.{_image_suffix(filename)}"
 
 
 def payee_upload_to(instance: "PayeeAccount", filename: str) -> str:
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
-    return f"billing/payee/{secrets.token_hex(8)}.{suffix}"
+    return f"billing/payee/{secrets.token_hex(8)}.{_image_suffix(filename)}"
 
 
 class PayeeAccount(models.Model):

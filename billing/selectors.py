@@ -6,7 +6,7 @@ from django.db.models import Count, F, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from billing.models import Order
+from billing.models import Order, TransferProof
 from cohorts.models import Cohort
 
 
@@ -51,6 +51,23 @@ def cohorts_on_sale() -> QuerySet[Cohort]:
 def cohort_on_sale(slug: str) -> Cohort | None:
     """The cohort checkout sells, by the cohort's slug, with `seats_left`; None when not on sale."""
     return cohorts_on_sale().filter(slug=slug).first()
+
+
+def cohorts_with_unpaid_holds(now: datetime | None = None) -> QuerySet[Cohort]:
+    """Cohorts where unpaid orders hold seats right now: `unpaid_holds` (pending, not expired)
+    and `proof_holds` (of those, held by a transfer proof under review). For the founder."""
+    now = now or timezone.now()
+    holding = Q(orders__status=Order.Status.PENDING, orders__expires_at__gt=now)
+    by_proof = holding & Q(orders__proofs__status=TransferProof.Status.PENDING)
+    return (
+        Cohort.objects.annotate(
+            unpaid_holds=Count("orders", filter=holding, distinct=True),
+            proof_holds=Count("orders", filter=by_proof, distinct=True),
+        )
+        .filter(unpaid_holds__gt=0)
+        .select_related("course")
+        .order_by("starts_on", "id")
+    )
 
 
 def order_list(filters: dict) -> QuerySet[Order]:

@@ -7,6 +7,7 @@ therefore applied at most once however often, however concurrently and in whatev
 arrives.
 """
 
+import hashlib
 import json
 import logging
 import secrets
@@ -32,14 +33,20 @@ from cohorts.models import Cohort, Enrollment
 from cohorts.services import cohort_capacity_raise, enrollment_create, enrollment_end, student_get_or_create
 from crm.models import Lead
 from crm.services import lead_find, lead_mark_won
+from onepco.images import image_check
 from onepco.models import OutboxMessage
 from onepco.money import money
 from onepco.outbox import outbox_enqueue
 
 log = logging.getLogger(__name__)
 
-# Headers worth keeping with a notification (never cookies or credentials).
+# Headers worth keeping with a notification (never cookies or credentials), each cut short.
 KEPT_HEADERS = ("Content-Type", "User-Agent", "Stripe-Signature", "X-Simulated-Signature")
+KEPT_HEADER_CHARS = 500
+# What an unverified notification keeps of its body: anyone can post to the endpoints.
+UNVERIFIED_BODY_BYTES = 2048
+# Proofs one order may send: a buyer who picked the wrong screenshot tries again, a script stops.
+PROOFS_PER_ORDER = 5
 
 
 # --- orders ------------------------------------------------------------------------------
@@ -133,14 +140,13 @@ def order_cancel(*, order: Order) -> Order:
 
 
 def orders_expire(*, now: datetime | None = None) -> int:
-    """Pending orders past their expiry free their seat. Proof under review keeps it."""
+    """Pending orders past their expiry free their seat, a proof under review too once its
+    bounded hold is over (the founder can still confirm a late transfer)."""
     now = now or timezone.now()
     expired = 0
     with transaction.atomic():
-        stale = (
-            Order.objects.select_for_update(skip_locked=True)
-            .filter(status=Order.Status.PENDING, expires_at__lte=now)
-            .exclude(proofs__status=TransferProof.Status.PENDING)
+        stale = Order.objects.select_for_update(skip_locked=True).filter(
+            status=Order.Status.PENDING, expires_at__lte=now
         )
         for order in stale:
             order.status = Order.Status.EXPIRED
@@ -184,11 +190,44 @@ def payment_event_record(
     kind: str = PaymentEvent.Kind.NOTIFICATION,
     order: Order | None = None,
 ) -> PaymentEvent:
-    """Store what arrived, before anything else looks at it, in its own transaction."""
-    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
-    kept = {k: v for k, v in headers.items() if k in KEPT_HEADERS or k.lower().startswith("wechatpay-")}
+    """Store what arrived, before anything else looks at it, in its own transaction.
+
+    A notification is not verified yet: it keeps its first 2 KB, its length and its hash, and
+    gets its full body once the signature holds (`payment_notification_receive`).
+    """
+    raw = body.encode() if isinstance(body, str) else body
+    limit = UNVERIFIED_BODY_BYTES if kind == PaymentEvent.Kind.NOTIFICATION else None
     with transaction.atomic():
-        return PaymentEvent.objects.create(provider=provider, kind=kind, headers=kept, body=text, order=order)
+        return PaymentEvent.objects.create(
+            provider=provider, kind=kind, headers=_headers_kept(headers), body=_body_text(raw, limit),
+            body_length=len(raw), body_sha256=hashlib.sha256(raw).hexdigest(), order=order,
+        )  # fmt: skip
+
+
+def payment_notification_oversized(
+    *, provider_name: str, headers: dict[str, str], length: int
+) -> PaymentEvent:
+    """A notification body over PAYMENT_NOTIFY_MAX_BYTES: refused unread, a marker stored."""
+    error = f"body of {length} bytes is over the limit of {settings.PAYMENT_NOTIFY_MAX_BYTES}"
+    with transaction.atomic():
+        return PaymentEvent.objects.create(
+            provider=provider_name, headers=_headers_kept(headers), body_length=length, verified=False,
+            outcome=PaymentEvent.Outcome.REJECTED, error=error, processed_at=timezone.now(),
+        )  # fmt: skip
+
+
+def _headers_kept(headers: dict[str, str]) -> dict[str, str]:
+    kept = {k: v for k, v in headers.items() if k in KEPT_HEADERS or k.lower().startswith("wechatpay-")}
+    return {k: _body_text(str(v).encode(), KEPT_HEADER_CHARS) for k, v in kept.items()}
+
+
+def _body_text(raw: bytes, limit: int | None = None) -> str:
+    """The body as text, at most `limit` bytes of UTF-8. PostgreSQL text cannot hold NUL: a
+    junk body must be stored, not turned into a 500."""
+    text = raw[:limit].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+    if limit is not None:  # a replacement character takes 3 bytes where the junk byte took 1
+        text = text.encode()[:limit].decode("utf-8", errors="ignore")
+    return text
 
 
 def payment_notification_receive(*, provider_name: str, headers: dict[str, str], body: bytes) -> PaymentEvent:
@@ -202,8 +241,9 @@ def payment_notification_receive(*, provider_name: str, headers: dict[str, str],
         notice = provider.verify(headers=headers, body=body)
     except Rejected as exc:
         return _event_close(event, outcome=PaymentEvent.Outcome.REJECTED, error=exc.reason, verified=False)
-    PaymentEvent.objects.filter(pk=event.pk).update(verified=True, event_id=notice.event_id[:200])
-    event.verified, event.event_id = True, notice.event_id[:200]
+    # Signed by the provider: now the whole body is worth keeping (the audit trail).
+    event.verified, event.event_id, event.body = True, notice.event_id[:200], _body_text(body)
+    PaymentEvent.objects.filter(pk=event.pk).update(verified=True, event_id=event.event_id, body=event.body)
     try:
         return payment_notice_apply(event=event, notice=notice)
     except Exception as exc:
@@ -558,19 +598,67 @@ def refund_issue(*, order: Order, amount: Decimal, reason: str, by: User | None 
 
 
 def transfer_proof_upload(*, order: Order, image, note: str = "") -> TransferProof:
-    """The buyer's proof of a transfer; the seat stays held while the founder reviews it."""
+    """The buyer's proof of a manual transfer: only where manual transfer is offered and was
+    chosen for this order, only a real image, at most PROOFS_PER_ORDER.
+
+    While the founder reviews it the seat stays held, for ORDER_PROOF_HOLD_HOURS from the
+    upload of the first proof under review: sending more proofs never extends the hold.
+    """
+    now = timezone.now()
+    _proof_acceptable(Order.objects.get(pk=order.pk), now)
+    try:
+        checked = image_check(image)  # decoded before the order row is locked
+    except ValidationError as exc:
+        raise ValidationError({"image": exc.messages}) from None
+    image.name = f"proof.{checked.extension}"
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        _proof_acceptable(order, now)
+        proof = TransferProof(order=order, image=image, note=note, uploaded_at=now)
+        proof.full_clean()
+        proof.save()
+        first = order.proofs.filter(status=TransferProof.Status.PENDING).order_by("uploaded_at").first()
+        hold = first.uploaded_at + timedelta(hours=settings.ORDER_PROOF_HOLD_HOURS)
+        order.expires_at = max(order.expires_at or hold, hold)
+        order.save(update_fields=["expires_at"])
+    return proof
+
+
+def _proof_acceptable(order: Order, now: datetime) -> None:
+    if get_provider(Provider.MANUAL) is None:
+        raise ValidationError(_("Manual transfer is not offered for this order."), code="not_offered")
+    if order.status != Order.Status.PENDING or (order.expires_at and order.expires_at <= now):
+        raise ValidationError(_("This order is not waiting for payment."), code="not_pending")
+    if order.provider != Provider.MANUAL:
+        raise ValidationError(
+            _("Choose manual transfer as the payment method first, then send its proof."),
+            code="not_chosen",
+        )
+    if order.proofs.count() >= PROOFS_PER_ORDER:
+        raise ValidationError(
+            _("This order already has %(n)s proofs: please wait for us to review them.")
+            % {"n": PROOFS_PER_ORDER},
+            code="too_many",
+        )
+
+
+def order_hold_release(*, order: Order, by: User) -> Order:
+    """The founder frees the seat of a pending order (a proof nobody will confirm, a buyer who
+    went quiet): its proofs under review are rejected and the order expires. A transfer that
+    does arrive later can still be confirmed: that goes through the normal payment path."""
+    now = timezone.now()
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.status != Order.Status.PENDING:
-            raise ValidationError(_("This order is not waiting for payment."))
-        proof = TransferProof(order=order, image=image, note=note)
-        proof.full_clean()
-        proof.save()
-        hold = timezone.now() + timedelta(days=settings.ORDER_PROOF_HOLD_DAYS)
-        order.provider = Provider.MANUAL
-        order.expires_at = max(order.expires_at or hold, hold)
-        order.save(update_fields=["provider", "expires_at"])
-    return proof
+            raise ValidationError(_("Only a pending order holds a seat."))
+        order.proofs.filter(status=TransferProof.Status.PENDING).update(
+            status=TransferProof.Status.REJECTED, reject_reason=_("Seat released by the founder"),
+            reviewed_at=now, reviewed_by=by,
+        )  # fmt: skip
+        order.status = Order.Status.EXPIRED
+        order.closed_at = now
+        order.save(update_fields=["status", "closed_at"])
+    return order
 
 
 def transfer_confirm(*, order: Order, by: User, proof: TransferProof | None = None) -> PaymentEvent:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("console/orders/<str:number>/refund/", views.order_refund, name="order_refund"),
     path("console/orders/<str:number>/cancel/", views.order_cancel, name="order_cancel"),
     path("console/orders/<str:number>/query/", views.order_query, name="order_query"),
+    path("console/orders/<str:number>/release/", views.order_release, name="order_release"),
     path("console/orders/<str:number>/confirm/", views.order_confirm_transfer, name="order_confirm"),
     path("console/orders/<str:number>/enroll/", views.order_seat_grant, name="order_seat_grant"),
     path("console/orders/<str:number>/proofs/<int:pk>/reject/", views.proof_reject, name="proof_reject"),

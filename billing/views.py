@@ -3,7 +3,7 @@ notifications (open, only signed payloads change anything), and the founder's co
 
 import contextlib
 import io
-import mimetypes
+import re
 
 import qrcode
 import qrcode.image.svg
@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,13 +26,16 @@ from billing import forms, services
 from billing.models import Order, PayeeAccount, PaymentEvent, Provider, TransferProof
 from billing.providers import ProviderError, enabled_providers, get_provider
 from billing.providers.simulated import simulated_notification
-from billing.selectors import cohort_on_sale, cohort_seats_left
+from billing.selectors import cohort_on_sale, cohort_seats_left, cohorts_with_unpaid_holds
 from billing.selectors import order_list as orders_filtered
 from cohorts.models import Cohort
 from crm.attribution import attribution_capture, attribution_from_request
 from crm.models import Lead
 from crm.services import lead_capture
 from onepco.access import provider_signed, public, staff_required
+from onepco.images import image_file_response
+from onepco.network import client_ip
+from onepco.ratelimit import rate_limited
 
 QUERY_THROTTLE_SECONDS = 15
 
@@ -71,6 +74,12 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
     form = forms.CheckoutForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if _checkout_limited(request, email=data["email"], phone=data["phone"]):
+            form.add_error(
+                None,
+                _("Too many orders from your network or with these contact details. Please try again later."),
+            )
+            return render(request, "billing/checkout.html", {"form": form, "cohort": cohort}, status=429)
         touch = lead_capture(
             name=data["name"], email=data["email"], phone=data["phone"], kind="checkout",
             consent_at=timezone.now(), attribution=attribution_from_request(request),
@@ -87,13 +96,25 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "billing/checkout.html", {"form": form, "cohort": cohort})
 
 
+def _checkout_limited(request: HttpRequest, *, email: str, phone: str) -> bool:
+    """Counts a checkout against the visitor's address (the proxy-aware one: a forged
+    X-Forwarded-For does not escape it), the e-mail and the phone; True past any limit."""
+    counters = [
+        ("checkout", client_ip(request), settings.CHECKOUT_RATE_LIMIT),
+        ("checkout-email", email.strip().lower(), settings.CHECKOUT_CONTACT_RATE_LIMIT),
+    ]
+    digits = re.sub(r"\D", "", phone)[-11:]  # "+86 139…" and "139…" are one phone
+    if digits:
+        counters.append(("checkout-phone", digits, settings.CHECKOUT_CONTACT_RATE_LIMIT))
+    return rate_limited(*counters)
+
+
 @public
 @never_cache
 def pay(request: HttpRequest, number: str) -> HttpResponse:
     """The payment page: choose a method, then scan, follow or transfer."""
     order = get_object_or_404(Order.objects.select_related("cohort__course"), number=number)
-    methods = [p.name for p in enabled_providers()]
-    form = forms.PayMethodForm(request.POST or None, methods=methods)
+    form = _pay_method_form(request.POST or None)
     if request.method == "POST" and _payable(order) and form.is_valid():
         method = form.cleaned_data["method"]
         try:
@@ -109,20 +130,33 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
             return redirect(start.url)
         cache.set(f"billing:start:{number}", {"method": method, "qr": start.qr_text}, 60 * 60 * 24)
         return redirect("billing:pay", number=number)
-    started = cache.get(f"billing:start:{number}") if _payable(order) else None
+    return _pay_page(request, order, form=form, proof_form=forms.ProofForm())
+
+
+def _pay_method_form(data=None) -> forms.PayMethodForm:
+    return forms.PayMethodForm(data, methods=[p.name for p in enabled_providers()])
+
+
+def _pay_page(
+    request: HttpRequest, order: Order, *, form: forms.PayMethodForm, proof_form: forms.ProofForm, status=200
+) -> HttpResponse:
+    started = cache.get(f"billing:start:{order.number}") if _payable(order) else None
+    manual = bool(started and started["method"] == Provider.MANUAL)
+    proofs = list(order.proofs.all())
     context = {
         "order": order,
         "form": form,
         "payable": _payable(order),
         "started": started,
         "qr_svg": _qr_svg(started["qr"]) if started and started["qr"] else "",
-        "payees": PayeeAccount.objects.filter(is_active=True)
-        if started and started["method"] == "manual"
-        else [],
-        "proof_form": forms.ProofForm(),
-        "proofs": order.proofs.all(),
+        "payees": PayeeAccount.objects.filter(is_active=True) if manual else [],
+        # A refused proof shows its form again with the reason, whatever was chosen before.
+        "show_proof_form": manual or proof_form.is_bound,
+        "proof_form": proof_form,
+        "proofs": proofs,
+        "proof_pending": any(proof.status == TransferProof.Status.PENDING for proof in proofs),
     }
-    return render(request, "billing/pay.html", context)
+    return render(request, "billing/pay.html", context, status=status)
 
 
 def _query_throttled(order: Order) -> None:
@@ -164,21 +198,21 @@ def pay_return(request: HttpRequest, number: str) -> HttpResponse:
 @public
 @require_POST
 def proof_upload(request: HttpRequest, number: str) -> HttpResponse:
-    order = get_object_or_404(Order, number=number)
+    """The buyer's screenshot of a manual transfer; a refusal shows the page again with the
+    reason next to the field (400)."""
+    order = get_object_or_404(Order.objects.select_related("cohort__course"), number=number)
     form = forms.ProofForm(request.POST, request.FILES)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect("billing:pay", number=number)
-    try:
-        services.transfer_proof_upload(
-            order=order, image=form.cleaned_data["image"], note=form.cleaned_data["note"]
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Thank you. We will confirm your transfer shortly and e-mail you."))
-    return redirect("billing:pay", number=number)
+    if form.is_valid():
+        try:
+            services.transfer_proof_upload(
+                order=order, image=form.cleaned_data["image"], note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Thank you. We will confirm your transfer shortly and e-mail you."))
+            return redirect("billing:pay", number=number)
+    return _pay_page(request, order, form=_pay_method_form(), proof_form=form, status=400)
 
 
 @public
@@ -186,15 +220,7 @@ def payee_qr(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(PayeeAccount, pk=pk, is_active=True)
     if not account.qr_image:
         raise Http404
-    return _file_response(account.qr_image)
-
-
-def _file_response(field) -> FileResponse:
-    content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
-    response = FileResponse(field.open("rb"), content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return image_file_response(account.qr_image)
 
 
 @public
@@ -218,14 +244,36 @@ def _notification(request: HttpRequest, provider_name: str) -> HttpResponse:
     provider = get_provider(provider_name)
     if provider is None:
         raise Http404
+    body, length = _notification_body(request)
+    if body is None:
+        services.payment_notification_oversized(
+            provider_name=provider_name, headers=dict(request.headers), length=length
+        )
+        return provider.answer_error("body too large", status=413)
     event = services.payment_notification_receive(
-        provider_name=provider_name, headers=dict(request.headers), body=request.body
+        provider_name=provider_name, headers=dict(request.headers), body=body
     )
     if event.outcome == PaymentEvent.Outcome.REJECTED:
         return provider.answer_error(event.error or "rejected")
     if event.outcome == PaymentEvent.Outcome.ERROR:
         return provider.answer_error("error", status=500)
     return provider.answer_ok()
+
+
+def _notification_body(request: HttpRequest) -> tuple[bytes | None, int]:
+    """The raw body and its length; None for the body when it is over PAYMENT_NOTIFY_MAX_BYTES,
+    which is never read further than the limit (a declared length over it is not read at all)."""
+    limit = settings.PAYMENT_NOTIFY_MAX_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return None, declared
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        return None, max(declared, len(body))
+    return body, len(body)
 
 
 @provider_signed
@@ -259,7 +307,12 @@ def order_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(orders_filtered(data), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filters": filters, "page_obj": page, "query_string": query.urlencode()}
+    context = {
+        "filters": filters,
+        "page_obj": page,
+        "query_string": query.urlencode(),
+        "unpaid_holds": cohorts_with_unpaid_holds(),
+    }
     return render(request, "billing/order_list.html", context)
 
 
@@ -281,6 +334,8 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "reject_form": forms.RejectForm(),
         "can_query": bool(order.provider and (p := get_provider(order.provider)) and p.can_query),
         "seats_left": cohort_seats_left(order.cohort) if order.waits_for_seat else None,
+        "held_by_proof": order.status == Order.Status.PENDING
+        and any(proof.status == TransferProof.Status.PENDING for proof in order.proofs.all()),
     }
     return render(request, "billing/order_detail.html", context)
 
@@ -350,6 +405,16 @@ def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
 
 @staff_required
 @require_POST
+def order_release(request: HttpRequest, number: str) -> HttpResponse:
+    def release(order: Order) -> None:
+        services.order_hold_release(order=order, by=request.user)
+        messages.success(request, _("The seat is released: the order has expired."))
+
+    return _console_action(request, number, release)
+
+
+@staff_required
+@require_POST
 def order_query(request: HttpRequest, number: str) -> HttpResponse:
     return _console_action(request, number, lambda order: services.order_query(order=order))
 
@@ -397,4 +462,4 @@ def proof_reject(request: HttpRequest, number: str, pk: int) -> HttpResponse:
 @staff_required
 def proof_image(request: HttpRequest, number: str, pk: int) -> HttpResponse:
     proof = get_object_or_404(TransferProof, pk=pk, order__number=number)
-    return _file_response(proof.image)
+    return image_file_response(proof.image, private=True)

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
+from onepco.images import image_type
+
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "png": "image/png",
@@ -84,12 +86,8 @@ def file_check(upload: UploadedFile) -> CheckedFile:
 def _content_matches(ext: str, head: bytes, upload: UploadedFile) -> bool:
     if ext == "pdf":
         return head.startswith(b"%PDF-")
-    if ext == "png":
-        return head.startswith(b"\x89PNG\r\n\x1a\n")
-    if ext in ("jpg", "jpeg"):
-        return head.startswith(b"\xff\xd8\xff")
-    if ext == "webp":
-        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    if ext in ("png", "jpg", "jpeg", "webp"):
+        return image_type(head) == ("jpg" if ext == "jpeg" else ext)
     if ext == "zip":
         return head[:4] in (b"PK\x03\x04", b"PK\x05\x06") and _zip_names(upload) is not None
     if ext in OFFICE_PARTS:

@@ -300,7 +300,12 @@ ORDER_EXPIRY_MINUTES = env.int("ORDER_EXPIRY_MINUTES", default=30)
 # Each provider is offered only when its settings are present. Keys are PEM text (newlines
 # may be written as \n) or the path of a PEM file.
 ORDER_LINK_EXPIRY_HOURS = env.int("ORDER_LINK_EXPIRY_HOURS", default=72)
-ORDER_PROOF_HOLD_DAYS = env.int("ORDER_PROOF_HOLD_DAYS", default=7)
+ORDER_PROOF_HOLD_HOURS = env.int("ORDER_PROOF_HOLD_HOURS", default=48)
+# Checkouts per visitor address, and per e-mail / phone: seats cannot be hoarded by a script.
+CHECKOUT_RATE_LIMIT = env.str("CHECKOUT_RATE_LIMIT", default="10/h")
+CHECKOUT_CONTACT_RATE_LIMIT = env.str("CHECKOUT_CONTACT_RATE_LIMIT", default="5/h")
+# Providers' notifications are a few KB (Stripe's tens of KB); a larger body answers 413.
+PAYMENT_NOTIFY_MAX_BYTES = env.int("PAYMENT_NOTIFY_MAX_BYTES", default=65_536)
 PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=3)
 # The simulated provider pays without money: development and the demo only.
 PAYMENT_SIMULATED = env.bool("PAYMENT_SIMULATED", default=DEBUG)

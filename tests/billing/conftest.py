@@ -2,6 +2,7 @@
 provider signs them (see docs/payments.md), so every check runs offline against real crypto."""
 
 import base64
+import io
 import json
 import secrets
 import time
@@ -15,9 +16,11 @@ import stripe
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
-from billing.models import Order
+from billing.models import Order, PayeeAccount
 from tests import factories as f
 
 APIV3_KEY = "0123456789abcdef0123456789abcdef"
@@ -112,6 +115,32 @@ def order(cohort):
         cohort, lead=lead, buyer_name="王小明", buyer_email="buyer@example.com", buyer_phone="13800000000",
         expires_at=timezone.now() + timedelta(minutes=30),
     )  # fmt: skip
+
+
+@pytest.fixture
+def payee(db):
+    """An active payee account: manual transfer is offered."""
+    return PayeeAccount.objects.create(kind="wechat", title="创始人微信", details="户名：张三")
+
+
+def image_bytes(kind: str = "PNG", size: tuple[int, int] = (60, 40)) -> bytes:
+    """A real, decodable image (a transfer screenshot, a QR code) made with Pillow."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (20, 160, 90)).save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+def proof_post(client, order: Order, content: bytes | None = None, name: str = "proof.png", **extra):
+    """The buyer's proof upload, as the pay page's form sends it."""
+    image = SimpleUploadedFile(name, image_bytes() if content is None else content)
+    return client.post(f"/pay/{order.number}/proof/", {"image": image, "note": "已转账"}, **extra)
+
+
+def manual_chosen(client, order: Order) -> None:
+    """The buyer picks manual transfer on the pay page (needs an active payee)."""
+    assert client.post(f"/pay/{order.number}/", {"method": "manual"}).status_code == 302
+    order.refresh_from_db()
+    assert order.provider == "manual"
 
 
 def order_state(order: Order) -> tuple:

@@ -16,6 +16,7 @@ CONSOLE_POSTS = [
     "/console/orders/{number}/query/",
     "/console/orders/{number}/confirm/",
     "/console/orders/{number}/enroll/",
+    "/console/orders/{number}/release/",
 ]
 
 
@@ -34,12 +35,14 @@ def test_students_and_outsiders_get_403_and_the_order_is_unchanged(
     assert PaymentEvent.objects.count() == 0
 
 
-def test_proof_image_is_staff_only(client, student_client, order, founder_client):
+def test_proof_image_is_staff_only(client, student_client, order, founder_client, payee):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from billing.services import transfer_proof_upload
+    from tests.billing.conftest import image_bytes
 
-    proof = transfer_proof_upload(order=order, image=SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\nxxxx"))
+    Order.objects.filter(pk=order.pk).update(provider="manual")
+    proof = transfer_proof_upload(order=order, image=SimpleUploadedFile("p.png", image_bytes()))
     url = f"/console/orders/{order.number}/proofs/{proof.pk}/"
     assert student_client.get(url).status_code == 403
     assert client.get(url).status_code == 302

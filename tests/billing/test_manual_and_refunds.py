@@ -5,28 +5,23 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from billing.models import Order, PayeeAccount, Refund, TransferProof
+from billing.models import Order, Refund, TransferProof
 from billing.services import orders_expire, refund_issue, transfer_confirm
 from cohorts.models import Enrollment
 from crm.models import Lead
 from onepco.models import OutboxMessage
 from tests import factories as f
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture
-def payee(db):
-    return PayeeAccount.objects.create(kind="wechat", title="创始人微信", details="户名：张三")
+from tests.billing.conftest import manual_chosen, proof_post
 
 
-def upload(client, order, content=PNG, name="proof.png"):
-    return client.post(
-        f"/pay/{order.number}/proof/", {"image": SimpleUploadedFile(name, content), "note": "已转账"}
-    )
+def upload(client, order, content=None, name="proof.png"):
+    """The buyer chooses manual transfer (once) and sends a screenshot."""
+    order.refresh_from_db()
+    if order.provider != "manual":
+        manual_chosen(client, order)
+    return proof_post(client, order, content, name)
 
 
 def test_manual_transfer_is_offered_only_with_an_active_payee(client, order, payee):
@@ -50,7 +45,7 @@ def test_buyer_uploads_proof_and_the_seat_stays_held_past_the_usual_expiry(clien
     proof = TransferProof.objects.get()
     assert proof.status == "pending" and proof.note == "已转账"
     order.refresh_from_db()
-    assert order.provider == "manual" and order.expires_at > timezone.now() + timedelta(days=6)
+    assert order.provider == "manual" and order.expires_at > timezone.now() + timedelta(hours=47)
     assert orders_expire(now=timezone.now() + timedelta(hours=1)) == 0
 
 

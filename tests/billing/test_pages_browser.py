@@ -5,26 +5,28 @@ import io
 
 import pytest
 import qrcode
-import qrcode.image.svg
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from billing.models import Order, PayeeAccount
+from billing.models import Order, PayeeAccount, TransferProof
+from billing.services import transfer_proof_upload
 from cohorts.models import Cohort, Enrollment
 from tests import factories as f
+from tests.billing.conftest import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _svg_qr(text: str) -> bytes:
+def _png_qr(text: str) -> bytes:
     buffer = io.BytesIO()
-    qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
+    qrcode.make(text).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
 @pytest.fixture
 def payee(db):
     account = PayeeAccount(kind="wechat", title="创始人微信收款码", details="户名：张*三")
-    account.qr_image.save("wechat.svg", ContentFile(_svg_qr("wxp://f2f0example")), save=True)
+    account.qr_image.save("wechat.png", ContentFile(_png_qr("wxp://f2f0example")), save=True)
     return account
 
 
@@ -126,3 +128,52 @@ def test_founder_sees_an_order_paid_without_a_seat_on_desktop_and_phone(
     screenshot(phone_page, "seat-granted-phone")
     order.refresh_from_db()
     assert order.enrollment.status == Enrollment.Status.ACTIVE
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_a_buyer_sends_a_transfer_proof_and_a_fake_image_is_refused_next_to_the_field(
+    device, live_server, phone_page, desktop_page, order, payee, screenshot
+):
+    page = phone_page if device == "phone" else desktop_page
+    page.goto(f"{live_server.url}/pay/{order.number}/")
+    page.check("input[value=manual]")
+    page.click("form.card:has(input[name=method]) button[type=submit]")
+    page.wait_for_selector("text=上传转账凭证")
+
+    fake = {"name": "截图.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n"}
+    page.set_input_files("input[name=image]", fake)
+    page.click("#proof button[type=submit]")
+    page.wait_for_selector("#proof .errorlist")
+    assert "PNG、JPEG 或 WebP" in page.locator("#proof .errorlist").inner_text()
+    screenshot(page, "1-proof-refused")
+
+    real = {"name": "截图.png", "mimeType": "image/png", "buffer": image_bytes(size=(390, 844))}
+    page.set_input_files("input[name=image]", real)
+    page.click("#proof button[type=submit]")
+    page.wait_for_selector("text=待审核")
+    screenshot(page, "2-proof-sent")
+    assert TransferProof.objects.get(order=order).image.name.endswith(".png")
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_founder_sees_a_seat_held_by_a_proof_and_releases_it(
+    device, live_server, phone_page, desktop_page, founder, login_browser, order, payee, screenshot
+):
+    page = phone_page if device == "phone" else desktop_page
+    Order.objects.filter(pk=order.pk).update(provider="manual")
+    transfer_proof_upload(order=order, image=SimpleUploadedFile("p.png", image_bytes()), note="已转账 1999")
+    f.make_order(order.cohort, buyer_name="赵六", expires_at=f.timezone.now() + f.timedelta(minutes=20))
+    login_browser(page, founder)
+
+    page.goto(f"{live_server.url}/console/orders/")
+    assert page.locator("text=名额由转账凭证保留至").count() == 1
+    screenshot(page, "1-list")
+    page.goto(f"{live_server.url}/console/orders/{order.number}/")
+    screenshot(page, "2-detail-held")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('释放名额')")
+    page.wait_for_selector("text=名额已释放")
+    screenshot(page, "3-released")
+    order.refresh_from_db()
+    assert order.status == "expired"
+    assert TransferProof.objects.get(order=order).status == "rejected"

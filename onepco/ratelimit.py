@@ -1,0 +1,54 @@
+"""Fixed-window rate limits counted in Redis, in one round trip however many limits apply.
+
+A rate is "N/s", "N/m" or "N/h". When Redis is away the limits are not enforced: a lost
+signup or sale costs more than a few extra rows.
+"""
+
+import hashlib
+import logging
+import time
+
+import redis
+from django.http import HttpRequest
+
+from onepco.network import client_ip
+from onepco.outbox import redis_connection
+
+log = logging.getLogger(__name__)
+PERIODS = {"s": 1, "m": 60, "h": 3600}
+
+
+def rate_parse(rate: str) -> tuple[int, int]:
+    """'5/m' → (5, 60). Raises ValueError for anything else."""
+    count, _, period = rate.strip().partition("/")
+    if period not in PERIODS or not count.isdigit() or int(count) < 1:
+        raise ValueError(f"a rate looks like 5/m, 100/h or 2/s (got {rate!r})")
+    return int(count), PERIODS[period]
+
+
+def rate_limited(*counters: tuple[str, str, str]) -> bool:
+    """Count one hit for each (scope, who, rate); True when any of them is past its limit.
+
+    `who` (an address, an e-mail) is hashed into the key: Redis never holds it in clear.
+    """
+    now = time.time()
+    pipeline = redis_connection().pipeline(transaction=False)
+    limits = []
+    for scope, who, rate in counters:
+        limit, period = rate_parse(rate)
+        digest = hashlib.sha256(who.encode()).hexdigest()[:32]
+        key = f"onepco:ratelimit:{scope}:{digest}:{int(now // period)}"
+        # The count, and an expiry so that old windows clean themselves up.
+        pipeline.incr(key).expire(key, period + 1)
+        limits.append(limit)
+    try:
+        results = pipeline.execute()
+    except redis.RedisError as exc:
+        log.warning("rate limit not enforced, Redis unavailable: %s", exc)
+        return False
+    return any(count > limit for count, limit in zip(results[::2], limits, strict=True))
+
+
+def rate_limit_exceeded(request: HttpRequest, scope: str, rate: str) -> bool:
+    """Count this request against its client address; True when the limit is passed."""
+    return rate_limited((scope, client_ip(request), rate))
