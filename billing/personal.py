@@ -33,10 +33,10 @@ ORDER = PersonalData(
 # outcome, time) stay, the raw text goes.
 PAYMENT_EVENT = PersonalData(
     PaymentEvent,
-    erased={"body": ""},
+    erased={"body": "", "body_sha256": ""},  # the hash would confirm a guessed body
     kept=("id", "provider", "kind", "event_id", "received_at", "verified", "outcome", "processed_at"),
     # held_notice: a refund's parsed facts (amounts, numbers) waiting for its payment.
-    internal=("order", "headers", "error", "held_notice"),
+    internal=("order", "headers", "error", "held_notice", "body_length"),
     context=("order__number",),
 )
 REFUND = PersonalData(
@@ -72,7 +72,7 @@ def orders_personal_data(*, orders_filter: Q) -> dict[str, list[dict]]:
 def orders_anonymise(*, orders_filter: Q) -> tuple[dict[str, int], list[FieldFile]]:
     orders = list(Order.objects.filter(orders_filter))
     ORDER.anonymise(orders)
-    events, _files = PAYMENT_EVENT.anonymise(PaymentEvent.objects.filter(order__in=orders).exclude(body=""))
+    events, _files = PAYMENT_EVENT.anonymise(PaymentEvent.objects.filter(order__in=orders).exclude(body="", body_sha256=""))
     REFUND.anonymise(Refund.objects.filter(order__in=orders).exclude(reason=""))
     proofs, files = TRANSFER_PROOF.anonymise(TransferProof.objects.filter(order__in=orders).exclude(image=""))
     return {"orders": len(orders), "payment_event_bodies": events, "transfer_proofs": proofs}, files
