@@ -1,34 +1,32 @@
-"""Background jobs of billing: thin and idempotent, loading by id."""
+"""Background jobs of billing: thin and idempotent, loading by id.
+
+Jobs and services name each other through their modules, so that either may be imported first.
+"""
 
 from django.conf import settings
 
+from billing import services
 from billing.models import Order
-from billing.services import (
-    order_amount_mismatch_alert_send,
-    order_enrollment_email_send,
-    order_seat_wait_alert_send,
-    order_second_payment_alert_send,
-    order_trade_close,
-    payments_reconcile,
-)
 
 
 def send_enrollment_email(order_id: int) -> None:
     order = Order.objects.select_related("cohort__course").filter(pk=order_id).first()
     if order is not None and order.is_paid and order.buyer_email:
-        order_enrollment_email_send(order=order)
+        services.order_enrollment_email_send(order=order)
 
 
 def alert_second_payment(order_id: int, provider: str, trade_no: str, amount: str) -> None:
     order = Order.objects.select_related("cohort").filter(pk=order_id).first()
     if order is not None and settings.FOUNDER_EMAIL:
-        order_second_payment_alert_send(order=order, provider=provider, trade_no=trade_no, amount=amount)
+        services.order_second_payment_alert_send(
+            order=order, provider=provider, trade_no=trade_no, amount=amount
+        )
 
 
 def alert_amount_mismatch(order_id: int, provider: str, trade_no: str, amount: str, currency: str) -> None:
     order = Order.objects.select_related("cohort").filter(pk=order_id).first()
     if order is not None and settings.FOUNDER_EMAIL:
-        order_amount_mismatch_alert_send(
+        services.order_amount_mismatch_alert_send(
             order=order, provider=provider, trade_no=trade_no, amount=amount, currency=currency
         )
 
@@ -37,14 +35,14 @@ def alert_seat_wait(order_id: int) -> None:
     order = Order.objects.select_related("cohort").filter(pk=order_id).first()
     # The founder may have refunded it or enrolled the buyer before this ran.
     if order is not None and order.waits_for_seat and settings.FOUNDER_EMAIL:
-        order_seat_wait_alert_send(order=order)
+        services.order_seat_wait_alert_send(order=order)
 
 
 def close_provider_trade(order_id: int) -> None:
     order = Order.objects.filter(pk=order_id).first()
     if order is not None:
-        order_trade_close(order=order)
+        services.order_trade_close(order=order)
 
 
 def reconcile_payments() -> dict[str, int]:
-    return payments_reconcile()
+    return services.payments_reconcile()

@@ -72,7 +72,9 @@ def orders_personal_data(*, orders_filter: Q) -> dict[str, list[dict]]:
 def orders_anonymise(*, orders_filter: Q) -> tuple[dict[str, int], list[FieldFile]]:
     orders = list(Order.objects.filter(orders_filter))
     ORDER.anonymise(orders)
-    events, _files = PAYMENT_EVENT.anonymise(PaymentEvent.objects.filter(order__in=orders).exclude(body="", body_sha256=""))
+    events, _files = PAYMENT_EVENT.anonymise(
+        PaymentEvent.objects.filter(order__in=orders).exclude(body="", body_sha256="")
+    )
     REFUND.anonymise(Refund.objects.filter(order__in=orders).exclude(reason=""))
     proofs, files = TRANSFER_PROOF.anonymise(TransferProof.objects.filter(order__in=orders).exclude(image=""))
     return {"orders": len(orders), "payment_event_bodies": events, "transfer_proofs": proofs}, files

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from billing import forms, services
 from billing.models import Order, PayeeAccount, PaymentEvent, Provider, TransferProof
-from billing.providers import ProviderError, enabled_providers, get_provider
+from billing.providers import ProviderError, StartKind, enabled_providers, get_provider
 from billing.providers.simulated import simulated_notification
 from billing.selectors import cohort_on_sale, cohort_seats_left, cohorts_with_unpaid_holds
 from billing.selectors import order_list as orders_filtered
@@ -126,7 +126,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
                 request, _("This payment method failed, please try another one. (%(e)s)") % {"e": exc}
             )
             return redirect("billing:pay", number=number)
-        if start.kind == "redirect":
+        if start.kind == StartKind.REDIRECT:
             return redirect(start.url)
         cache.set(f"billing:start:{number}", {"method": method, "qr": start.qr_text}, 60 * 60 * 24)
         return redirect("billing:pay", number=number)

@@ -62,11 +62,12 @@ def get_queue(name: str = QUEUE_NAME) -> Queue:
     return Queue(name, connection=redis_connection())
 
 
-def job_path(job: Callable | str) -> str:
-    return job if isinstance(job, str) else f"{job.__module__}.{job.__qualname__}"
+def job_path(job: Callable) -> str:
+    # Jobs are named by the function itself, never by a string that a rename would not update.
+    return f"{job.__module__}.{job.__qualname__}"
 
 
-def outbox_enqueue(job: Callable | str, *args, **kwargs) -> OutboxMessage:
+def outbox_enqueue(job: Callable, *args, **kwargs) -> OutboxMessage:
     """Record a follow-up job in the current transaction; it is relayed after commit."""
     message = outbox_message(job, *args, **kwargs)
     message.save()
@@ -74,7 +75,7 @@ def outbox_enqueue(job: Callable | str, *args, **kwargs) -> OutboxMessage:
     return message
 
 
-def outbox_message(job: Callable | str, *args, **kwargs) -> OutboxMessage:
+def outbox_message(job: Callable, *args, **kwargs) -> OutboxMessage:
     """An unsaved row, for a caller that writes it together with its data in one statement
     (then calls `outbox_relay_after_commit` with its id)."""
     # Marked relayed when written: the after-commit fast path almost always succeeds, and

@@ -8,12 +8,15 @@ Each provider is enabled only when its settings are present; disabled ones are n
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from functools import cache
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.module_loading import import_string
+
+from billing.models import Refund
 
 
 class Rejected(Exception):
@@ -28,16 +31,30 @@ class ProviderError(Exception):
     """An outbound call failed (network, provider business error)."""
 
 
+class NoticeKind(StrEnum):
+    """What a notice says happened."""
+
+    PAID = "paid"  # money received
+    # refunded_total: the cumulative refunded amount, or refund_amount: one refund's amount,
+    # whichever the provider reports
+    REFUND = "refund"
+    PENDING = "pending"  # nothing yet
+    IGNORE = "ignore"  # nothing for us: answered OK so that the provider stops
+
+
+class StartKind(StrEnum):
+    """How the buyer goes on paying."""
+
+    REDIRECT = "redirect"  # follow `url` (a hosted payment page)
+    QR = "qr"  # scan `qr_text` with the provider's app
+    PAGE = "page"  # the payment page itself says what to do (manual transfer)
+
+
 @dataclass
 class Notice:
-    """What a verified notification or a query answer says, in provider-neutral terms.
+    """What a verified notification or a query answer says, in provider-neutral terms."""
 
-    kind: "paid" (money received), "refund" (refunded_total: the cumulative refunded amount,
-    or refund_amount: one refund's amount, whichever the provider reports), "pending" (nothing
-    yet), "ignore" (nothing for us, answered OK so the provider stops).
-    """
-
-    kind: str
+    kind: NoticeKind
     order_number: str = ""
     event_id: str = ""
     trade_no: str = ""
@@ -61,6 +78,7 @@ class Notice:
     @classmethod
     def from_json(cls, data: dict) -> "Notice":
         values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        values["kind"] = NoticeKind(values["kind"])
         for name in ("amount", "refunded_total", "refund_amount"):
             if values.get(name) is not None:
                 values[name] = Decimal(values[name])
@@ -71,16 +89,19 @@ class Notice:
 
 @dataclass
 class Start:
-    """How the buyer pays: follow a URL, scan a QR code, or use the page itself (manual)."""
+    """How the buyer pays, and what the provider called this payment."""
 
-    kind: str  # "redirect" | "qr" | "page"
+    kind: StartKind
     url: str = ""
     qr_text: str = ""
+    # The provider's own reference, kept on the order for later queries when the provider
+    # cannot be asked by our order number (Stripe: the Checkout Session id).
+    trade_no: str = ""
 
 
 @dataclass
 class RefundResult:
-    status: str  # Refund.Status value
+    status: Refund.Status
     provider_refund_id: str = ""
     failure_reason: str = ""
 

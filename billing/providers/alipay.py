@@ -17,13 +17,16 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
+from billing.models import Refund
 from billing.providers import (
     Notice,
+    NoticeKind,
     PaymentProvider,
     ProviderError,
     RefundResult,
     Rejected,
     Start,
+    StartKind,
     absolute_url,
     pem,
 )
@@ -104,7 +107,7 @@ class AlipayProvider(PaymentProvider):
                 notify_url=absolute_url("billing:notify_alipay"),
                 time_expire=expire,
             )
-            return Start(kind="redirect", url=f"{self._gateway()}?{query}")
+            return Start(kind=StartKind.REDIRECT, url=f"{self._gateway()}?{query}")
         try:
             resp = ali.api_alipay_trade_precreate(
                 subject=subject,
@@ -117,7 +120,7 @@ class AlipayProvider(PaymentProvider):
             raise ProviderError(f"alipay precreate: {exc}") from exc
         if resp.get("code") != OK_CODE or not resp.get("qr_code"):
             raise ProviderError(f"alipay precreate: {resp.get('sub_msg') or resp.get('msg')}")
-        return Start(kind="qr", qr_text=resp["qr_code"])
+        return Start(kind=StartKind.QR, qr_text=resp["qr_code"])
 
     def verify(self, *, headers: dict[str, str], body: bytes) -> Notice:
         try:
@@ -157,7 +160,7 @@ class AlipayProvider(PaymentProvider):
         if refunded and (status in PAID or status == "TRADE_CLOSED"):
             # A refund notification reuses the trade's status: it is not a new payment.
             return Notice(
-                kind="refund",
+                kind=NoticeKind.REFUND,
                 refunded_total=refunded,
                 refund_no=data.get("out_biz_no", ""),
                 paid_at=_beijing(data.get("gmt_refund", "")) or _beijing(data.get("gmt_close", "")),
@@ -165,21 +168,21 @@ class AlipayProvider(PaymentProvider):
             )
         if status in PAID:
             paid_at = _beijing(data.get("gmt_payment", "")) or _beijing(data.get("send_pay_date", ""))
-            return Notice(kind="paid", paid_at=paid_at or timezone.now(), **base)
+            return Notice(kind=NoticeKind.PAID, paid_at=paid_at or timezone.now(), **base)
         if status in ("WAIT_BUYER_PAY", ""):
-            return Notice(kind="pending", detail=status, **base)
-        return Notice(kind="ignore", detail=status, **base)
+            return Notice(kind=NoticeKind.PENDING, detail=status, **base)
+        return Notice(kind=NoticeKind.IGNORE, detail=status, **base)
 
     def query(self, order) -> Notice:
         try:
             resp = self.client().api_alipay_trade_query(out_trade_no=order.number)
         except alipay_sdk.AliPayException as exc:
             # An unsigned business error, typically ACQ.TRADE_NOT_EXIST: nothing paid yet.
-            return Notice(kind="pending", order_number=order.number, detail=str(exc)[:200])
+            return Notice(kind=NoticeKind.PENDING, order_number=order.number, detail=str(exc)[:200])
         except (alipay_sdk.AliPayValidationError, OSError, ValueError) as exc:
             raise ProviderError(f"alipay query: {exc}") from exc
         if resp.get("code") != OK_CODE:
-            return Notice(kind="pending", order_number=order.number, detail=resp.get("sub_code", ""))
+            return Notice(kind=NoticeKind.PENDING, order_number=order.number, detail=resp.get("sub_code", ""))
         # A query answer reports the trade, not a refund; refunds arrive by notification.
         resp = {k: v for k, v in resp.items() if k != "refund_fee"}
         return self._notice(resp, event_id="")
@@ -195,9 +198,11 @@ class AlipayProvider(PaymentProvider):
         except (alipay_sdk.AliPayException, alipay_sdk.AliPayValidationError, OSError, ValueError) as exc:
             raise ProviderError(f"alipay refund: {exc}") from exc
         if resp.get("code") != OK_CODE:
-            return RefundResult(status="failed", failure_reason=resp.get("sub_msg") or resp.get("msg", ""))
+            return RefundResult(
+                status=Refund.Status.FAILED, failure_reason=resp.get("sub_msg") or resp.get("msg", "")
+            )
         # fund_change "Y": money moved now; "N" on a repeated request that had already moved it.
-        return RefundResult(status="succeeded", provider_refund_id=resp.get("trade_no", ""))
+        return RefundResult(status=Refund.Status.SUCCEEDED, provider_refund_id=resp.get("trade_no", ""))
 
     def close(self, order) -> None:
         try:

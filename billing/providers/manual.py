@@ -4,8 +4,8 @@ confirmation is the notification."""
 
 from django.http import HttpRequest
 
-from billing.models import PayeeAccount
-from billing.providers import Notice, PaymentProvider, RefundResult, Rejected, Start
+from billing.models import PayeeAccount, Refund
+from billing.providers import Notice, NoticeKind, PaymentProvider, RefundResult, Rejected, Start, StartKind
 
 
 class ManualProvider(PaymentProvider):
@@ -16,14 +16,14 @@ class ManualProvider(PaymentProvider):
         return PayeeAccount.objects.filter(is_active=True).exists()
 
     def start(self, order, *, request: HttpRequest, phone: bool) -> Start:
-        return Start(kind="page")
+        return Start(kind=StartKind.PAGE)
 
     def verify(self, *, headers: dict[str, str], body: bytes) -> Notice:
         raise Rejected("manual transfers are confirmed in the console, not by notification")
 
     def query(self, order) -> Notice:
-        return Notice(kind="pending", order_number=order.number)
+        return Notice(kind=NoticeKind.PENDING, order_number=order.number)
 
     def refund(self, order, refund) -> RefundResult:
         # The founder sends the money back by hand; the refund is recorded as done.
-        return RefundResult(status="succeeded")
+        return RefundResult(status=Refund.Status.SUCCEEDED)

@@ -12,7 +12,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.providers import Notice, PaymentProvider, RefundResult, Rejected, Start
+from billing.models import Refund
+from billing.providers import Notice, NoticeKind, PaymentProvider, RefundResult, Rejected, Start, StartKind
 from onepco.money import money
 
 SIGNATURE_HEADER = "X-Simulated-Signature"
@@ -50,7 +51,7 @@ class SimulatedProvider(PaymentProvider):
         return bool(settings.PAYMENT_SIMULATED and settings.DEBUG)
 
     def start(self, order, *, request: HttpRequest, phone: bool) -> Start:
-        return Start(kind="redirect", url=reverse("billing:simulated_pay", args=[order.number]))
+        return Start(kind=StartKind.REDIRECT, url=reverse("billing:simulated_pay", args=[order.number]))
 
     def verify(self, *, headers: dict[str, str], body: bytes) -> Notice:
         if not hmac.compare_digest(headers.get(SIGNATURE_HEADER, ""), simulated_sign(body)):
@@ -62,7 +63,7 @@ class SimulatedProvider(PaymentProvider):
         except (ValueError, KeyError, TypeError, ArithmeticError):
             raise Rejected("malformed body") from None
         return Notice(
-            kind="paid" if data.get("status") == "paid" else "ignore",
+            kind=NoticeKind.PAID if data.get("status") == "paid" else NoticeKind.IGNORE,
             order_number=data.get("order", ""),
             event_id=data.get("id", ""),
             trade_no=data.get("trade_no", ""),
@@ -73,7 +74,9 @@ class SimulatedProvider(PaymentProvider):
         )
 
     def query(self, order) -> Notice:
-        return Notice(kind="pending", order_number=order.number)
+        return Notice(kind=NoticeKind.PENDING, order_number=order.number)
 
     def refund(self, order, refund) -> RefundResult:
-        return RefundResult(status="succeeded", provider_refund_id="SIMRF" + secrets.token_hex(6).upper())
+        return RefundResult(
+            status=Refund.Status.SUCCEEDED, provider_refund_id="SIMRF" + secrets.token_hex(6).upper()
+        )

@@ -12,13 +12,16 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
+from billing.models import Refund
 from billing.providers import (
     Notice,
+    NoticeKind,
     PaymentProvider,
     ProviderError,
     RefundResult,
     Rejected,
     Start,
+    StartKind,
     absolute_url,
 )
 from onepco.money import from_minor_units, to_minor_units
@@ -67,7 +70,7 @@ class StripeProvider(PaymentProvider):
             session = stripe.checkout.Session.create(api_key=settings.STRIPE_SECRET_KEY, **params)
         except stripe.StripeError as exc:
             raise ProviderError(f"stripe checkout: {exc.user_message or exc}") from exc
-        return Start(kind="redirect", url=session["url"], qr_text=session["id"])
+        return Start(kind=StartKind.REDIRECT, url=session["url"], trade_no=session["id"])
 
     def verify(self, *, headers: dict[str, str], body: bytes) -> Notice:
         try:
@@ -81,7 +84,7 @@ class StripeProvider(PaymentProvider):
             return self._session_notice(obj, event_id=event["id"])
         if event["type"] == "charge.refunded":
             return Notice(
-                kind="refund",
+                kind=NoticeKind.REFUND,
                 event_id=event["id"],
                 order_number=(obj.get("metadata") or {}).get("order", ""),
                 trade_no=obj.get("payment_intent") or "",
@@ -90,7 +93,7 @@ class StripeProvider(PaymentProvider):
                 refunded_total=_minor(obj.get("amount_refunded")),
                 paid_at=timezone.now(),
             )
-        return Notice(kind="ignore", event_id=event["id"], detail=event["type"])
+        return Notice(kind=NoticeKind.IGNORE, event_id=event["id"], detail=event["type"])
 
     def _session_notice(self, session: dict, *, event_id: str) -> Notice:
         base = {
@@ -100,9 +103,9 @@ class StripeProvider(PaymentProvider):
             "currency": (session.get("currency") or "").upper(),
         }
         if session.get("payment_status") != "paid":
-            return Notice(kind="pending", detail=session.get("payment_status", ""), **base)
+            return Notice(kind=NoticeKind.PENDING, detail=session.get("payment_status", ""), **base)
         return Notice(
-            kind="paid",
+            kind=NoticeKind.PAID,
             trade_no=session.get("payment_intent") or session.get("id", ""),
             paid_at=timezone.now(),
             **base,
@@ -110,7 +113,7 @@ class StripeProvider(PaymentProvider):
 
     def query(self, order) -> Notice:
         if not order.provider_trade_no.startswith("cs_"):
-            return Notice(kind="pending", order_number=order.number, detail="no checkout session")
+            return Notice(kind=NoticeKind.PENDING, order_number=order.number, detail="no checkout session")
         try:
             session = stripe.checkout.Session.retrieve(
                 order.provider_trade_no, api_key=settings.STRIPE_SECRET_KEY
@@ -131,9 +134,11 @@ class StripeProvider(PaymentProvider):
         except stripe.StripeError as exc:
             raise ProviderError(f"stripe refund: {exc.user_message or exc}") from exc
         result = result.to_dict()
-        status = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}.get(
-            result.get("status"), "pending"
-        )
+        status = {
+            "succeeded": Refund.Status.SUCCEEDED,
+            "failed": Refund.Status.FAILED,
+            "canceled": Refund.Status.FAILED,
+        }.get(result.get("status"), Refund.Status.PENDING)
         return RefundResult(
             status=status, provider_refund_id=result["id"], failure_reason=result.get("failure_reason") or ""
         )

@@ -13,13 +13,16 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from wechatpayv3 import WeChatPay, WeChatPayType
 
+from billing.models import Refund
 from billing.providers import (
     Notice,
+    NoticeKind,
     PaymentProvider,
     ProviderError,
     RefundResult,
     Rejected,
     Start,
+    StartKind,
     absolute_url,
     pem,
 )
@@ -107,8 +110,8 @@ class WeChatProvider(PaymentProvider):
         if not 200 <= code < 300:
             raise ProviderError(f"wechat pay: {code} {data.get('message', '')}")
         if h5:
-            return Start(kind="redirect", url=data["h5_url"])
-        return Start(kind="qr", qr_text=data["code_url"])
+            return Start(kind=StartKind.REDIRECT, url=data["h5_url"])
+        return Start(kind=StartKind.QR, qr_text=data["code_url"])
 
     def verify(self, *, headers: dict[str, str], body: bytes) -> Notice:
         wanted = {name: headers.get(name, "") for name in HEADERS}
@@ -145,9 +148,11 @@ class WeChatProvider(PaymentProvider):
         }
         if event_type.startswith("REFUND.") or "refund_status" in resource:
             if resource.get("refund_status") != "SUCCESS":
-                return Notice(kind="ignore", detail=resource.get("refund_status", event_type), **base)
+                return Notice(
+                    kind=NoticeKind.IGNORE, detail=resource.get("refund_status", event_type), **base
+                )
             return Notice(
-                kind="refund",
+                kind=NoticeKind.REFUND,
                 amount=_fen(amount.get("total")),
                 currency=settings.SITE_CURRENCY,
                 refund_amount=_fen(amount.get("refund")),
@@ -160,11 +165,13 @@ class WeChatProvider(PaymentProvider):
         base |= {"amount": _fen(amount.get("total")), "currency": amount.get("currency", "")}
         if state == "SUCCESS" and event_type in ("TRANSACTION.SUCCESS", "query"):
             return Notice(
-                kind="paid", paid_at=_time(resource.get("success_time", "")) or timezone.now(), **base
+                kind=NoticeKind.PAID,
+                paid_at=_time(resource.get("success_time", "")) or timezone.now(),
+                **base,
             )
         if state in ("NOTPAY", "USERPAYING", ""):
-            return Notice(kind="pending", detail=state, **base)
-        return Notice(kind="ignore", detail=state or event_type, **base)
+            return Notice(kind=NoticeKind.PENDING, detail=state, **base)
+        return Notice(kind=NoticeKind.IGNORE, detail=state or event_type, **base)
 
     def query(self, order) -> Notice:
         try:
@@ -173,7 +180,7 @@ class WeChatProvider(PaymentProvider):
         except Exception as exc:
             raise ProviderError(f"wechat query: {exc}") from exc
         if code == 404:
-            return Notice(kind="pending", order_number=order.number, detail="ORDER_NOT_EXIST")
+            return Notice(kind=NoticeKind.PENDING, order_number=order.number, detail="ORDER_NOT_EXIST")
         if not 200 <= code < 300:
             raise ProviderError(f"wechat query: {code} {data.get('message', '')}")
         if data.get("mchid") != settings.WECHAT_MCHID:
@@ -196,10 +203,12 @@ class WeChatProvider(PaymentProvider):
         except Exception as exc:
             raise ProviderError(f"wechat refund: {exc}") from exc
         if not 200 <= code < 300:
-            return RefundResult(status="failed", failure_reason=data.get("message", str(code)))
-        status = {"SUCCESS": "succeeded", "CLOSED": "failed", "ABNORMAL": "failed"}.get(
-            data.get("status", ""), "pending"
-        )
+            return RefundResult(status=Refund.Status.FAILED, failure_reason=data.get("message", str(code)))
+        status = {
+            "SUCCESS": Refund.Status.SUCCEEDED,
+            "CLOSED": Refund.Status.FAILED,
+            "ABNORMAL": Refund.Status.FAILED,
+        }.get(data.get("status", ""), Refund.Status.PENDING)
         return RefundResult(status=status, provider_refund_id=data.get("refund_id", ""))
 
     def close(self, order) -> None:

@@ -261,12 +261,12 @@ def test_refund_refused_by_the_gateway_is_recorded_as_failed(
 
 
 def test_a_failure_while_applying_answers_500_so_alipay_retries(client, alipay_on, keys, order, monkeypatch):
-    from billing import services
+    from billing.services import payments
 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "enrollment_create", broken)
+    monkeypatch.setattr(payments, "enrollment_create", broken)
     body = alipay_notification(order, keys["alipay"])
 
     response = post(client, body)

@@ -172,7 +172,7 @@ def test_uploading_again_and_again_never_extends_the_hold(client, order, payee, 
 
 
 def test_the_number_of_proofs_per_order_is_capped(client, order, payee):
-    from billing.services import PROOFS_PER_ORDER
+    from billing.services.transfers import PROOFS_PER_ORDER
 
     manual_chosen(client, order)
     for _ in range(PROOFS_PER_ORDER):

@@ -1,0 +1,102 @@
+"""E-mails of billing: the buyer's enrollment instructions and the founder's alerts."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from billing.models import Order, Provider
+
+
+def _order_facts(order: Order, **more) -> dict:
+    """What every alert names about an order, for its message's placeholders."""
+    return {"number": order.number, "buyer": order.buyer_name, "cohort": order.cohort, **more}
+
+
+def _founder_alert_send(*, order: Order, subject: str, lines: list[str]) -> None:
+    """An e-mail to the founder about an order, ending with the link to its page."""
+    link = settings.SITE_URL + reverse("billing:order_detail", args=[order.number])
+    send_mail(subject, "\n".join([*lines, "", link]), None, [settings.FOUNDER_EMAIL])
+
+
+def order_second_payment_alert_send(*, order: Order, provider: str, trade_no: str, amount: str) -> None:
+    """Tell the founder that a paid order was paid again, and which payment to refund."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Paid twice: order %(number)s") % {"number": order.number}
+        lines = [
+            _(
+                "Order %(number)s (%(buyer)s, %(cohort)s) was already paid, and another payment of "
+                "%(amount)s arrived through %(provider)s (transaction %(trade_no)s)."
+            )
+            % _order_facts(order, amount=amount, provider=Provider(provider).label, trade_no=trade_no or "—"),
+            _("onepco kept the first payment. Refund the second one in the provider's dashboard."),
+        ]
+    _founder_alert_send(order=order, subject=subject, lines=lines)
+
+
+def order_seat_wait_alert_send(*, order: Order) -> None:
+    """Tell the founder that money came for an order whose seat had gone, and the choices."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Paid, but no seat left: order %(number)s") % {"number": order.number}
+        lines = [
+            _(
+                "%(buyer)s (%(email)s) paid %(amount)s for order %(number)s (%(cohort)s) through "
+                "%(provider)s after the order had expired or been cancelled, and the cohort has no "
+                "seat left."
+            )
+            % _order_facts(
+                order,
+                email=order.buyer_email or order.buyer_phone or "—",
+                amount=f"{order.amount} {order.currency}",
+                provider=Provider(order.provider).label,
+            ),
+            _("onepco recorded the payment but did not enroll the buyer. On the order's page, choose:"),
+            _("- refund the payment, or"),
+            _("- raise the cohort's capacity by one and enroll the buyer."),
+        ]
+    _founder_alert_send(order=order, subject=subject, lines=lines)
+
+
+def order_amount_mismatch_alert_send(
+    *, order: Order, provider: str, trade_no: str, amount: str, currency: str
+) -> None:
+    """Tell the founder that a payment was refused because its amount is not the order's."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Payment refused, wrong amount: order %(number)s") % {"number": order.number}
+        lines = [
+            _(
+                "A payment of %(amount)s arrived through %(provider)s (transaction %(trade_no)s) for "
+                "order %(number)s (%(buyer)s, %(cohort)s), which costs %(expected)s."
+            )
+            % _order_facts(
+                order,
+                amount=f"{amount} {currency}",
+                provider=Provider(provider).label,
+                trade_no=trade_no or "—",
+                expected=f"{order.amount} {order.currency}",
+            ),
+            _(
+                "onepco did not take this payment for the order. The money is at the provider: refund "
+                "it there, and send the buyer the payment link again if the order is still to be paid."
+            ),
+        ]
+    _founder_alert_send(order=order, subject=subject, lines=lines)
+
+
+def order_enrollment_email_send(*, order: Order) -> None:
+    """The enrollment instructions: the cohort's text, its schedule and how to sign in."""
+    cohort = order.cohort
+    context = {
+        "order": order,
+        "cohort": cohort,
+        "lessons": cohort.lessons.order_by("starts_at")[:50],
+        "login_url": settings.SITE_URL + reverse("account_login"),
+        "learn_url": settings.SITE_URL + reverse("home"),
+        "SITE_NAME": settings.SITE_NAME,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("You are enrolled: %(cohort)s") % {"cohort": cohort}
+        body = render_to_string("billing/email/enrollment.txt", context)
+    send_mail(subject, body, None, [order.buyer_email])
