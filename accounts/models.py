@@ -39,7 +39,7 @@ class User(AbstractUser):
     name = models.CharField(_("name"), max_length=100, blank=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
     objects = UserManager()  # type: ignore[misc,assignment]  # our manager: e-mail instead of username
 

@@ -7,8 +7,7 @@ from billing.models import Order, PayeeAccount, PaymentEvent, Refund, TransferPr
 class PaymentEventInline(admin.TabularInline):
     model = PaymentEvent
     extra = 0
-    fields = ["received_at", "provider", "kind", "event_id", "verified", "outcome", "error"]
-    readonly_fields = fields
+    fields = readonly_fields = ("received_at", "provider", "kind", "event_id", "verified", "outcome", "error")
     can_delete = False
     show_change_link = True
 
@@ -16,8 +15,7 @@ class PaymentEventInline(admin.TabularInline):
 class RefundInline(admin.TabularInline):
     model = Refund
     extra = 0
-    fields = ["out_refund_no", "amount", "status", "refunded_at", "reason"]
-    readonly_fields = fields
+    fields = readonly_fields = ("out_refund_no", "amount", "status", "refunded_at", "reason")
     can_delete = False
 
 

@@ -25,7 +25,7 @@ class PayMethodForm(forms.Form):
 
     def __init__(self, *args, methods: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["method"].choices = [(m, Provider(m).label) for m in methods]
+        self.fields["method"].choices = [(m, Provider(m).label) for m in methods]  # type: ignore[attr-defined]  # a ChoiceField
 
 
 class ProofForm(forms.Form):

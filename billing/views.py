@@ -4,6 +4,7 @@ notifications (open, only signed payloads change anything), and the founder's co
 import contextlib
 import io
 import re
+from datetime import timedelta
 
 import qrcode
 import qrcode.image.svg
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from accounts.requests import AuthenticatedRequest
 from billing import forms, services
 from billing.models import Order, PayeeAccount, PaymentEvent, Provider, TransferProof
 from billing.providers import ProviderError, StartKind, enabled_providers, get_provider
@@ -69,7 +72,7 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
     if cohort is None:
         raise Http404
     attribution_capture(request)  # a buy link shared in a post is a landing too
-    if cohort.seats_left <= 0:
+    if cohort.seats_left <= 0:  # type: ignore[attr-defined]  # annotated by cohort_on_sale
         return render(request, "billing/checkout.html", {"cohort": cohort, "sold_out": True})
     form = forms.CheckoutForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -175,7 +178,7 @@ def _query_throttled(order: Order) -> None:
 def pay_status(request: HttpRequest, number: str) -> HttpResponse:
     """Polled by the payment page; reloads the page once the order is no longer pending."""
     order = get_object_or_404(Order, number=number)
-    if timezone.now() - order.created_at > timezone.timedelta(seconds=20):
+    if timezone.now() - order.created_at > timedelta(seconds=20):
         _query_throttled(order)
         order.refresh_from_db()
     response = render(request, "billing/_pay_status.html", {"order": order})
@@ -216,7 +219,7 @@ def proof_upload(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @public
-def payee_qr(request: HttpRequest, pk: int) -> HttpResponse:
+def payee_qr(request: HttpRequest, pk: int) -> HttpResponseBase:
     account = get_object_or_404(PayeeAccount, pk=pk, is_active=True)
     if not account.qr_image:
         raise Http404
@@ -341,13 +344,10 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @staff_required
-def order_create(request: HttpRequest) -> HttpResponse:
+def order_create(request: AuthenticatedRequest) -> HttpResponse:
     """The founder sells a seat to a lead (at an adjusted price if they like) and copies the link."""
-    lead = (
-        Lead.objects.filter(pk=request.GET.get("lead") or None).first()
-        if request.GET.get("lead", "").isdigit()
-        else None
-    )
+    given = request.GET.get("lead", "")
+    lead = Lead.objects.filter(pk=int(given)).first() if given.isdigit() else None
     cohorts = Cohort.objects.filter(ends_on__gte=timezone.localdate()).select_related("course")
     initial = {"buyer_name": lead.name, "buyer_email": lead.email, "buyer_phone": lead.phone} if lead else {}
     form = forms.OrderCreateForm(request.POST or None, cohorts=cohorts, initial=initial)
@@ -358,7 +358,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 cohort=data["cohort"], buyer_name=data["buyer_name"], buyer_email=data["buyer_email"],
                 buyer_phone=data["buyer_phone"], lead=lead, amount=data["amount"] or data["cohort"].price,
                 created_by=request.user, note=data["note"],
-                expires_at=timezone.now() + timezone.timedelta(hours=settings.ORDER_LINK_EXPIRY_HOURS),
+                expires_at=timezone.now() + timedelta(hours=settings.ORDER_LINK_EXPIRY_HOURS),
             )  # fmt: skip
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -382,12 +382,12 @@ def _console_action(request: HttpRequest, number: str, action) -> HttpResponse:
 
 @staff_required
 @require_POST
-def order_refund(request: HttpRequest, number: str) -> HttpResponse:
+def order_refund(request: AuthenticatedRequest, number: str) -> HttpResponse:
     form = forms.RefundForm(request.POST)
     if not form.is_valid():
         get_object_or_404(Order, number=number)
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(e) for e in errors))
         return redirect("billing:order_detail", number=number)
 
     def refund(order: Order) -> None:
@@ -405,7 +405,7 @@ def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def order_release(request: HttpRequest, number: str) -> HttpResponse:
+def order_release(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def release(order: Order) -> None:
         services.order_hold_release(order=order, by=request.user)
         messages.success(request, _("The seat is released: the order has expired."))
@@ -421,7 +421,7 @@ def order_query(request: HttpRequest, number: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def order_confirm_transfer(request: HttpRequest, number: str) -> HttpResponse:
+def order_confirm_transfer(request: AuthenticatedRequest, number: str) -> HttpResponse:
     proof_pk = request.POST.get("proof", "")
 
     def confirm(order: Order) -> None:
@@ -434,7 +434,7 @@ def order_confirm_transfer(request: HttpRequest, number: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def order_seat_grant(request: HttpRequest, number: str) -> HttpResponse:
+def order_seat_grant(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """Paid without a seat: enroll the buyer, raising the cohort's capacity if it must."""
 
     def grant(order: Order) -> None:
@@ -446,7 +446,7 @@ def order_seat_grant(request: HttpRequest, number: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def proof_reject(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+def proof_reject(request: AuthenticatedRequest, number: str, pk: int) -> HttpResponse:
     proof = get_object_or_404(TransferProof, pk=pk, order__number=number)
     form = forms.RejectForm(request.POST)
     if form.is_valid():
@@ -460,6 +460,6 @@ def proof_reject(request: HttpRequest, number: str, pk: int) -> HttpResponse:
 
 
 @staff_required
-def proof_image(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+def proof_image(request: HttpRequest, number: str, pk: int) -> HttpResponseBase:
     proof = get_object_or_404(TransferProof, pk=pk, order__number=number)
     return image_file_response(proof.image, private=True)

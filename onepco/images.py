@@ -79,12 +79,12 @@ def image_file_response(field: FieldFile, *, private: bool = False) -> FileRespo
         raise Http404 from None
     extension = image_type(handle.read(16))
     handle.seek(0)
-    stem = field.name.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "file"
+    stem = (field.name or "").rsplit("/", 1)[-1].rsplit(".", 1)[0] or "file"
     response = FileResponse(
         handle,
         as_attachment=extension is None,
         filename=f"{stem}.{extension or 'bin'}",
-        content_type=IMAGE_TYPES.get(extension, "application/octet-stream"),
+        content_type=IMAGE_TYPES.get(extension or "", "application/octet-stream"),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = SANDBOX

@@ -39,7 +39,8 @@ def rate_limited(*counters: tuple[str, str, str]) -> bool:
         digest = hashlib.sha256(who.encode()).hexdigest()[:32]
         key = f"onepco:ratelimit:{scope}:{digest}:{int(now // period)}"
         # The count, and an expiry so that old windows clean themselves up.
-        pipeline.incr(key).expire(key, period + 1)
+        pipeline.incr(key)
+        pipeline.expire(key, period + 1)
         limits.append(limit)
     try:
         results = pipeline.execute()

@@ -61,8 +61,10 @@ def _beijing(value: str) -> datetime | None:
 
 
 def _decimal(value: str | None) -> Decimal | None:
+    if not value:
+        return None
     try:
-        return money(value) if value not in (None, "") else None
+        return money(value)
     except (InvalidOperation, ValueError):
         return None
 

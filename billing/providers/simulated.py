@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -59,7 +60,7 @@ class SimulatedProvider(PaymentProvider):
         try:
             data = json.loads(body)
             amount = money(data["amount"])
-            paid_at = timezone.datetime.fromisoformat(data["paid_at"])
+            paid_at = datetime.fromisoformat(data["paid_at"])
         except (ValueError, KeyError, TypeError, ArithmeticError):
             raise Rejected("malformed body") from None
         return Notice(

@@ -6,6 +6,7 @@ needs); once paid it becomes the PaymentIntent id (what refunds and charge event
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import stripe
 from django.conf import settings
@@ -96,7 +97,7 @@ class StripeProvider(PaymentProvider):
         return Notice(kind=NoticeKind.IGNORE, event_id=event["id"], detail=event["type"])
 
     def _session_notice(self, session: dict, *, event_id: str) -> Notice:
-        base = {
+        base: dict[str, Any] = {
             "order_number": session.get("client_reference_id") or "",
             "event_id": event_id,
             "amount": _minor(session.get("amount_total")),
@@ -133,14 +134,14 @@ class StripeProvider(PaymentProvider):
             )
         except stripe.StripeError as exc:
             raise ProviderError(f"stripe refund: {exc.user_message or exc}") from exc
-        result = result.to_dict()
+        answer = result.to_dict()
         status = {
             "succeeded": Refund.Status.SUCCEEDED,
             "failed": Refund.Status.FAILED,
             "canceled": Refund.Status.FAILED,
-        }.get(result.get("status"), Refund.Status.PENDING)
+        }.get(answer.get("status") or "", Refund.Status.PENDING)
         return RefundResult(
-            status=status, provider_refund_id=result["id"], failure_reason=result.get("failure_reason") or ""
+            status=status, provider_refund_id=answer["id"], failure_reason=answer.get("failure_reason") or ""
         )
 
     def close(self, order) -> None:

@@ -261,8 +261,10 @@ def _refund_hold(event: PaymentEvent, notice: Notice) -> tuple[str, str]:
 def _order_apply_held_refunds(order: Order) -> None:
     """Apply the refunds that arrived before this order's payment, oldest first."""
     Outcome = PaymentEvent.Outcome
-    for event in order.events.filter(outcome=Outcome.HELD).order_by("received_at", "id"):
-        notice = Notice.from_json(event.held_notice)
+    for event in (
+        order.events.filter(outcome=Outcome.HELD).exclude(held_notice=None).order_by("received_at", "id")
+    ):
+        notice = Notice.from_json(event.held_notice or {})
         outcome, error = _order_apply_refund(order, notice, event.provider)
         _event_close(event, outcome=outcome, error=error)
 

@@ -38,7 +38,7 @@ def _order_apply_refund(order: Order, notice: Notice, provider_name: str) -> tup
     if timezone.is_naive(when):
         when = timezone.make_aware(when)
     # Never before the payment it refunds (a refund held for a late payment is applied then).
-    when = max(when, order.paid_at)
+    when = max(when, order.paid_at or when)
     refund = None
     if notice.refund_no:
         refund = (
@@ -104,7 +104,7 @@ def _order_refunds_sync(order: Order, *, when: datetime) -> None:
     refunded = _refunded_total(order)
     if refunded >= order.amount:
         order.status = Order.Status.REFUNDED
-        if order.enrollment_id and order.enrollment.status == Enrollment.Status.ACTIVE:
+        if order.enrollment is not None and order.enrollment.status == Enrollment.Status.ACTIVE:
             enrollment_end(enrollment=order.enrollment, status=Enrollment.Status.REFUNDED, ended_at=when)
     elif refunded > 0:
         order.status = Order.Status.PARTIALLY_REFUNDED
@@ -158,7 +158,7 @@ def refund_issue(*, order: Order, amount: Decimal, reason: str, by: User | None 
             outcome=PaymentEvent.Outcome.APPLIED, processed_at=timezone.now(),
         )  # fmt: skip
         if refund.status == Refund.Status.SUCCEEDED:
-            _order_refunds_sync(order, when=refund.refunded_at)
+            _order_refunds_sync(order, when=refund.refunded_at or timezone.now())
     if refund.status == Refund.Status.FAILED:
         raise ValidationError(
             _("The provider refused the refund: %(error)s") % {"error": refund.failure_reason}

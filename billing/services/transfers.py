@@ -40,7 +40,7 @@ def transfer_proof_upload(*, order: Order, image, note: str = "") -> TransferPro
         proof = TransferProof(order=order, image=image, note=note, uploaded_at=now)
         proof.full_clean()
         proof.save()
-        first = order.proofs.filter(status=TransferProof.Status.PENDING).order_by("uploaded_at").first()
+        first = order.proofs.filter(status=TransferProof.Status.PENDING).earliest("uploaded_at")
         hold = first.uploaded_at + timedelta(hours=settings.ORDER_PROOF_HOLD_HOURS)
         order.expires_at = max(order.expires_at or hold, hold)
         order.save(update_fields=["expires_at"])
