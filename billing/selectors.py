@@ -4,10 +4,11 @@ from datetime import datetime
 
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Greatest
+from django.http import Http404
 from django.utils import timezone
 
 from billing.models import Order, TransferProof
-from cohorts.models import Cohort
+from cohorts.models import Cohort, Course
 
 
 def seat_holding(now: datetime | None = None, prefix: str = "") -> Q:
@@ -93,3 +94,15 @@ def order_list(filters: dict) -> QuerySet[Order]:
         )
     waiting = Count("proofs", filter=Q(proofs__status="pending"))
     return orders.annotate(proofs_waiting=waiting).order_by("-created_at", "-id")
+
+
+def course_offer(slug: str) -> tuple[Course, list[Cohort]]:
+    """An active course (by its slug, or the slug of one of its cohorts on sale) and its
+    cohorts for sale: perhaps none, the page still takes signups."""
+    course = Course.objects.filter(slug=slug, is_active=True).first()
+    if course is None:
+        cohort = cohort_on_sale(slug)
+        if cohort is None:
+            raise Http404
+        course = cohort.course
+    return course, list(cohorts_on_sale().filter(course=course))

@@ -5,6 +5,8 @@ from billing import views
 app_name = "billing"
 
 urlpatterns = [
+    path("courses/", views.course_index, name="course_index"),
+    path("courses/<slug:slug>/", views.course_detail, name="course_detail"),
     path("courses/<slug:slug>/buy/", views.checkout, name="checkout"),
     path("pay/<str:number>/", views.pay, name="pay"),
     path("pay/<str:number>/status/", views.pay_status, name="pay_status"),

@@ -22,19 +22,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.requests import AuthenticatedRequest
 from billing import forms, services
 from billing.models import Order, PayeeAccount, PaymentEvent, Provider, TransferProof
 from billing.providers import ProviderError, StartKind, enabled_providers, get_provider
 from billing.providers.simulated import simulated_notification
-from billing.selectors import cohort_on_sale, cohort_seats_left, cohorts_with_unpaid_holds
+from billing.selectors import (
+    cohort_on_sale,
+    cohort_seats_left,
+    cohorts_on_sale,
+    cohorts_with_unpaid_holds,
+    course_offer,
+)
 from billing.selectors import order_list as orders_filtered
 from cohorts.models import Cohort
 from crm.attribution import attribution_capture, attribution_from_request
 from crm.models import Lead
 from crm.services import lead_capture
+from crm.signup import signup_page
 from onepco.access import provider_signed, public, staff_required
 from onepco.images import image_file_response
 from onepco.network import client_ip
@@ -62,6 +69,25 @@ def _payable(order: Order) -> bool:
 
 
 # --- buying ----------------------------------------------------------------------------------
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def course_index(request: HttpRequest) -> HttpResponse:
+    return signup_page(request, "billing/course_index.html", {"cohorts": cohorts_on_sale()})
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """One page per course: its cohorts on sale (dates, price, seats left) and the form.
+
+    The slug is a course's, or a cohort's on sale (billing's buy links name cohorts): the latter
+    shows the same page with that cohort marked.
+    """
+    course, cohorts = course_offer(slug)
+    context = {"course": course, "cohorts": cohorts, "chosen": slug if slug != course.slug else ""}
+    return signup_page(request, "billing/course_detail.html", context)
 
 
 @public

@@ -1,4 +1,4 @@
-"""Reads of the money loop's first half: offers on sale, the lead pipeline, one lead's story."""
+"""Reads of the money loop's first half: the lead pipeline, one lead's story."""
 
 from datetime import datetime, time, timedelta
 
@@ -6,21 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from billing.selectors import cohort_on_sale, cohorts_on_sale
-from cohorts.models import Cohort, Course
 from crm.models import Lead
-
-
-def course_offer(slug: str) -> tuple[Course, list[Cohort]]:
-    """An active course (by its slug, or the slug of one of its cohorts on sale) and its
-    cohorts for sale: perhaps none, the page still takes signups."""
-    course = Course.objects.filter(slug=slug, is_active=True).first()
-    if course is None:
-        cohort = cohort_on_sale(slug)
-        if cohort is None:
-            raise Http404
-        course = cohort.course
-    return course, list(cohorts_on_sale().filter(course=course))
 
 
 def lead_for_user(user, pk: int) -> Lead:

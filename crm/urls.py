@@ -5,8 +5,6 @@ from crm import views
 app_name = "crm"
 
 urlpatterns = [
-    path("courses/", views.course_index, name="course_index"),
-    path("courses/<slug:slug>/", views.course_detail, name="course_detail"),
     path("privacy/", views.privacy, name="privacy"),
     path("thanks/", views.thanks, name="thanks"),
     path("thanks/wechat-qr", views.wechat_qr, name="wechat_qr"),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cohorts.models import Course
 from crm import selectors, services
-from crm.attribution import SESSION_KEY, attribution_capture, attribution_from_request
+from crm.attribution import attribution_capture, attribution_from_request
 from crm.csvio import CsvError, csv_export_lines
 from crm.forms import (
     ATTRIBUTION_LIMITS,
@@ -31,74 +31,11 @@ from crm.forms import (
     LinkBuilderForm,
 )
 from crm.models import Consultation, LeadImport, LeadTouch, SignupSettings
-from crm.ratelimit import rate_limit_exceeded
+from crm.signup import lead_submit
 from onepco.access import public, staff_required
 from onepco.api import ApiError, api_view, field_errors, form_errors, read_payload, refuse_unknown
 
 LEADS_PER_PAGE = 50
-
-
-# --- the signup, shared by the pages and the API -----------------------------------------
-
-
-def _lead_submit(
-    request: HttpRequest, form: LeadForm, *, kind: str, attribution: dict
-) -> tuple[int, LeadTouch | None]:
-    """Rate limit → honeypot → validation → lead_capture. Answers 201, 400 or 429."""
-    if rate_limit_exceeded(request, "leads"):
-        return 429, None
-    if form.is_spam:
-        values = form.spam_values()
-        given = values.pop("attribution")
-        touch = services.lead_capture(
-            **values, attribution=given if any(given.values()) else attribution, kind=kind, is_spam=True
-        )
-        return 201, touch
-    if not form.is_valid():
-        return 400, None
-    data = form.cleaned_data
-    touch = services.lead_capture(
-        name=data["name"], email=data["email"], phone=data["phone"], wechat=data["wechat"],
-        message=data["message"], attribution=attribution, kind=kind, consent_at=timezone.now(),
-    )  # fmt: skip
-    return 201, touch
-
-
-def _signup_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    """GET shows the offer and the form; POST signs up and goes to the thank-you page."""
-    attribution_capture(request)
-    form = LeadForm(request.POST or None, with_attribution=False)
-    status = 200
-    if request.method == "POST":
-        status, _touch = _lead_submit(
-            request, form, kind=LeadTouch.Kind.FORM, attribution=attribution_from_request(request)
-        )
-        if status == 201:
-            request.session.pop(SESSION_KEY, None)
-            return redirect("crm:thanks")
-        if status == 429:
-            form.is_valid()
-            form.add_error(None, _("Too many signups from your network. Please wait a minute and try again."))
-    return render(request, template, {**context, "form": form}, status=status)
-
-
-@public
-@require_http_methods(["GET", "POST"])
-def course_index(request: HttpRequest) -> HttpResponse:
-    return _signup_page(request, "crm/course_index.html", {"cohorts": selectors.cohorts_on_sale()})
-
-
-@public
-@require_http_methods(["GET", "POST"])
-def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """One page per course: its cohorts on sale (dates, price, seats left) and the form.
-
-    The slug is a course's, or a cohort's on sale (billing's buy links name cohorts): the latter
-    shows the same page with that cohort marked.
-    """
-    course, cohorts = selectors.course_offer(slug)
-    context = {"course": course, "cohorts": cohorts, "chosen": slug if slug != course.slug else ""}
-    return _signup_page(request, "crm/course_detail.html", context)
 
 
 @public
@@ -132,7 +69,7 @@ def lead_api(request: HttpRequest) -> HttpResponse:
     refuse_unknown(unknown, form)
     kept = attribution_from_request(request)
     given = {field: (data.get(field) or "")[:limit] for field, limit in ATTRIBUTION_LIMITS.items()}
-    status, touch = _lead_submit(
+    status, touch = lead_submit(
         request, form, kind=LeadTouch.Kind.API, attribution=given if any(given.values()) else kept
     )
     if touch is None:
@@ -262,9 +199,9 @@ def consultation_update(request: HttpRequest, pk: int, consultation_pk: int) -> 
 
 
 def _link_pages() -> list[tuple[str, str]]:
-    pages = [(reverse("crm:course_index"), _("All courses"))]
+    pages = [(reverse("billing:course_index"), _("All courses"))]
     for course in Course.objects.filter(is_active=True).order_by("title"):
-        pages.append((reverse("crm:course_detail", args=[course.slug]), course.title))
+        pages.append((reverse("billing:course_detail", args=[course.slug]), course.title))
     return pages
 
 

@@ -18,7 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("console_home")
     if is_student(user):
         return redirect("cohorts:learn_home")
-    return redirect("crm:course_index")
+    return redirect("billing:course_index")
 
 
 @public
