@@ -10,6 +10,7 @@ from rq import cron
 from billing.jobs import reconcile_payments
 from cohorts.jobs import send_due_reminders
 from console.jobs import purge_data_exports
+from crm.jobs import resume_stalled_imports
 from dashboard.jobs import snapshot_last_week
 from onepco.outbox import outbox_sweep
 
@@ -23,3 +24,5 @@ cron.register(send_due_reminders, "default", cron="5 * * * *", name="due-reminde
 cron.register(snapshot_last_week, "default", cron="30 0 * * 1", name="weekly-snapshot")
 # Ask the providers about orders left pending, apply what they say, then expire stale orders.
 cron.register(reconcile_payments, "default", interval=600, name="reconcile-payments", result_ttl=3600)
+# A CSV import whose worker died (a restart, a deploy) goes on from the row after the last one.
+cron.register(resume_stalled_imports, "default", interval=300, name="resume-imports", result_ttl=600)

@@ -19,6 +19,7 @@ from rq.cron import CronScheduler
 from rq.registry import FailedJobRegistry
 
 from crm.models import Lead
+from crm.services import lead_imports_stalled
 from dashboard.models import WeeklyMetrics
 from onepco.models import OutboxMessage
 from onepco.outbox import get_queue, redis_connection
@@ -28,6 +29,8 @@ WORKER_SILENT_AFTER = timedelta(minutes=10)
 SCHEDULER_SILENT_AFTER = timedelta(minutes=5)
 OUTBOX_LATE_AFTER = timedelta(minutes=10)
 SNAPSHOT_STALE_AFTER = timedelta(days=8)
+# The sweep queues a stalled import again after IMPORT_STALL_MINUTES; still still, it is stuck.
+IMPORT_STUCK_AFTER = timedelta(minutes=15)
 DISK_FAIL_BYTES = 1 * 1024**3
 DISK_WARN_BYTES = 5 * 1024**3
 
@@ -146,7 +149,6 @@ def check_disk() -> Check:
 
 
 def check_snapshot() -> Check:
-
     name = _("Weekly snapshot")
     latest = WeeklyMetrics.objects.order_by("-computed_at").first()
     now = timezone.now()
@@ -162,6 +164,19 @@ def check_snapshot() -> Check:
     return Check(name, FAIL if age > SNAPSHOT_STALE_AFTER else OK, detail)
 
 
+def check_imports() -> Check:
+    name = _("CSV imports")
+    stuck = list(lead_imports_stalled(older_than=IMPORT_STUCK_AFTER)[:3])
+    if not stuck:
+        return Check(name, OK, _("none stuck"))
+    detail = "; ".join(
+        _("%(file)s stuck at %(done)s/%(total)s")
+        % {"file": i, "done": i.processed_rows, "total": i.total_rows}
+        for i in stuck
+    )
+    return Check(name, FAIL, detail)
+
+
 CHECKS: list[Callable[[], Check]] = [
     check_database,
     check_redis,
@@ -172,6 +187,7 @@ CHECKS: list[Callable[[], Check]] = [
     check_email,
     check_disk,
     check_snapshot,
+    check_imports,
 ]
 
 

@@ -43,3 +43,8 @@ def lead_import_start(lead_import_id: int) -> None:
 
 def lead_import_run(lead_import_id: int) -> None:
     services.lead_import_run(lead_import_id=lead_import_id)
+
+
+def resume_stalled_imports() -> int:
+    """Every few minutes (console/cron.py): imports whose worker died go on where they stopped."""
+    return services.lead_imports_resume()

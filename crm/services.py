@@ -1,9 +1,10 @@
 """Writes of the money loop's first half: leads, their touches, notes and status."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -237,7 +238,6 @@ def consultation_set_status(
 # --- CSV import ------------------------------------------------------------------------------
 
 IMPORT_PREVIEW_ROWS = 20
-IMPORT_PROGRESS_EVERY = 25
 
 
 def _import_row_clean(row: dict[str, str]) -> tuple[dict | None, dict[str, list[str]]]:
@@ -307,35 +307,61 @@ def lead_import_confirm(*, lead_import: LeadImport) -> LeadImport:
 
 
 def lead_import_run(*, lead_import_id: int) -> LeadImport:
-    """Import the rows, each in its own transaction, recording progress as it goes.
+    """Import the rows, each in its own transaction together with the progress it makes.
 
-    Resumes after the last recorded row when a worker died half-way; a finished import does
-    nothing. Rows with errors are skipped (they were listed in the preview).
+    So a worker killed half-way loses nothing and repeats nothing: a later run (the stalled-
+    import sweep queues one) goes on from the row after the last committed one, and two runs of
+    the same import cannot both take a row (each row locks the import's record first). A
+    finished import does nothing. Rows with errors are skipped (the preview listed them).
     """
     lead_import = LeadImport.objects.get(pk=lead_import_id)
     if lead_import.status in (LeadImport.Status.DONE, LeadImport.Status.PREVIEW):
         return lead_import
-    LeadImport.objects.filter(pk=lead_import.pk).update(status=LeadImport.Status.RUNNING)
+    LeadImport.objects.filter(pk=lead_import.pk).update(
+        status=LeadImport.Status.RUNNING, progressed_at=timezone.now()
+    )
     with lead_import.file.open("rb") as handle:
         text, _encoding = csv_decode(handle.read())
     _fields, rows = csv_rows(text)
-    done, created, updated = lead_import.processed_rows, lead_import.created_leads, lead_import.updated_leads
+    total = 0
     for index, row in enumerate(rows):
+        total = index + 1
         if index < lead_import.processed_rows:
             continue
-        clean, errors = _import_row_clean(row)
-        if clean and not errors:
-            existed = lead_find(email=clean["email"], phone=clean["phone"]) is not None
-            lead_capture(kind=LeadTouch.Kind.IMPORT, **clean)
-            updated, created = (updated + 1, created) if existed else (updated, created + 1)
-        done += 1
-        if done % IMPORT_PROGRESS_EVERY == 0:
+        with transaction.atomic():
+            locked = LeadImport.objects.select_for_update().get(pk=lead_import.pk)
+            if locked.processed_rows != index:
+                continue  # another run has taken this row
+            created = updated = 0
+            clean, errors = _import_row_clean(row)
+            if clean and not errors:
+                existed = lead_find(email=clean["email"], phone=clean["phone"]) is not None
+                lead_capture(kind=LeadTouch.Kind.IMPORT, **clean)
+                updated, created = (1, 0) if existed else (0, 1)
             LeadImport.objects.filter(pk=lead_import.pk).update(
-                processed_rows=done, created_leads=created, updated_leads=updated
-            )
-    LeadImport.objects.filter(pk=lead_import.pk).update(
-        processed_rows=done, created_leads=created, updated_leads=updated,
-        status=LeadImport.Status.DONE, finished_at=timezone.now(),
-    )  # fmt: skip
+                processed_rows=index + 1, created_leads=F("created_leads") + created,
+                updated_leads=F("updated_leads") + updated, progressed_at=timezone.now(),
+            )  # fmt: skip
+    LeadImport.objects.filter(pk=lead_import.pk, processed_rows__gte=total).exclude(
+        status=LeadImport.Status.DONE
+    ).update(status=LeadImport.Status.DONE, finished_at=timezone.now())
     lead_import.refresh_from_db()
     return lead_import
+
+
+def lead_imports_stalled(*, older_than: timedelta) -> QuerySet[LeadImport]:
+    """Imports queued or running that have not moved for a while: their worker died."""
+    since = timezone.now() - older_than
+    return LeadImport.objects.filter(status__in=(LeadImport.Status.QUEUED, LeadImport.Status.RUNNING)).filter(
+        Q(progressed_at__lt=since) | Q(progressed_at__isnull=True, created_at__lt=since)
+    )
+
+
+def lead_imports_resume() -> int:
+    """Queue a run again for every stalled import (safe even if the old one still runs: each
+    row is taken once). An import that stays still is shown as stuck on the system page."""
+    stalled = list(lead_imports_stalled(older_than=timedelta(minutes=settings.IMPORT_STALL_MINUTES)))
+    for lead_import in stalled:
+        with transaction.atomic():
+            outbox_enqueue(jobs.lead_import_start, lead_import.pk)
+    return len(stalled)

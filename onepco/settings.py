@@ -296,6 +296,8 @@ OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=30)
 OUTBOX_STALE_AFTER_SECONDS = env.int("OUTBOX_STALE_AFTER_SECONDS", default=900)
 LEAD_RATE_LIMIT = env.str("LEAD_RATE_LIMIT", default="5/m")
 ORDER_EXPIRY_MINUTES = env.int("ORDER_EXPIRY_MINUTES", default=30)
+# A CSV import that has not moved for this long has lost its worker: it is queued again.
+IMPORT_STALL_MINUTES = env.int("IMPORT_STALL_MINUTES", default=5)
 
 # --- payments (billing) --------------------------------------------------------------------
 # Each provider is offered only when its settings are present. Keys are PEM text (newlines
