@@ -7,4 +7,6 @@ app_name = "accounts"
 urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/my-data.zip", views.my_data, name="my_data"),
+    # Ahead of the admin's own URLs (onepco/urls.py includes this module before them).
+    path("admin/login/", views.admin_login, name="admin_login"),
 ]
