@@ -8,10 +8,12 @@ POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
 REDIS_SCHEMES = {"redis", "rediss", "unix"}
 
 
-def database_from_url(url: str) -> dict:
+def database_from_url(url: str, *, connect_timeout: int = 0, statement_timeout: float = 0) -> dict:
     """`postgres://user:password@host:port/name?sslmode=require` → a DATABASES entry.
 
     A unix socket folder goes in the query (`?host=/run/postgresql`), as libpq accepts it.
+    `connect_timeout` (seconds) and `statement_timeout` (seconds, sent as a startup option, so
+    no extra round trip) are set unless 0 or already in the URL's query.
     """
     example = "postgres://user:password@host:5432/dbname"
     try:
@@ -29,6 +31,11 @@ def database_from_url(url: str) -> dict:
         raise StartupError(f"DATABASE_URL names no database; expected {example}")
     options = dict(parse_qsl(parts.query))
     host = options.pop("host", None) or unquote(parts.hostname or "")
+    if connect_timeout:
+        options.setdefault("connect_timeout", str(connect_timeout))
+    if statement_timeout and "statement_timeout" not in options.get("options", ""):
+        startup = f"-c statement_timeout={round(statement_timeout * 1000)}"
+        options["options"] = f"{options['options']} {startup}" if options.get("options") else startup
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,

@@ -20,6 +20,7 @@ import pytest
 from django.db import connection
 
 from onepco import outbox
+from tests.billing.conftest import cohort, keys, order, wechat_on  # noqa: F401 - fixtures used here too
 from tests.processes import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
