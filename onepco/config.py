@@ -69,3 +69,38 @@ def redis_url_with_db(url: str, db: int) -> str:
         # geturl() would drop the empty host and give "unix:/path", which redis-py refuses.
         return f"unix://{parts.path}?" + "&".join(f"{k}={v}" for k, v in query)
     return parts._replace(path=f"/{db}").geturl()
+
+
+def payment_gateway_origins(
+    *, alipay: bool = False, alipay_sandbox: bool = False, stripe: bool = False, wechat_h5: bool = False
+) -> list[str]:
+    """Where the payment page's form may send the buyer on to: the pay form's answer is a
+    redirect to the provider's page, and browsers hold a redirect after a form submission to
+    the form-action directive too."""
+    origins = []
+    if alipay:  # page / wap pay: the gateway URL with the signed query
+        origins.append(
+            "https://openapi-sandbox.dl.alipaydev.com" if alipay_sandbox else "https://openapi.alipay.com"
+        )
+    if stripe:  # Stripe Checkout
+        origins.append("https://checkout.stripe.com")
+    if wechat_h5:  # WeChat Pay's h5_url
+        origins.append("https://wx.tenpay.com")
+    return origins
+
+
+def content_security_policy(*, form_action: list[str] = (), inline: bool = False) -> str:
+    """The policy of onepco's HTML pages: everything from this site, nothing inline, no plugins,
+    no framing. `inline` allows inline scripts and styles (third-party pages that need them)."""
+    scripts = "'self' 'unsafe-inline'" if inline else "'self'"
+    directives = {
+        "default-src": "'self'",
+        "script-src": scripts,
+        "style-src": scripts,
+        "img-src": "'self' data:",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": " ".join(["'self'", *form_action]),
+        "frame-ancestors": "'none'",
+    }
+    return "; ".join(f"{name} {value}" for name, value in directives.items())

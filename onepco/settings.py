@@ -11,7 +11,12 @@ import environ
 
 from onepco import embedded
 from onepco.bootstrap import StartupError
-from onepco.config import check_redis_url, database_from_url
+from onepco.config import (
+    check_redis_url,
+    content_security_policy,
+    database_from_url,
+    payment_gateway_origins,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -125,6 +130,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "onepco.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "onepco.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -347,3 +353,16 @@ WECHAT_NOTIFY_MAX_AGE_SECONDS = env.int("WECHAT_NOTIFY_MAX_AGE_SECONDS", default
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_PAYMENT_METHOD_TYPES = env.list("STRIPE_PAYMENT_METHOD_TYPES", default=[])
+
+# --- Content-Security-Policy of HTML pages (onepco/middleware.py) ---------------------------
+# No inline scripts or styles anywhere (static/js/app.js, static/css/); forms may lead on to
+# the configured providers' payment pages. django_rq's pages (staff only) carry inline code.
+PAYMENT_GATEWAY_ORIGINS = payment_gateway_origins(
+    alipay=bool(ALIPAY_APP_ID) and ALIPAY_PRODUCT == "page",
+    alipay_sandbox=ALIPAY_SANDBOX,
+    stripe=bool(STRIPE_SECRET_KEY),
+    wechat_h5=bool(WECHAT_MCHID) and WECHAT_H5,
+)
+CONTENT_SECURITY_POLICY = content_security_policy(form_action=PAYMENT_GATEWAY_ORIGINS)
+CONTENT_SECURITY_POLICY_INLINE = content_security_policy(form_action=PAYMENT_GATEWAY_ORIGINS, inline=True)
+CONTENT_SECURITY_POLICY_INLINE_PATHS = ["/admin/rq/"]
