@@ -7,6 +7,9 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onepco.settings")
+    # runserver answers requests; every other command (the worker, the scheduler, backups,
+    # imports) may rightly run long, and gets the longer timeouts (settings.PROCESS_KIND).
+    os.environ["ONEPCO_PROCESS"] = "web" if sys.argv[1:2] == ["runserver"] else "command"
     from onepco.bootstrap import StartupError, apply_data_dir_option
 
     apply_data_dir_option(sys.argv)

@@ -6,4 +6,6 @@ app_name = "accounts"
 
 urlpatterns = [
     path("account/", views.account, name="account"),
+    # Ahead of the admin's own URLs (onepco/urls.py includes this module before them).
+    path("admin/login/", views.admin_login, name="admin_login"),
 ]

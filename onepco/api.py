@@ -55,7 +55,7 @@ def read_payload(
     each field the API does not take (for `refuse_unknown`, after the form has run).
 
     Raises ApiError: 413 for a body over the limit, 400 for a content type we do not take,
-    malformed JSON, or a JSON value that is not an object of scalars.
+    malformed or too deeply nested JSON, or a JSON value that is not an object of scalars.
     """
     content_type = request.content_type or ""
     try:
@@ -95,6 +95,10 @@ def _json_fields(body: bytes) -> QueryDict:
         value = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, {"detail": _("The body is not valid JSON.")}) from None
+    except RecursionError:
+        # The parser recurses once per level: `[[[[…` a hundred thousand deep exhausts the stack
+        # long before the body size limit. No field of ours is nested at all.
+        raise ApiError(400, {"detail": _("The JSON body is nested too deeply.")}) from None
     if not isinstance(value, dict):
         raise ApiError(400, {"detail": _("The JSON body must be an object.")})
     data = QueryDict(mutable=True)

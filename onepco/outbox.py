@@ -50,7 +50,8 @@ DRAIN_JOB_TIMEOUT = 600
 
 @cache
 def redis_connection() -> redis.Redis:
-    """A connection that fails fast: a web request must never hang on Redis."""
+    """A connection that fails fast: a web request must never hang on Redis (a web process has
+    REDIS_WEB_TIMEOUT, the worker and commands the longer REDIS_SOCKET_* timeouts)."""
     return redis.Redis.from_url(
         settings.REDIS_URL,
         socket_connect_timeout=settings.REDIS_SOCKET_CONNECT_TIMEOUT,

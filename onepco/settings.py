@@ -12,7 +12,12 @@ import environ
 
 from onepco import embedded
 from onepco.bootstrap import StartupError
-from onepco.config import check_redis_url, database_from_url
+from onepco.config import (
+    check_redis_url,
+    content_security_policy,
+    database_from_url,
+    payment_gateway_origins,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -40,21 +45,44 @@ SITE_CURRENCY = env.str("SITE_CURRENCY", default="CNY").upper()
 
 # --- databases and Redis -------------------------------------------------------------------
 
+# What kind of process loads these settings. "web" answers requests (gunicorn through
+# onepco/wsgi.py, runserver) and must never wait long on PostgreSQL or Redis: a gthread worker
+# has a handful of threads. "command" is the RQ worker, the scheduler and every other
+# manage.py command, which may rightly run long (backups, imports, backfills). manage.py and
+# wsgi.py set it; a process started any other way (pytest) is web.
+PROCESS_KIND = env.str("ONEPCO_PROCESS", default="web")
+if PROCESS_KIND not in ("web", "command"):
+    raise StartupError(f"ONEPCO_PROCESS is web or command (got '{PROCESS_KIND}'); onepco sets it itself")
+WEB_PROCESS = PROCESS_KIND == "web"
+
 if not env.str("DATABASE_URL", default=""):
     embedded.export("DATABASE_URL", embedded.start_postgres(DATA_DIR))
-DATABASES = {"default": database_from_url(env.str("DATABASE_URL"))}
+# A statement that runs past the limit is cancelled and the request answers the site's 503.
+DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=15.0)
+DATABASES = {
+    "default": database_from_url(
+        env.str("DATABASE_URL"),
+        connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+        statement_timeout=DATABASE_STATEMENT_TIMEOUT if WEB_PROCESS else 0,
+    )
+}
 
 if not env.str("REDIS_URL", default=""):
     embedded.export("REDIS_URL", embedded.start_redis(DATA_DIR))
 REDIS_URL = check_redis_url(env.str("REDIS_URL"))
 
-# A web request must never hang on Redis: the outbox keeps the work if Redis is away.
-REDIS_SOCKET_CONNECT_TIMEOUT = env.float("REDIS_SOCKET_CONNECT_TIMEOUT", default=2.0)
-REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=10.0)
+# A web request must never hang on Redis: it goes on without it (the outbox keeps the work,
+# the rate limit is not enforced, the cache misses). The worker and commands can wait longer.
+if WEB_PROCESS:
+    REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_SOCKET_TIMEOUT = env.float("REDIS_WEB_TIMEOUT", default=0.5)
+else:
+    REDIS_SOCKET_CONNECT_TIMEOUT = env.float("REDIS_SOCKET_CONNECT_TIMEOUT", default=2.0)
+    REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=10.0)
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis, and a miss rather than an error when Redis is away or hangs (onepco/cache.py).
+        "BACKEND": "onepco.cache.RedisCacheOrMiss",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "onepco",
         "OPTIONS": {
@@ -104,6 +132,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "onepco.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "onepco.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -333,3 +362,16 @@ WECHAT_NOTIFY_MAX_AGE_SECONDS = env.int("WECHAT_NOTIFY_MAX_AGE_SECONDS", default
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_PAYMENT_METHOD_TYPES = env.list("STRIPE_PAYMENT_METHOD_TYPES", default=[])
+
+# --- Content-Security-Policy of HTML pages (onepco/middleware.py) ---------------------------
+# No inline scripts or styles anywhere (static/js/app.js, static/css/); forms may lead on to
+# the configured providers' payment pages. django_rq's pages (staff only) carry inline code.
+PAYMENT_GATEWAY_ORIGINS = payment_gateway_origins(
+    alipay=bool(ALIPAY_APP_ID) and ALIPAY_PRODUCT == "page",
+    alipay_sandbox=ALIPAY_SANDBOX,
+    stripe=bool(STRIPE_SECRET_KEY),
+    wechat_h5=bool(WECHAT_MCHID) and WECHAT_H5,
+)
+CONTENT_SECURITY_POLICY = content_security_policy(form_action=PAYMENT_GATEWAY_ORIGINS)
+CONTENT_SECURITY_POLICY_INLINE = content_security_policy(form_action=PAYMENT_GATEWAY_ORIGINS, inline=True)
+CONTENT_SECURITY_POLICY_INLINE_PATHS = ["/admin/rq/"]

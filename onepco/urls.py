@@ -12,10 +12,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", public(set_language), name="set_language"),
+    # Before the admin: accounts answers /admin/login/ (the admin signs in through allauth).
+    path("", include("accounts.urls")),
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("", include("accounts.urls")),
     path("", include("crm.urls")),
     path("", include("billing.urls")),
     path("", include("cohorts.urls")),

@@ -11,6 +11,8 @@ from django.urls import get_resolver
 from django.utils import translation
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onepco.settings")
+# A web process: short timeouts on PostgreSQL and Redis (settings.PROCESS_KIND).
+os.environ["ONEPCO_PROCESS"] = "web"
 
 application = get_wsgi_application()
 

@@ -185,7 +185,22 @@ def _page(browser, **options):
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # Whatever the Content-Security-Policy refused, in any browser test, fails that test.
+    page.csp_refusals = []
+    page.on(
+        "console",
+        lambda message: (
+            page.csp_refusals.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     return context, page
+
+
+def _close(context, page) -> None:
+    context.close()
+    assert page.csp_refusals == []
 
 
 @pytest.fixture
@@ -194,14 +209,14 @@ def phone_page(browser):
         browser, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
     )
     yield page
-    context.close()
+    _close(context, page)
 
 
 @pytest.fixture
 def desktop_page(browser):
     context, page = _page(browser, viewport={"width": 1280, "height": 900})
     yield page
-    context.close()
+    _close(context, page)
 
 
 @pytest.fixture

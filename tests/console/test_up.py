@@ -8,6 +8,7 @@ import http.cookiejar
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -142,3 +143,48 @@ def test_up_explains_in_one_line_when_the_engines_cannot_start(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("onepco: cannot create the data folder"), result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _debug_env() -> dict[str, str]:
+    """What a zero-config run looks like to `up` (DEBUG, dev SECRET_KEY, simulated payments),
+    on the test's own engines so that nothing embedded has to start."""
+    return {
+        **_zero_config_env(),
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "REDIS_URL": os.environ["REDIS_URL"],
+        "DEBUG": "true",
+    }
+
+
+def _up_on_a_taken_port(host: str, *extra: str) -> subprocess.CompletedProcess:
+    # The port is taken, so that `up` stops at its port check whenever it gets that far: nothing
+    # is migrated or started, whatever the outcome.
+    with socket.socket() as blocker:
+        blocker.bind(("0.0.0.0", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        return subprocess.run(
+            [sys.executable, "manage.py", "up", "--host", host, "--port", str(port), *extra],
+            cwd=ROOT, env=_debug_env(), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "example.com"])
+def test_up_refuses_to_serve_a_development_run_beyond_this_machine(host):
+    result = _up_on_a_taken_port(host)
+    assert result.returncode == 1
+    assert "development mode" in result.stderr and "already in use" not in result.stderr, result.stderr
+    for advice in ("DEBUG=false", "SECRET_KEY", "PAYMENT_SIMULATED=false", "127.0.0.1"):
+        assert advice in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "host, extra",
+    [("127.0.0.1", ()), ("localhost", ()), ("0.0.0.0", ("--allow-debug-on-network",))],
+)
+def test_up_serves_development_on_loopback_or_when_the_owner_insists(host, extra):
+    result = _up_on_a_taken_port(host, *extra)
+    # Past the refusal: it got as far as the port check.
+    assert result.returncode == 1
+    assert "already in use" in result.stderr and "development mode" not in result.stderr, result.stderr

@@ -98,3 +98,50 @@ def test_production_settings_pass_check_deploy():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+PROBE = (
+    "from django.conf import settings; from django.db import connection\n"
+    "with connection.cursor() as cursor:\n"
+    "    cursor.execute('SHOW statement_timeout'); statement = cursor.fetchone()[0]\n"
+    "print(statement, settings.REDIS_SOCKET_CONNECT_TIMEOUT, settings.REDIS_SOCKET_TIMEOUT,"
+    " connection.settings_dict['OPTIONS']['connect_timeout'])"
+)
+PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "x" * 50}
+
+
+@pytest.mark.django_db
+def test_web_processes_wait_briefly_on_the_databases_and_commands_may_run_long():
+    # The worker, the scheduler, backups and imports are manage.py commands.
+    command = _manage("shell", "-c", PROBE, **PRODUCTION, **_server_urls())
+    assert command.stdout.splitlines()[-1].split() == ["0", "2.0", "10.0", "5"], command.stderr
+    # gunicorn serves onepco.wsgi.
+    web = subprocess.run(
+        [sys.executable, "-c", f"import onepco.wsgi\n{PROBE}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))},
+             **PRODUCTION, **_server_urls()},
+    )  # fmt: skip
+    assert web.stdout.split() == ["15s", "0.5", "0.5", "5"], web.stderr
+
+
+@pytest.mark.parametrize(
+    "url, options",
+    [
+        ("postgres://u@h/db", {"connect_timeout": "5", "options": "-c statement_timeout=1500"}),
+        (
+            "postgres://u@h/db?connect_timeout=9",
+            {"connect_timeout": "9", "options": "-c statement_timeout=1500"},
+        ),
+        (
+            "postgres://u@h/db?options=-c%20search_path%3Dx",
+            {"connect_timeout": "5", "options": "-c search_path=x -c statement_timeout=1500"},
+        ),
+        (
+            "postgres://u@h/db?options=-c%20statement_timeout%3D0",
+            {"connect_timeout": "5", "options": "-c statement_timeout=0"},
+        ),
+    ],
+)
+def test_database_timeouts_join_what_the_url_says_without_overriding_it(url, options):
+    assert database_from_url(url, connect_timeout=5, statement_timeout=1.5)["OPTIONS"] == options

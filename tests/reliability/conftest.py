@@ -4,12 +4,15 @@ The machine's shared PostgreSQL and Redis are never touched: a test that stops R
 own `redis-server` on a spare port; a test that restarts PostgreSQL restarts its own pgserver.
 """
 
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -17,6 +20,7 @@ import pytest
 from django.db import connection
 
 from onepco import outbox
+from tests.billing.conftest import cohort, keys, order, wechat_on  # noqa: F401 - fixtures used here too
 from tests.processes import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,3 +116,59 @@ class Worker:
     def wait(self, timeout: float = 60) -> str:
         out, _ = self.process.communicate(timeout=timeout)
         return out.decode(errors="replace")
+
+
+class Gunicorn:
+    """gunicorn serving onepco with production's settings file, on a spare port."""
+
+    def __init__(self, env: dict[str, str]):
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "onepco.wsgi",
+                "-c",
+                "onepco/gunicorn.py",  # production's settings
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--access-logfile",
+                "/dev/null",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until(self.answers, timeout=30, what="gunicorn")
+        except AssertionError:
+            self.stop()
+            raise
+
+    def answers(self) -> bool:
+        return site_answers(self.url)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def site_answers(url: str) -> bool:
+    try:
+        return http_call(f"{url}/healthz")[0] == 200
+    except OSError:
+        return False
+
+
+def http_call(url: str, body: dict | None = None, timeout: float = 10) -> tuple[int, str, dict]:
+    """(status, body, headers) of a GET, or of a JSON POST when there is a body."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read().decode(), dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(), dict(exc.headers)

@@ -12,27 +12,16 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.processes import free_port, wait_until
-from tests.reliability.conftest import RedisServer
+from tests.reliability.conftest import Gunicorn, RedisServer, site_answers
+from tests.reliability.conftest import http_call as call
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.xdist_group("processes")
-
-
-def call(url: str, body: dict | None = None) -> tuple[int, str, dict]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode(), dict(response.headers)
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode(), dict(exc.headers)
 
 
 @pytest.fixture
@@ -75,40 +64,14 @@ def site(own_postgres, tmp_path):
         subprocess.run(
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True
         )
-    port = free_port()
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "onepco.wsgi",
-            "-c",
-            "onepco/gunicorn.py",  # production's settings
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: _answers(url), timeout=30, what="gunicorn")
-        yield server, url
+        web = Gunicorn(env)
+        try:
+            yield server, web.url
+        finally:
+            web.stop()
     finally:
-        web.terminate()
-        web.wait(timeout=20)
         redis.stop()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return call(f"{url}/healthz")[0] == 200
-    except OSError:
-        return False
 
 
 def test_a_postgres_restart_gives_clean_503s_and_loses_no_accepted_lead(site):
@@ -136,7 +99,7 @@ def test_a_postgres_restart_gives_clean_503s_and_loses_no_accepted_lead(site):
     during = call(f"{url}/healthz")
     page = call(f"{url}/courses/")
     server.start()
-    wait_until(lambda: _answers(url), timeout=30, what="recovery without restarting gunicorn")
+    wait_until(lambda: site_answers(url), timeout=30, what="recovery without restarting gunicorn")
     time.sleep(1)
     stop.set()
     for thread in threads:

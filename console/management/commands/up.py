@@ -9,6 +9,7 @@ then killed if they linger, and on Linux they also die if this process is killed
 
 import contextlib
 import ctypes
+import ipaddress
 import os
 import signal
 import socket
@@ -45,6 +46,34 @@ def _port_is_free(host: str, port: int) -> bool:
     return True
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may well resolve to an address others can reach
+
+
+def _refuse_development_beyond_loopback(host: str) -> None:
+    """A development run is for this machine only: on any other address, anyone who reaches it
+    sees tracebacks with the settings, and with the simulated provider takes a seat without
+    paying (and with the published development SECRET_KEY could forge a session)."""
+    if not settings.DEBUG or _is_loopback(host):
+        return
+    risks = ["DEBUG=true shows the code and settings on error pages"]
+    if settings.PAYMENT_SIMULATED:
+        risks.append("the simulated payment provider pays without money")
+    if not os.environ.get("SECRET_KEY"):
+        risks.append("the SECRET_KEY is the published development one")
+    raise CommandError(
+        f"refusing to listen on {host}: this run is in development mode ({'; '.join(risks)}). "
+        "Bind to 127.0.0.1 (the default), or run it as a real site: set DEBUG=false, your own "
+        "SECRET_KEY and PAYMENT_SIMULATED=false (see .env.example). "
+        "To expose the development site anyway, add --allow-debug-on-network."
+    )
+
+
 class Command(BaseCommand):
     help = (
         "Run onepco: migrate, create the founder and the demo on first run, serve web + worker + scheduler."
@@ -57,9 +86,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-demo", action="store_true", help="Do not load the demo business on first run."
         )
+        parser.add_argument(
+            "--allow-debug-on-network",
+            action="store_true",
+            help="Serve a development run (DEBUG, simulated payments) on an address other than loopback.",
+        )
 
     def handle(self, *args, **options) -> None:
         host, port = options["host"], options["port"]
+        if not options["allow_debug_on_network"]:
+            _refuse_development_beyond_loopback(host)
         if not _port_is_free(host, port):
             raise CommandError(f"port {port} on {host} is already in use; pick another with --port")
 
