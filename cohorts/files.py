@@ -119,6 +119,6 @@ def _is_text(ext: str, upload: UploadedFile) -> bool:
     if ext == "ipynb":
         try:
             return isinstance(json.loads(text), dict)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than any notebook
             return False
     return True

@@ -50,6 +50,10 @@ def lead_find(*, email: str = "", phone: str = "") -> Lead | None:
     return Lead.objects.alias(email_lower=Lower("email")).filter(match).order_by("created_at", "pk").first()
 
 
+def _no_nul(value: str) -> str:
+    return value.replace("\x00", "")
+
+
 def lead_capture(
     *,
     name: str,
@@ -69,8 +73,11 @@ def lead_capture(
     attribution and time. Returns the touch: its public_id is what callers may show, since it
     is new every time and so reveals nothing about an earlier signup.
     """
-    email, phone = email_normalize(email), phone_normalize(phone)
-    attribution = {k: (attribution or {}).get(k, "") or "" for k in ATTRIBUTION_FIELDS}
+    # PostgreSQL text cannot hold NUL. The form refuses it, but a honeypot hit is stored as it
+    # came (and attribution is taken as given): a bot's junk must be kept, not turned into a 500.
+    name, wechat, message = (_no_nul(value) for value in (name, wechat, message))
+    email, phone = email_normalize(_no_nul(email)), phone_normalize(_no_nul(phone))
+    attribution = {k: _no_nul((attribution or {}).get(k, "") or "") for k in ATTRIBUTION_FIELDS}
     when = created_at or timezone.now()
     if not is_spam:
         touch = _lead_insert_first_signup(

@@ -12,6 +12,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -50,7 +51,7 @@ def form_errors(form: Form) -> dict[str, list[str]]:
 
 def read_payload(
     request: HttpRequest, allowed: Iterable[str], *, files_allowed: bool = False
-) -> tuple[QueryDict, dict, dict[str, list[str]]]:
+) -> tuple[QueryDict, MultiValueDict, dict[str, list[str]]]:
     """The request's fields as a QueryDict (JSON or form-encoded), its files, and an error for
     each field the API does not take (for `refuse_unknown`, after the form has run).
 
@@ -61,7 +62,7 @@ def read_payload(
     try:
         if content_type == "application/json":
             data = _json_fields(request.body)
-            files: dict = {}
+            files: MultiValueDict = MultiValueDict()
         elif content_type in FORM_TYPES:
             data = request.POST.copy()
             files = request.FILES

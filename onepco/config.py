@@ -1,5 +1,6 @@
 """Turning environment values into Django settings, with errors a person can act on."""
 
+from collections.abc import Sequence
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from onepco.bootstrap import StartupError
@@ -89,7 +90,7 @@ def payment_gateway_origins(
     return origins
 
 
-def content_security_policy(*, form_action: list[str] = (), inline: bool = False) -> str:
+def content_security_policy(*, form_action: Sequence[str] = (), inline: bool = False) -> str:
     """The policy of onepco's HTML pages: everything from this site, nothing inline, no plugins,
     no framing. `inline` allows inline scripts and styles (third-party pages that need them)."""
     scripts = "'self' 'unsafe-inline'" if inline else "'self'"

@@ -88,6 +88,13 @@ def test_a_renamed_executable_answers_400(student_client, assignment):
     assert response.json()["errors"]["file"]
 
 
+def test_a_notebook_nested_deeper_than_any_notebook_answers_400(student_client, assignment):
+    nested = b"[" * 100_000 + b"]" * 100_000
+    response = student_client.post(URL, {"assignment": assignment.pk, "file": upload("deep.ipynb", nested)})
+    assert response.status_code == 400
+    assert response.json()["errors"]["file"]
+
+
 def test_malformed_json_answers_400(student_client, assignment):
     response = student_client.post(URL, "{nope", content_type="application/json")
     assert response.status_code == 400

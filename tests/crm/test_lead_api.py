@@ -265,3 +265,14 @@ def test_rate_limits_are_read_as_count_per_period(rate, expected):
     from crm.ratelimit import rate_parse
 
     assert rate_parse(rate) == expected
+
+
+def test_a_honeypot_hit_with_a_nul_byte_is_stored_as_spam_not_a_500(client, db):
+    """Found by the fuzz test: the spam path skipped the form's NUL check."""
+    response = client.post(
+        "/api/leads",
+        "name=a&website=x&message=%00&utm_source=%00",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 201
+    assert Lead.objects.get().is_spam

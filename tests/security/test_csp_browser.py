@@ -7,10 +7,10 @@ import pytest
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from onepco.demo import demo_load
 
 from billing.models import Order
 from cohorts.models import Cohort, Course, Lesson, Student, Submission
+from console.demo import demo_load
 from crm.models import Lead, LeadImport
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
