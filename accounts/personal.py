@@ -3,7 +3,7 @@
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
-from onepco.personal import PersonalData
+from onepco.personal import PersonalData, erased_rows_add
 
 USER = PersonalData(
     User,
@@ -24,7 +24,9 @@ def user_anonymise(*, user: User) -> None:
 
     The row stays so that orders and enrollments keep pointing at someone; nobody can tell who.
     """
-    EmailAddress.objects.filter(user=user).delete()
+    addresses = EmailAddress.objects.filter(user=user)
+    erased_rows_add(EmailAddress, addresses.values_list("pk", flat=True))
+    addresses.delete()
     USER.anonymise([user])
     user.is_active = False
     user.set_unusable_password()

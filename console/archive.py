@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import IO
 
 from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.core import serializers
 from django.core.files.base import File
@@ -38,11 +40,16 @@ from django.core.files.storage import default_storage
 from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.serializers.python import Serializer as PythonSerializer
 from django.db import DataError, IntegrityError, connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import accounts.personal
+import billing.personal
+import cohorts.personal
+import crm.personal
 from onepco.spreadsheet import spreadsheet_text
 
 FORMAT = "onepco-archive"
@@ -85,6 +92,31 @@ def exported_models() -> list[type[models.Model]]:
 def schema_version() -> dict[str, list[str]]:
     applied = MigrationRecorder(connection).applied_migrations()
     return {app: sorted(name for label, name in applied if label == app) for app in SCHEMA_APPS}
+
+
+class _Serializer(PythonSerializer):
+    """Rows point at each other by primary key, except at content types and permissions, which
+    every instance numbers for itself (those go by natural key). A user is never named by their
+    e-mail in other rows: erasing them must not leave the address behind in every order."""
+
+    def handle_fk_field(self, obj, field) -> None:
+        natural = self.use_natural_foreign_keys
+        self.use_natural_foreign_keys = natural and field.remote_field.model in NATURAL_KEY_MODELS
+        super().handle_fk_field(obj, field)
+        self.use_natural_foreign_keys = natural
+
+    def handle_m2m_field(self, obj, field) -> None:
+        natural = self.use_natural_foreign_keys
+        self.use_natural_foreign_keys = natural and field.remote_field.model in NATURAL_KEY_MODELS
+        super().handle_m2m_field(obj, field)
+        self.use_natural_foreign_keys = natural
+
+
+NATURAL_KEY_MODELS = (ContentType, Permission)
+
+
+def _serialize(row: models.Model) -> dict:
+    return _Serializer().serialize([row], use_natural_foreign_keys=True)[0]
 
 
 class _LosslessEncoder(DjangoJSONEncoder):
@@ -210,7 +242,7 @@ def _export(target: str | Path | IO[bytes], progress: Progress | None) -> Archiv
             writer = entry(f"data/{label}.jsonl")
             count = 0
             for row in _rows(model):
-                data = serializers.serialize("python", [row], use_natural_foreign_keys=True)[0]
+                data = _serialize(row)
                 writer.write(json.dumps(data, cls=_LosslessEncoder, ensure_ascii=False).encode() + b"\n")
                 count += 1
             writer.target.close()
@@ -447,3 +479,152 @@ def _overwrite(archive: zipfile.ZipFile, *, names: list[str]) -> None:
         with archive.open(f"media/{name}") as content:
             default_storage.delete(name)
             default_storage.save(name, File(content, name=name))
+
+
+# --- scrubbing an erased person out of an archive ------------------------------------------
+
+
+def _erased_fields() -> dict[str, tuple[str, ...]]:
+    """{model label: the fields an erasure overwrites}, from each app's description."""
+    fields = {
+        d.model._meta.label_lower: tuple(d.erased)
+        for module in (accounts.personal, crm.personal, cohorts.personal, billing.personal)
+        for d in module.DESCRIBED
+    }
+    fields["admin.logentry"] = ("object_repr", "change_message")
+    fields["account.emailaddress"] = ()  # deleted outright
+    return fields
+
+
+@dataclass
+class _Scrub:
+    """What the database says today about the rows an erasure changed."""
+
+    rows: dict[str, set]
+    now: dict[str, dict]  # label → pk → serialized fields (absent: the row was deleted)
+    keys: dict[str, str]  # an erased user's old e-mail → their placeholder (old archives)
+    drop_files: set[str] = field(default_factory=set)
+    changed: int = 0
+
+    def fix_keys(self, value):
+        """Older archives named users by e-mail inside other rows: those names go too."""
+        if isinstance(value, list) and len(value) == 1 and value[0] in self.keys:
+            return [self.keys[value[0]]]
+        if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+            return [self.fix_keys(v) for v in value]
+        return value
+
+
+def _scrub_plan(archive: zipfile.ZipFile, manifest: dict, rows: dict[str, list]) -> _Scrub:
+    erased = _erased_fields()
+    wanted = {label: {int(pk) for pk in pks} for label, pks in rows.items() if label in manifest["tables"]}
+    now = {}
+    for label, pks in wanted.items():
+        model = apps.get_model(label)
+        now[label] = {obj.pk: _serialize(obj)["fields"] for obj in model._default_manager.filter(pk__in=pks)}
+    plan = _Scrub(rows=wanted, now=now, keys={})
+    file_fields = {
+        label: [
+            f.name for f in apps.get_model(label)._meta.concrete_fields if isinstance(f, models.FileField)
+        ]
+        for label in wanted
+    }
+    for label, pks in wanted.items():
+        watch = [name for name in file_fields[label] if name in erased.get(label, ())]
+        if label != "accounts.user" and not watch:
+            continue
+        with archive.open(f"data/{label}.jsonl") as source:
+            for line in io.TextIOWrapper(source, encoding="utf-8"):
+                row = json.loads(line)
+                if row["pk"] not in pks:
+                    continue
+                today = now[label].get(row["pk"], {})
+                for name in watch:
+                    if row["fields"].get(name) and row["fields"][name] != today.get(name):
+                        plan.drop_files.add(row["fields"][name])
+                if (
+                    label == "accounts.user"
+                    and today.get("email")
+                    and row["fields"]["email"] != today["email"]
+                ):
+                    plan.keys[row["fields"]["email"]] = today["email"]
+    return plan
+
+
+def _scrub_jsonl(source: IO[bytes], target: _HashingWriter, label: str, plan: _Scrub) -> None:
+    pks = plan.rows.get(label, set())
+    erased = _erased_fields().get(label, ())
+    for line in io.TextIOWrapper(source, encoding="utf-8"):
+        row = json.loads(line)
+        before = row
+        if plan.keys:
+            row = {**row, "fields": {k: plan.fix_keys(v) for k, v in row["fields"].items()}}
+        if row["pk"] in pks:
+            today = plan.now[label].get(row["pk"])
+            if today is None:
+                plan.changed += 1
+                continue  # deleted by the erasure
+            row = {**row, "fields": {**row["fields"], **{name: today[name] for name in erased}}}
+        if row != before:
+            plan.changed += 1
+        target.write(json.dumps(row, cls=_LosslessEncoder, ensure_ascii=False).encode() + b"\n")
+
+
+def _scrub_csv(source: IO[bytes], target: _HashingWriter, label: str, plan: _Scrub) -> None:
+    model = apps.get_model(label)
+    columns = _csv_columns(model)
+    names = [f.name for f in model._meta.concrete_fields]
+    erased = {names.index(name) for name in _erased_fields().get(label, ())}
+    today = {obj.pk: obj for obj in model._default_manager.filter(pk__in=plan.rows[label])}
+    reader = csv.reader(io.TextIOWrapper(source, encoding="utf-8-sig", newline=""))
+    text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="", write_through=True)  # type: ignore[type-var]
+    table = csv.writer(text)
+    table.writerow(next(reader))
+    for cells in reader:
+        pk = int(cells[0]) if cells and cells[0].isdigit() else None
+        if pk in plan.rows[label]:
+            obj = today.get(pk)
+            if obj is None:
+                continue
+            cells = [columns[i][1](obj) if i in erased else cell for i, cell in enumerate(cells)]
+        table.writerow(cells)
+    text.flush()
+    text.detach()
+
+
+def archive_scrub(
+    source: str | Path | IO[bytes], target: str | Path | IO[bytes], rows: dict[str, list]
+) -> int:
+    """Copy an archive with the rows an erasure changed as the erasure left them: erased fields
+    overwritten, deleted rows and erased files gone, checksums recomputed. Returns how many
+    rows changed (0: the person was not in this archive, and `target` is to be thrown away)."""
+    with zipfile.ZipFile(source) as old:
+        manifest = read_manifest(old)
+        plan = _scrub_plan(old, manifest, rows)
+        if not plan.rows:
+            return 0
+        checksums: dict[str, str] = {}
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as new:
+            for item in old.infolist():
+                name = item.filename
+                if name == "manifest.json" or (name.startswith("media/") and name[6:] in plan.drop_files):
+                    continue
+                kind, _slash, rest = name.partition("/")
+                label = rest.rsplit(".", 1)[0]
+                writer = _HashingWriter(new.open(name, "w", force_zip64=True))
+                with old.open(name) as source_entry:
+                    if kind == "data" and (label in plan.rows or plan.keys):
+                        _scrub_jsonl(source_entry, writer, label, plan)
+                    elif kind == "csv" and label in plan.rows:
+                        _scrub_csv(source_entry, writer, label, plan)
+                    else:
+                        for chunk in iter(lambda: source_entry.read(1024 * 1024), b""):
+                            writer.write(chunk)
+                writer.target.close()
+                checksums[name] = writer.digest.hexdigest()
+            plan.changed += len(plan.drop_files)
+            manifest["checksums"] = checksums
+            manifest["files"] = {k: v for k, v in manifest["files"].items() if k not in plan.drop_files}
+            manifest["scrubbed_at"] = timezone.now().isoformat()
+            new.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+    return plan.changed

@@ -4,12 +4,14 @@ What makes a person identifiable is overwritten or removed (names, contact detai
 notes, homework text and files, payment-page uploads); what the business numbers are made of
 stays (dates, statuses, amounts, scores, attendance), so every weekly number, every total and
 every snapshot is the same before and after. Each app erases its own data through its own
-`erasure` module; this module finds everything that belongs to the person and logs the erasure.
+`personal` module; this module finds everything that belongs to the person and logs the erasure.
 Files are deleted only after the transaction commits, so a failed erasure loses nothing.
 """
 
 from dataclasses import dataclass, field
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.fields.files import FieldFile
@@ -19,8 +21,11 @@ from accounts.personal import user_anonymise
 from billing.personal import orders_anonymise
 from cohorts.models import Student
 from cohorts.personal import student_anonymise
+from console import jobs
 from console.models import ErasureRecord
 from crm.personal import lead_anonymise
+from onepco.outbox import outbox_enqueue
+from onepco.personal import erased_rows_add, erased_rows_recorded
 
 
 @dataclass
@@ -79,7 +84,7 @@ def person_erase(*, person: Person, erased_by: User, reason: str = "") -> Erasur
         for key, value in counts.items():
             summary[key] = summary.get(key, 0) + value
 
-    with transaction.atomic():
+    with transaction.atomic(), erased_rows_recorded() as rows:
         for lead in person.leads:
             add(lead_anonymise(lead=lead))
         for student in person.students:
@@ -92,9 +97,27 @@ def person_erase(*, person: Person, erased_by: User, reason: str = "") -> Erasur
         for user in person.users:
             user_anonymise(user=user)
         add({"accounts": len(person.users)})
+        _admin_log_anonymise(rows)
         summary["files"] = len(files)
         record = ErasureRecord.objects.create(
-            subject=person.subject, reason=reason, erased_by=erased_by, summary=summary
-        )
+            subject=person.subject, reason=reason, erased_by=erased_by, summary=summary,
+            rows={label: sorted(pks) for label, pks in rows.items()},
+        )  # fmt: skip
         delete_files_on_commit(files)
+        # Backups made before today still hold the person: rewrite them too.
+        outbox_enqueue(jobs.scrub_archives, record.pk)
     return record
+
+
+def _admin_log_anonymise(rows: dict[str, set]) -> None:
+    """The admin's history names the rows it changed by their text (a lead's name): it keeps
+    what was done and when, and loses the name."""
+    for label, pks in list(rows.items()):
+        app_label, model_name = label.split(".")
+        content_type = ContentType.objects.filter(app_label=app_label, model=model_name).first()
+        if content_type is None:
+            continue
+        entries = LogEntry.objects.filter(content_type=content_type, object_id__in=[str(pk) for pk in pks])
+        changed = [entry.pk for entry in entries]
+        entries.update(object_repr=f"{content_type.name} (erased)", change_message="")
+        erased_rows_add(LogEntry, changed)

@@ -5,7 +5,7 @@ either module may be imported first.
 """
 
 from console import services
-from console.models import DataExport
+from console.models import DataExport, ErasureRecord
 
 
 def build_data_export(export_id: int) -> None:
@@ -16,3 +16,8 @@ def build_data_export(export_id: int) -> None:
 
 def purge_data_exports() -> int:
     return services.data_exports_purge()
+
+
+def scrub_archives(record_id: int) -> int:
+    record = ErasureRecord.objects.filter(pk=record_id).first()
+    return services.archives_scrub(record=record) if record is not None else 0

@@ -67,6 +67,9 @@ class ErasureRecord(models.Model):
     )
     erased_at = models.DateTimeField(_("erased at"), default=timezone.now, db_index=True)
     summary = models.JSONField(_("what was erased"), default=dict, blank=True)
+    # {model label: [primary keys]} of the rows the erasure changed: copies of them in backup
+    # archives are scrubbed the same way (ids only, never what they held).
+    rows = models.JSONField(_("rows erased"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("erasure record")

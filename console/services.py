@@ -1,11 +1,12 @@
 """Writes of the system itself: the founder's data exports and failed-job retries."""
 
+import shutil
 import tempfile
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import Storage, default_storage
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -14,8 +15,8 @@ from django.utils.translation import gettext as _
 from rq.registry import FailedJobRegistry
 
 from console import jobs
-from console.archive import export_archive
-from console.models import DataExport
+from console.archive import archive_scrub, export_archive
+from console.models import DataExport, ErasureRecord
 from onepco.outbox import get_queue, outbox_enqueue
 
 EXPORT_LIFETIME = timedelta(hours=48)
@@ -68,6 +69,35 @@ def data_exports_purge(*, now=None) -> int:
         export.save(update_fields=["file_name"])
         purged += 1
     return purged
+
+
+def archives_scrub(*, record: ErasureRecord) -> int:
+    """Rewrite every stored archive that still holds rows this erasure changed (the founder's
+    exports), so that no copy of the person outlives the erasure. Returns the archives changed."""
+    rewritten = 0
+    for export in DataExport.objects.exclude(file_name=""):
+        if _stored_archive_scrub(default_storage, export.file_name, record.rows):
+            export.size = default_storage.size(export.file_name)
+            export.save(update_fields=["size"])
+            rewritten += 1
+    return rewritten
+
+
+def _stored_archive_scrub(storage: Storage, name: str, rows: dict[str, list]) -> bool:
+    if not storage.exists(name):
+        return False
+    with tempfile.TemporaryFile() as original, tempfile.TemporaryFile() as scrubbed:
+        with storage.open(name, "rb") as source:
+            shutil.copyfileobj(source, original)
+        original.seek(0)
+        if not archive_scrub(original, scrubbed, rows):
+            return False
+        scrubbed.seek(0)
+        storage.delete(name)
+        saved = storage.save(name, File(scrubbed, name=name))
+    if saved != name:  # a storage that refused the name: keep the record pointing at the file
+        raise RuntimeError(f"archive {name} was saved as {saved}")
+    return True
 
 
 def failed_job_retry(*, job_id: str) -> bool:

@@ -3,7 +3,7 @@ writing what it opens correctly (UTF-8 with BOM, no cell that would run as a for
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
 
 from django.utils import timezone
@@ -113,6 +113,33 @@ def csv_rows(text: str) -> tuple[list[str], Iterator[dict[str, str]]]:
             raise CsvError(_("The file is not valid CSV: %(error)s") % {"error": exc}) from None
 
     return [f for f in fields if f], rows()
+
+
+def csv_rows_replace(
+    text: str, matches: Callable[[dict[str, str]], bool], placeholder: str
+) -> tuple[str, int]:
+    """The file's text with every matching row's cells emptied (its name cell says
+    `placeholder`), and how many rows matched. Rows keep their places, so that an import
+    under way still counts them the same; an emptied row fails validation and is skipped."""
+    csv_rows(text)  # a file that cannot be read raises CsvError here, as on import
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    header_seen, replaced = False, 0
+    names = []
+    for values in reader:
+        if not header_seen:
+            writer.writerow(values)
+            if any(cell.strip() for cell in values):
+                header_seen = True
+                names = [HEADER_ALIASES.get(h.strip().lower(), "") for h in values]
+            continue
+        row = {f: spreadsheet_untext(v).strip() for f, v in zip(names, values, strict=False) if f}
+        if any(v.strip() for v in values) and matches(row):
+            values = [placeholder if f == "name" else "" for f in names]
+            replaced += 1
+        writer.writerow(values)
+    return out.getvalue(), replaced
 
 
 def csv_parse_when(value: str) -> datetime | None:

@@ -1,10 +1,17 @@
 """What crm holds about a person, described once (see onepco/personal.py): what they download
 and what erasing them removes. Who they are goes; when and from where they came stays."""
 
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from crm.csvio import CsvError, csv_decode, csv_rows_replace
 from crm.models import Consultation, Lead, LeadImport, LeadNote, LeadTouch, SignupSettings
+from crm.normalize import email_normalize, phone_normalize
 from onepco.personal import PersonalData
 
 ATTRIBUTION = ("channel", "utm_source", "utm_medium", "utm_campaign", "utm_content", "landing_page")
@@ -77,8 +84,52 @@ def lead_personal_data(*, leads: QuerySet[Lead]) -> dict[str, list[dict]]:
 
 
 def lead_anonymise(*, lead: Lead) -> dict[str, int]:
+    imports = lead_imports_scrub(email=lead.email, phone=lead.phone)
     LEAD.anonymise([lead])
     touches, _files = LEAD_TOUCH.anonymise(LeadTouch.objects.filter(lead=lead))
     notes, _files = LEAD_NOTE.anonymise(LeadNote.objects.filter(lead=lead).exclude(kind=LeadNote.Kind.SYSTEM))
     consultations, _files = CONSULTATION.anonymise(Consultation.objects.filter(lead=lead).exclude(notes=""))
-    return {"leads": 1, "lead_touches": touches, "lead_notes": notes, "consultation_notes": consultations}
+    return {
+        "leads": 1, "lead_touches": touches, "lead_notes": notes, "consultation_notes": consultations,
+        "import_file_rows": imports,
+    }  # fmt: skip
+
+
+def _matcher(email: str, phone: str) -> Callable[[dict[str, str]], bool]:
+    def matches(row: dict[str, str]) -> bool:
+        if email and email_normalize(row.get("email", "")) == email:
+            return True
+        try:
+            return bool(phone) and phone_normalize(row.get("phone", "")) == phone
+        except ValidationError:
+            return False
+
+    return matches
+
+
+def lead_imports_scrub(*, email: str, phone: str) -> int:
+    """Empty the person's rows in every uploaded import file (they were read from it into the
+    lead being erased). The files are rewritten once the erasure commits; returns the rows."""
+    matches = _matcher(email_normalize(email), phone)
+    rewritten: list[tuple[LeadImport, bytes]] = []
+    total = 0
+    for lead_import in LeadImport.objects.exclude(file=""):
+        try:
+            with lead_import.file.open("rb") as handle:
+                text, _encoding = csv_decode(handle.read())
+            scrubbed, count = csv_rows_replace(text, matches, placeholder=_("(erased)"))
+        except (OSError, CsvError):
+            continue  # a file that is gone or unreadable holds nobody any more
+        if count:
+            total += count
+            rewritten.append((lead_import, ("\ufeff" + scrubbed).encode("utf-8")))
+
+    def write() -> None:
+        for lead_import, content in rewritten:
+            name = lead_import.file.name
+            lead_import.file.storage.delete(name)
+            lead_import.file.storage.save(name, ContentFile(content))
+            LeadImport.objects.filter(pk=lead_import.pk).update(encoding="UTF-8 BOM")
+
+    transaction.on_commit(write)
+    return total

@@ -16,7 +16,9 @@ A model that holds nothing about anyone is listed in its app's `NOT_PERSONAL` in
 tests/console/test_personal_data_coverage.py fails when a model, or a field, is in neither.
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +26,27 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 
 from onepco.models import OutboxMessage
+
+# {model label: primary keys} of the rows an erasure changed (or deleted), while one is recording.
+_erased_rows: ContextVar[dict[str, set[Any]] | None] = ContextVar("erased_rows", default=None)
+
+
+@contextmanager
+def erased_rows_recorded() -> Iterator[dict[str, set[Any]]]:
+    """Collect which rows the erasures inside this block change: copies of those rows elsewhere
+    (backup archives) are then scrubbed the same way."""
+    rows: dict[str, set[Any]] = {}
+    token = _erased_rows.set(rows)
+    try:
+        yield rows
+    finally:
+        _erased_rows.reset(token)
+
+
+def erased_rows_add(model: type[models.Model], pks: Iterable[Any]) -> None:
+    rows = _erased_rows.get()
+    if rows is not None:
+        rows.setdefault(model._meta.label_lower, set()).update(pks)
 
 
 @dataclass(frozen=True)
@@ -56,6 +79,7 @@ class PersonalData:
                 setattr(row, name, value(row) if callable(value) else value)
         if rows and self.erased:
             self.model._default_manager.bulk_update(rows, list(self.erased))
+            erased_rows_add(self.model, (row.pk for row in rows))
         return len(rows), files
 
 
