@@ -136,6 +136,6 @@ def data_request_erase(request: AuthenticatedRequest, kind: str, pk: int) -> Htt
 @login_required
 def my_data(request: AuthenticatedRequest) -> FileResponse:
     """Everything onepco holds about the signed-in person, as one zip (right of access)."""
-    archive = personal_data_archive(request.user)
+    archive = personal_data_archive(email=request.user.email, user=request.user)
     name = f"onepco-my-data-{timezone.localdate():%Y%m%d}.zip"
     return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
