@@ -5,7 +5,7 @@ either module may be imported first.
 """
 
 from console import services
-from console.models import DataExport
+from console.models import DataAccessRequest, DataExport
 
 
 def build_data_export(export_id: int) -> None:
@@ -16,3 +16,9 @@ def build_data_export(export_id: int) -> None:
 
 def purge_data_exports() -> int:
     return services.data_exports_purge()
+
+
+def send_data_access_code(access_request_id: int) -> None:
+    access_request = DataAccessRequest.objects.filter(pk=access_request_id).first()
+    if access_request is not None:
+        services.data_access_code_send(access_request=access_request)
