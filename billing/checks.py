@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
-from onepco.ratelimit import rate_parse
+from onepco.ratelimit import rate_settings_errors
 
 
 @register()
@@ -21,10 +21,4 @@ def simulated_provider_only_in_debug(app_configs, **kwargs) -> list[Error]:
 @register()
 def checkout_rate_limits_are_valid(app_configs, **kwargs) -> list[Error]:
     """A typo in a checkout rate must stop the start, not turn every checkout into a 500."""
-    errors = []
-    for name in ("CHECKOUT_RATE_LIMIT", "CHECKOUT_CONTACT_RATE_LIMIT"):
-        try:
-            rate_parse(getattr(settings, name))
-        except ValueError as exc:
-            errors.append(Error(f"{name}: {exc}", id="billing.E002"))
-    return errors
+    return rate_settings_errors(("CHECKOUT_RATE_LIMIT", "CHECKOUT_CONTACT_RATE_LIMIT"), "billing.E002")

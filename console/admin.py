@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from console.models import DataExport, ErasureRecord
+from console.models import DataAccessRequest, DataExport, ErasureRecord
 
 
 @admin.register(DataExport)
@@ -28,6 +28,32 @@ class ErasureRecordAdmin(admin.ModelAdmin):
     list_filter = ["erased_at"]
     search_fields = ["subject", "reason"]
     readonly_fields = ["subject", "reason", "erased_by", "erased_at", "summary"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DataAccessRequest)
+class DataAccessRequestAdmin(admin.ModelAdmin):
+    """The log of downloads asked for by e-mail: read-only, like the erasure log."""
+
+    list_display = ["created_at", "email", "held_data", "code_sent_at", "downloaded_at", "attempts"]
+    list_filter = ["created_at", "held_data"]
+    search_fields = ["email"]
+    exclude = ["code_hash", "token"]
+    readonly_fields = [
+        "email",
+        "language",
+        "created_at",
+        "expires_at",
+        "held_data",
+        "code_sent_at",
+        "attempts",
+        "downloaded_at",
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False

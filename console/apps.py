@@ -9,3 +9,6 @@ class ConsoleConfig(AppConfig):
 
     name = "console"
     verbose_name = _("Console")
+
+    def ready(self) -> None:
+        from console import checks  # noqa: F401, PLC0415  (registers the system check)

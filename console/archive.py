@@ -49,6 +49,7 @@ from django.utils.translation import gettext as _
 import accounts.personal
 import billing.personal
 import cohorts.personal
+import console.personal
 import crm.personal
 from onepco.spreadsheet import spreadsheet_text
 
@@ -488,7 +489,7 @@ def _erased_fields() -> dict[str, tuple[str, ...]]:
     """{model label: the fields an erasure overwrites}, from each app's description."""
     fields = {
         d.model._meta.label_lower: tuple(d.erased)
-        for module in (accounts.personal, crm.personal, cohorts.personal, billing.personal)
+        for module in (accounts.personal, crm.personal, cohorts.personal, billing.personal, console.personal)
         for d in module.DESCRIBED
     }
     fields["admin.logentry"] = ("object_repr", "change_message")

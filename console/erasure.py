@@ -18,11 +18,13 @@ from django.db.models.fields.files import FieldFile
 
 from accounts.models import User
 from accounts.personal import user_anonymise
+from billing.models import Order
 from billing.personal import orders_anonymise
 from cohorts.models import Student
 from cohorts.personal import student_anonymise
 from console import jobs
-from console.models import ErasureRecord
+from console.models import DataAccessRequest, ErasureRecord
+from console.personal import DATA_ACCESS_REQUEST
 from crm.personal import lead_anonymise
 from onepco.outbox import outbox_enqueue
 from onepco.personal import erased_rows_add, erased_rows_recorded
@@ -35,6 +37,13 @@ class Person:
     leads: list = field(default_factory=list)
     students: list = field(default_factory=list)
     users: list = field(default_factory=list)
+
+    def addresses(self) -> set[str]:
+        """Every e-mail address the person is known by: their leads', accounts' and orders'."""
+        linked = Q(lead__in=self.leads) | Q(user__in=self.users)
+        emails = {lead.email for lead in self.leads} | {user.email for user in self.users}
+        emails |= set(Order.objects.filter(linked).values_list("buyer_email", flat=True))
+        return {email.lower() for email in emails if email}
 
     @property
     def subject(self) -> str:
@@ -85,13 +94,20 @@ def person_erase(*, person: Person, erased_by: User, reason: str = "") -> Erasur
             summary[key] = summary.get(key, 0) + value
 
     with transaction.atomic(), erased_rows_recorded() as rows:
+        addresses = person.addresses()
+        requests = DataAccessRequest.objects.filter(email__in=addresses)
+        add({"access_requests": DATA_ACCESS_REQUEST.anonymise(requests)[0]})
+        # Orders bought with one of their addresses, linked or not: the download shows them too.
+        orders = Q(lead__in=person.leads) | Q(user__in=person.users)
+        for address in addresses:
+            orders |= Q(buyer_email__iexact=address)
         for lead in person.leads:
             add(lead_anonymise(lead=lead))
         for student in person.students:
             counts, removed = student_anonymise(student=student)
             add(counts)
             files += removed
-        counts, removed = orders_anonymise(orders_filter=Q(lead__in=person.leads) | Q(user__in=person.users))
+        counts, removed = orders_anonymise(orders_filter=orders)
         add(counts)
         files += removed
         for user in person.users:

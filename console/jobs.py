@@ -5,7 +5,7 @@ either module may be imported first.
 """
 
 from console import services
-from console.models import DataExport, ErasureRecord
+from console.models import DataAccessRequest, DataExport, ErasureRecord
 
 
 def build_data_export(export_id: int) -> None:
@@ -21,3 +21,9 @@ def purge_data_exports() -> int:
 def scrub_archives(record_id: int) -> int:
     record = ErasureRecord.objects.filter(pk=record_id).first()
     return services.archives_scrub(record=record) if record is not None else 0
+
+
+def send_data_access_code(access_request_id: int) -> None:
+    access_request = DataAccessRequest.objects.filter(pk=access_request_id).first()
+    if access_request is not None:
+        services.data_access_code_send(access_request=access_request)

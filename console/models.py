@@ -1,6 +1,8 @@
-"""The console's own records: the founder's data exports and the log of personal-data erasures."""
+"""The console's own records: the founder's data exports and the logs of personal-data requests
+(erasures, and downloads asked for by e-mail)."""
 
 import secrets
+from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
@@ -79,3 +81,71 @@ class ErasureRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} · {self.erased_at:%Y-%m-%d %H:%M}"
+
+
+def access_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class DataAccessRequest(models.Model):
+    """Someone asked, by e-mail address, for the data onepco holds for it (right of access).
+
+    A 6-digit code goes to the address if anything is held for it, and nothing otherwise; the
+    visitor's page looks the same either way. The code is kept only as a keyed hash, works
+    for CODE_LIFETIME from the request, MAX_ATTEMPTS tries, once. The rows stay as the
+    founder's log of access requests, as erasures have theirs.
+    """
+
+    CODE_MINUTES = 15
+    CODE_LIFETIME = timedelta(minutes=CODE_MINUTES)
+    MAX_ATTEMPTS = 5
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting to send the code")
+        NOTHING_HELD = "nothing_held", _("Nothing held for this address: no e-mail sent")
+        SENT = "sent", _("Code sent, not used yet")
+        DOWNLOADED = "downloaded", _("Downloaded")
+        EXPIRED = "expired", _("Expired unused")
+        BLOCKED = "blocked", _("Blocked after too many wrong codes")
+
+    # Names the request's page (the code alone is too short to name anything).
+    token = models.CharField(_("token"), max_length=64, unique=True, default=access_token)
+    email = models.EmailField(_("e-mail"), db_index=True)
+    # The page's language, for the e-mail.
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    # Set by the background job that looks the address up: whether anything is held for it.
+    held_data = models.BooleanField(_("data held"), null=True, blank=True)
+    code_hash = models.CharField(_("code (hashed)"), max_length=64, blank=True)
+    code_sent_at = models.DateTimeField(_("code sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("wrong codes"), default=0)
+    downloaded_at = models.DateTimeField(_("downloaded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("personal-data access request")
+        verbose_name_plural = _("personal-data access requests")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.email} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.attempts >= self.MAX_ATTEMPTS
+
+    @property
+    def status(self) -> "DataAccessRequest.Status":
+        if self.downloaded_at:
+            return self.Status.DOWNLOADED
+        if self.held_data is False:
+            return self.Status.NOTHING_HELD
+        if self.is_blocked:
+            return self.Status.BLOCKED
+        if self.is_expired:
+            return self.Status.EXPIRED
+        return self.Status.SENT if self.code_sent_at else self.Status.WAITING

@@ -1,7 +1,10 @@
 """A person's right of access: everything onepco holds about them, in one zip.
 
 Each app says what its models hold about a person (its `personal.py`); this module only finds
-the person's rows in every app and packs them with their files.
+the person's rows in every app and packs them with their files. A person is found by an e-mail
+address (what they signed up or bought with) and, when they are signed in, by their account:
+the download from the account page and the one asked for by e-mail are built by the same
+`personal_data_for`.
 """
 
 import json
@@ -9,50 +12,111 @@ import tempfile
 import zipfile
 from typing import IO
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.personal import user_personal_data
+from billing.models import Order
 from billing.personal import TRANSFER_PROOF, orders_personal_data
 from cohorts.models import Student
 from cohorts.personal import SUBMISSION, student_personal_data
-from console.models import DataExport, ErasureRecord
+from console.models import DataAccessRequest, DataExport, ErasureRecord
 from crm.models import Lead
 from crm.personal import lead_personal_data
-from onepco.personal import files_of
+from onepco.personal import PersonalData, files_of
 
-README = """这是 onepco 保存的关于你的全部数据（{when} 导出）。
-This archive holds everything onepco keeps about you (exported {when}).
-
-data.json       — 账户、线索与报名来源、备注与咨询记录、报名、出勤、作业（含批改反馈与分数）、测评、
-                  订单、付款通知与退款
-                  your account, sign-ups, notes and consultations, enrollments, attendance,
-                  homework (feedback, scores), assessments, orders, payment notifications, refunds
-files/          — 你上传的作业文件 / the homework files you uploaded
-payment-proofs/ — 你上传的转账截图 / the transfer screenshots you uploaded
-"""
-
-DESCRIBED = ()
+# A request names the address it was made for; the code and the page's token are not the person's.
+DATA_ACCESS_REQUEST = PersonalData(
+    DataAccessRequest,
+    erased={"email": lambda request: f"erased-request-{request.pk}@erased.invalid"},
+    kept=("id", "created_at", "expires_at", "held_data", "code_sent_at", "downloaded_at"),
+    internal=("token", "language", "code_hash", "attempts"),
+)
+DESCRIBED = (DATA_ACCESS_REQUEST,)
 # The founder's exports, and the erasure log, which names erased rows by id only.
 NOT_PERSONAL = (DataExport, ErasureRecord)
 
+# What each part of data.json holds, for the README inside the zip.
+SECTIONS = {
+    "account": gettext_lazy("your account"),
+    "student": gettext_lazy("your learner profile"),
+    "leads": gettext_lazy("your sign-ups (leads) and where they came from"),
+    "lead_touches": gettext_lazy("each time you signed up or came back"),
+    "lead_notes": gettext_lazy("our notes about you and the history of your sign-up"),
+    "consultations": gettext_lazy("trial classes and calls, with our notes"),
+    "orders": gettext_lazy("orders, with the buyer's name, e-mail and phone"),
+    "payment_events": gettext_lazy("payment notifications from the payment providers"),
+    "refunds": gettext_lazy("refunds"),
+    "transfer_proofs": gettext_lazy("transfer proofs you uploaded"),
+    "enrollments": gettext_lazy("enrollments"),
+    "attendance": gettext_lazy("attendance"),
+    "submissions": gettext_lazy("homework, with feedback and scores"),
+    "assessments": gettext_lazy("assessments"),
+    "graduation_reports": gettext_lazy("graduation reports"),
+    "due_reminders": gettext_lazy("homework reminders sent to you"),
+    "access_requests": gettext_lazy("your requests to download your data"),
+}
 
-def personal_data(user: User) -> dict:
-    """Every record about this user, as plain data (dates as ISO strings once dumped)."""
-    leads = Lead.objects.filter(Q(email__iexact=user.email) | Q(students__user=user)).distinct()
+
+def _leads_for(*, email: str, user: User | None) -> QuerySet[Lead]:
+    match = Q(email__iexact=email) if email else Q()
+    if user is not None:
+        match |= Q(students__user=user)
+    return Lead.objects.filter(match).distinct() if match else Lead.objects.none()
+
+
+def _orders_for(*, email: str, user: User | None, leads: QuerySet[Lead]) -> Q:
+    match = Q(lead__in=leads)
+    if email:
+        match |= Q(buyer_email__iexact=email)
+    if user is not None:
+        match |= Q(user=user)
+    return match
+
+
+def personal_data_for(*, email: str, user: User | None = None) -> dict:
+    """Every record about the person with this e-mail address (and this account, when they are
+    signed in), as plain data (dates as ISO strings once dumped).
+
+    Found by the address: leads, the orders bought with it, an account of that address. Found
+    by the account: its learner profile, the lead it came from, its orders.
+    """
+    leads = _leads_for(email=email, user=user)
+    addresses = {email.lower(), *(e.lower() for e in leads.values_list("email", flat=True))} - {""}
     data: dict = {
-        "account": user_personal_data(user=user),
+        "account": user_personal_data(user=user) if user is not None else None,
         "student": None,
         **lead_personal_data(leads=leads),
-        **orders_personal_data(orders_filter=Q(user=user) | Q(lead__in=leads)),
+        **orders_personal_data(orders_filter=_orders_for(email=email, user=user, leads=leads)),
+        "access_requests": DATA_ACCESS_REQUEST.rows(DataAccessRequest.objects.filter(email__in=addresses)),
     }
-    student = Student.objects.filter(user=user).first()
+    student = Student.objects.filter(user=user).first() if user is not None else None
     if student is not None:
         data |= student_personal_data(student=student)
     return data
+
+
+def account_for_email(email: str) -> User | None:
+    return User.objects.filter(email__iexact=email).first() if email else None
+
+
+def personal_data_held(email: str) -> bool:
+    """Whether onepco holds anything for this e-mail address (beyond requests to see it)."""
+    if not email:
+        return False
+    user = account_for_email(email)
+    leads = _leads_for(email=email, user=user)
+    return (
+        user is not None
+        or leads.exists()
+        or Order.objects.filter(_orders_for(email=email, user=user, leads=leads)).exists()
+    )
 
 
 def _files(data: dict) -> list[tuple[str, str]]:
@@ -69,18 +133,43 @@ def _files(data: dict) -> list[tuple[str, str]]:
     return files
 
 
-def personal_data_archive(user: User) -> IO[bytes]:
-    """A zip of personal_data(user) plus the user's uploaded files, in a temporary file."""
-    data = personal_data(user)
+def _readme(data: dict, files: list[tuple[str, str]]) -> str:
+    """What the zip holds, part by part, in the reader's language."""
+
+    def count(value) -> int:
+        return len(value) if isinstance(value, list) else int(value is not None)
+
+    lines = [
+        _("This archive holds everything %(site)s keeps about you (exported %(when)s).")
+        % {"site": settings.SITE_NAME, "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+        "",
+        _("data.json, by part (number of records):"),
+    ]
+    lines += [f"  {key:<20} {count(value):>4}  {SECTIONS.get(key, '')}" for key, value in data.items()]
+    folders = {
+        "files/": _("the homework files you uploaded"),
+        "payment-proofs/": _("the transfer screenshots you uploaded"),
+    }
+    for folder, label in folders.items():
+        inside = sum(1 for _stored, name in files if name.startswith(folder))
+        if inside:
+            lines += ["", f"{folder:<22} {inside:>4}  {label}"]
+    return "\n".join(lines) + "\n"
+
+
+def personal_data_archive(*, email: str, user: User | None = None) -> IO[bytes]:
+    """A zip of personal_data_for(email, user) plus the person's uploaded files, in a temporary
+    file."""
+    data = personal_data_for(email=email, user=user)
+    files = [(name, label) for name, label in _files(data) if default_storage.exists(name)]
     # Handed to the caller open: FileResponse closes it once sent.
     scratch = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     with zipfile.ZipFile(scratch, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("README.txt", README.format(when=timezone.localtime().strftime("%Y-%m-%d %H:%M")))
+        archive.writestr("README.txt", _readme(data, files))
         archive.writestr("data.json", json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2))
-        for name, label in _files(data):
-            if default_storage.exists(name):
-                with default_storage.open(name, "rb") as source, archive.open(label, "w") as target:
-                    for chunk in iter(lambda: source.read(1024 * 1024), b""):
-                        target.write(chunk)
+        for name, label in files:
+            with default_storage.open(name, "rb") as source, archive.open(label, "w") as target:
+                for chunk in iter(lambda: source.read(1024 * 1024), b""):
+                    target.write(chunk)
     scratch.seek(0)
     return scratch

@@ -15,5 +15,7 @@ urlpatterns = [
         name="data_request_erase",
     ),
     path("account/my-data.zip", views.my_data, name="my_data"),
+    path("privacy/my-data/", views.my_data_request, name="my_data_request"),
+    path("privacy/my-data/<str:token>/", views.my_data_code, name="my_data_code"),
     path("api/openapi.json", openapi.openapi_json, name="openapi"),
 ]

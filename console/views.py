@@ -1,14 +1,20 @@
-"""The founder's console home, the system page and personal-data requests."""
+"""The founder's console home, the system page and personal-data requests (the founder's
+page, a signed-in person's download, and the download asked for by e-mail)."""
 
 from datetime import timedelta
+from typing import IO
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
@@ -16,14 +22,23 @@ from billing.models import Order
 from cohorts.models import Lesson, Student
 from cohorts.selectors import grading_queue
 from console.erasure import person_erase, person_for
-from console.forms import ErasureForm
+from console.forms import DataAccessCodeForm, DataAccessRequestForm, ErasureForm
 from console.health import run_checks
-from console.models import DataExport, ErasureRecord
+from console.models import DataAccessRequest, DataExport, ErasureRecord
 from console.personal import personal_data_archive
 from console.selectors import erasure_candidates, failed_jobs
-from console.services import data_export_request, failed_job_retry
+from console.services import (
+    CodeCheck,
+    data_access_download,
+    data_access_request_closed,
+    data_access_request_create,
+    data_export_request,
+    failed_job_retry,
+)
 from crm.models import Consultation, Lead
-from onepco.access import login_required, staff_required
+from onepco.access import login_required, public, staff_required
+from onepco.network import client_ip
+from onepco.ratelimit import rate_limited
 
 
 @staff_required
@@ -101,7 +116,8 @@ def system_export_download(request: HttpRequest, token: str) -> FileResponse:
 
 @staff_required
 def data_requests(request: HttpRequest) -> HttpResponse:
-    """Personal-data requests: find the person, erase them, and the log of past erasures."""
+    """Personal-data requests: find the person, erase them; the logs of past erasures and of
+    downloads asked for by e-mail."""
     query = request.GET.get("q", "")[:100]
     return render(
         request,
@@ -110,6 +126,7 @@ def data_requests(request: HttpRequest) -> HttpResponse:
             "q": query,
             "found": erasure_candidates(query) if query else None,
             "records": ErasureRecord.objects.select_related("erased_by")[:50],
+            "access_requests": DataAccessRequest.objects.all()[:50],
         },
     )
 
@@ -136,6 +153,79 @@ def data_request_erase(request: AuthenticatedRequest, kind: str, pk: int) -> Htt
 @login_required
 def my_data(request: AuthenticatedRequest) -> FileResponse:
     """Everything onepco holds about the signed-in person, as one zip (right of access)."""
-    archive = personal_data_archive(request.user)
+    return _my_data_response(personal_data_archive(email=request.user.email, user=request.user))
+
+
+def _my_data_response(archive: IO[bytes]) -> FileResponse:
     name = f"onepco-my-data-{timezone.localdate():%Y%m%d}.zip"
     return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
+
+
+@public
+@never_cache
+def my_data_request(request: HttpRequest) -> HttpResponse:
+    """Anyone asks for their data by e-mail address; the answer is the same for every address."""
+    template = "console/my_data_request.html"
+    form = DataAccessRequestForm(request.POST or None)
+    if request.method != "POST":
+        return render(request, template, {"form": form})
+    if not form.is_valid():
+        return render(request, template, {"form": form}, status=400)
+    email = form.cleaned_data["email"]
+    if _data_access_limited(request, email=email):
+        form.add_error(
+            None, _("Too many requests from your network or for this address. Please try again later.")
+        )
+        return render(request, template, {"form": form}, status=429)
+    access_request = data_access_request_create(email=email, language=get_language())
+    return redirect("my_data_code", token=access_request.token)
+
+
+def _data_access_limited(request: HttpRequest, *, email: str) -> bool:
+    """Counts a request against the visitor's address and the e-mail address (a mailbox is not
+    flooded with codes from many networks); True past either limit."""
+    return rate_limited(
+        ("data-access", client_ip(request), settings.DATA_ACCESS_RATE_LIMIT),
+        ("data-access-email", email, settings.DATA_ACCESS_EMAIL_RATE_LIMIT),
+    )
+
+
+def _closed_message(outcome: CodeCheck) -> str:
+    if outcome == CodeCheck.EXPIRED:
+        return _("This code has expired: a code works for %(minutes)s minutes.") % {
+            "minutes": DataAccessRequest.CODE_MINUTES
+        }
+    if outcome == CodeCheck.USED:
+        return _("This code has been used already: a code downloads once.")
+    return _("Too many wrong codes: this code no longer works.")
+
+
+def _wrong_code_message(access_request: DataAccessRequest) -> str:
+    left = DataAccessRequest.MAX_ATTEMPTS - access_request.attempts
+    return ngettext(
+        "This code is not right. You can try %(n)s more time.",
+        "This code is not right. You can try %(n)s more times.",
+        left,
+    ) % {"n": left}
+
+
+@public
+@never_cache
+def my_data_code(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The code e-mailed for a request downloads the zip of everything held for its address."""
+    access_request = get_object_or_404(DataAccessRequest, token=token)
+    form = DataAccessCodeForm(request.POST or None)
+    outcome = data_access_request_closed(access_request)
+    if request.method == "POST" and outcome is None and form.is_valid():
+        outcome, archive = data_access_download(access_request=access_request, code=form.cleaned_data["code"])
+        if archive is not None:
+            return _my_data_response(archive)
+        if outcome == CodeCheck.WRONG:
+            form.add_error("code", _wrong_code_message(access_request))
+            outcome = None
+    template = "console/my_data_code.html"
+    if outcome is not None:
+        context = {"access_request": access_request, "closed": _closed_message(outcome)}
+        return render(request, template, context, status=410)
+    context = {"access_request": access_request, "form": form}
+    return render(request, template, context, status=400 if form.errors else 200)

@@ -9,6 +9,8 @@ import logging
 import time
 
 import redis
+from django.conf import settings
+from django.core.checks import Error
 from django.http import HttpRequest
 
 from onepco.network import client_ip
@@ -24,6 +26,18 @@ def rate_parse(rate: str) -> tuple[int, int]:
     if period not in PERIODS or not count.isdigit() or int(count) < 1:
         raise ValueError(f"a rate looks like 5/m, 100/h or 2/s (got {rate!r})")
     return int(count), PERIODS[period]
+
+
+def rate_settings_errors(names: tuple[str, ...], check_id: str) -> list[Error]:
+    """System-check errors for rate settings that do not parse: a typo must stop the start,
+    not turn every request it limits into a 500."""
+    errors = []
+    for name in names:
+        try:
+            rate_parse(getattr(settings, name))
+        except ValueError as exc:
+            errors.append(Error(f"{name}: {exc}", id=check_id))
+    return errors
 
 
 def rate_limited(*counters: tuple[str, str, str]) -> bool:

@@ -324,6 +324,9 @@ LOGGING = {
 OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=30)
 OUTBOX_STALE_AFTER_SECONDS = env.int("OUTBOX_STALE_AFTER_SECONDS", default=900)
 LEAD_RATE_LIMIT = env.str("LEAD_RATE_LIMIT", default="5/m")
+# Asking for a personal-data download code, per visitor address and per e-mail address.
+DATA_ACCESS_RATE_LIMIT = env.str("DATA_ACCESS_RATE_LIMIT", default="10/h")
+DATA_ACCESS_EMAIL_RATE_LIMIT = env.str("DATA_ACCESS_EMAIL_RATE_LIMIT", default="3/h")
 ORDER_EXPIRY_MINUTES = env.int("ORDER_EXPIRY_MINUTES", default=30)
 # A CSV import that has not moved for this long has lost its worker: it is queued again.
 IMPORT_STALL_MINUTES = env.int("IMPORT_STALL_MINUTES", default=5)

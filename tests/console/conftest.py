@@ -5,6 +5,7 @@ from django.core.files.base import ContentFile
 
 from billing.models import PaymentEvent, Refund, TransferProof
 from cohorts.models import GraduationReport
+from console.models import DataAccessRequest
 from crm.models import LeadNote
 from crm.services import lead_set_status
 from tests import factories as f
@@ -19,7 +20,8 @@ PERSONAL_STRINGS = (
 
 @pytest.fixture
 def buyer(student, cohort_a):
-    """A student who came in as a lead, paid, attended, submitted a file and was assessed."""
+    """A student who came in as a lead, paid, attended, submitted a file, was assessed and once
+    asked for their data by e-mail."""
     lead = f.make_lead(
         name="王小明",
         email="xiaoming@example.com",
@@ -80,4 +82,6 @@ def buyer(student, cohort_a):
         is_published=True,
         published_at=f.aware(2026, 11, 20),
     )
+    # They asked for their data by e-mail once before (the request names their address).
+    DataAccessRequest.objects.create(email="xiaoming@example.com", expires_at=f.aware(2026, 11, 21))
     return lead

@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 from accounts.models import User
 from billing.models import Order, PaymentEvent, TransferProof
 from cohorts.models import Assessment, Attendance, Enrollment, GraduationReport, Submission
-from console.models import ErasureRecord
+from console.models import DataAccessRequest, ErasureRecord
 from crm.models import Consultation, Lead, LeadNote
 from dashboard.models import WeeklyMetrics
 from tests import factories as f
@@ -161,3 +161,20 @@ def test_erasing_twice_changes_nothing_more(founder_client, buyer, student):
     assert erase(founder_client, "lead", buyer.pk).status_code == 302
     assert (business_numbers(), model_to_dict(Lead.objects.get(pk=buyer.pk))) == first
     assert not User.objects.get(pk=student.user_id).is_active
+
+
+def test_what_was_bought_or_asked_for_with_the_persons_address_is_erased_too(founder_client, buyer, cohort_a):
+    """The e-mail download finds orders by the address they were bought with and the person's
+    requests to see their data; the erasure must reach the same rows."""
+    unlinked = f.make_order(cohort_a, buyer_name="王小明", buyer_email="XiaoMing@example.com", amount=1999)
+    someone_else = f.make_order(cohort_a, buyer_name="李雷", buyer_email="lilei@example.com")
+    DataAccessRequest.objects.create(email="lilei@example.com", expires_at=f.aware(2026, 11, 21))
+
+    erase(founder_client, "lead", buyer.pk)
+
+    unlinked.refresh_from_db()
+    assert (unlinked.buyer_name, unlinked.buyer_email, unlinked.amount) == ("已删除的用户", "", 1999)
+    assert Order.objects.get(pk=someone_else.pk).buyer_email == "lilei@example.com"
+    emails = sorted(DataAccessRequest.objects.values_list("email", flat=True))
+    assert emails[0].endswith("@erased.invalid") and emails[1] == "lilei@example.com"
+    assert ErasureRecord.objects.get().summary["access_requests"] == 1

@@ -51,6 +51,14 @@ def test_the_lead_and_orders_behind_an_account_are_included(student_client, stud
     assert len(data["orders"]) == 1
 
 
+def test_orders_bought_with_the_accounts_address_are_included(student_client, student, cohort_a):
+    """A founder-made order or a checkout before the account existed names only the address."""
+    f.make_order(cohort_a, buyer_name="学员甲", buyer_email="Student@Example.com")
+    f.make_order(cohort_a, buyer_email="someone-else@example.com")
+    data = json.loads(download(student_client).read("data.json"))
+    assert [o["buyer_email"] for o in data["orders"]] == ["Student@Example.com"]
+
+
 def test_graduation_reports_and_payment_proofs_are_included(student_client, student, cohort_a):
     from billing.models import TransferProof
     from cohorts.models import GraduationReport

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('console', '0001_data_exports_and_erasure_records_move_here'),
+        ('console', '0002_data_access_requests_by_email'),
     ]
 
     operations = [
