@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from console.models import DataAccessRequest, DataExport, ErasureRecord
+from console.models import Backup, BackupSchedule, DataAccessRequest, DataExport, ErasureRecord
 
 
 @admin.register(DataExport)
@@ -60,3 +60,20 @@ class DataAccessRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Backup)
+class BackupAdmin(admin.ModelAdmin):
+    """Backups are made and restored from the console (系统 → 备份); here they can only be read."""
+
+    list_display = ["created_at", "trigger", "status", "name", "size", "offsite", "drill_ok"]
+    list_filter = ["status", "trigger", "offsite", "drill_ok"]
+    readonly_fields = [f.name for f in Backup._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(BackupSchedule)
+class BackupScheduleAdmin(admin.ModelAdmin):
+    list_display = ["enabled", "at", "keep"]

@@ -43,6 +43,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.serializers.python import Serializer as PythonSerializer
 from django.db import DataError, IntegrityError, connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,7 +52,12 @@ import billing.personal
 import cohorts.personal
 import console.personal
 import crm.personal
+from billing.models import Order
+from cohorts.models import Assignment, Lesson
+from crm.models import Lead
+from dashboard.selectors.numbers import weekly_numbers_range
 from onepco.spreadsheet import spreadsheet_text
+from onepco.weeks import Week
 
 FORMAT = "onepco-archive"
 FORMAT_VERSION = 1
@@ -284,9 +290,36 @@ def _export(target: str | Path | IO[bytes], progress: Progress | None) -> Archiv
             "tables": tables,
             "files": files,
             "checksums": checksums,
+            # What the restore drill compares a restored copy with (docs/metrics.md).
+            "weekly_numbers": weekly_numbers_of_history(),
         }
-        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+        archive.writestr(
+            "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)
+        )
     return report
+
+
+def weekly_numbers_of_history() -> dict[str, dict]:
+    """The numerators and denominators of every ended week this business has data in: equal
+    after a restore means the restore kept the business intact."""
+    starts = [
+        Lead.objects.aggregate(first=Min("created_at"))["first"],
+        Order.objects.aggregate(first=Min("paid_at"))["first"],
+        Lesson.objects.aggregate(first=Min("starts_at"))["first"],
+        Assignment.objects.aggregate(first=Min("due_at"))["first"],
+    ]
+    starts = [moment for moment in starts if moment is not None]
+    last = Week.current().shifted(-1)
+    if not starts or Week.of(min(starts)) > last:
+        return {}
+    return weekly_numbers_of(Week.of(min(starts)), last)
+
+
+def weekly_numbers_of(first: Week, last: Week) -> dict[str, dict]:
+    return {
+        numbers.week.label: {key: str(value) for key, value in numbers.counts().items()}
+        for numbers in weekly_numbers_range(first, last)
+    }
 
 
 # --- import --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from rq import cron
 
 from billing.jobs import reconcile_payments
 from cohorts.jobs import send_due_reminders
-from console.jobs import purge_data_exports
+from console.jobs import backup_if_due, purge_data_exports
 from crm.jobs import resume_stalled_imports
 from dashboard.jobs import snapshot_last_week
 from onepco.outbox import outbox_sweep
@@ -26,3 +26,5 @@ cron.register(snapshot_last_week, "default", cron="30 0 * * 1", name="weekly-sna
 cron.register(reconcile_payments, "default", interval=600, name="reconcile-payments", result_ttl=3600)
 # A CSV import whose worker died (a restart, a deploy) goes on from the row after the last one.
 cron.register(resume_stalled_imports, "default", interval=300, name="resume-imports", result_ttl=600)
+# The daily backup runs at the founder's time (console → 系统 → 备份); this asks every 15 minutes.
+cron.register(backup_if_due, "default", interval=900, name="backup", result_ttl=3600, job_timeout=3 * 3600)

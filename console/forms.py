@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from console.models import BackupSchedule
+
 
 class ErasureForm(forms.Form):
     reason = forms.CharField(
@@ -43,3 +45,10 @@ class DataAccessCodeForm(forms.Form):
         if len(code) != 6 or not code.isascii() or not code.isdigit():
             raise forms.ValidationError(_("Enter the 6 digits from the e-mail."))
         return code
+
+
+class BackupScheduleForm(forms.ModelForm):
+    class Meta:
+        model = BackupSchedule
+        fields = ["enabled", "at", "keep"]
+        widgets = {"at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}

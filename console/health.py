@@ -18,6 +18,7 @@ from rq import Worker
 from rq.cron import CronScheduler
 from rq.registry import FailedJobRegistry
 
+from console.models import Backup, BackupSchedule
 from crm.models import Lead
 from crm.services import lead_imports_stalled
 from dashboard.models import WeeklyMetrics
@@ -31,6 +32,8 @@ OUTBOX_LATE_AFTER = timedelta(minutes=10)
 SNAPSHOT_STALE_AFTER = timedelta(days=8)
 # The sweep queues a stalled import again after IMPORT_STALL_MINUTES; still still, it is stuck.
 IMPORT_STUCK_AFTER = timedelta(minutes=15)
+# A daily backup older than this means a day was missed.
+BACKUP_OVERDUE_AFTER = timedelta(hours=26)
 DISK_FAIL_BYTES = 1 * 1024**3
 DISK_WARN_BYTES = 5 * 1024**3
 
@@ -177,6 +180,29 @@ def check_imports() -> Check:
     return Check(name, FAIL, detail)
 
 
+def check_backup() -> Check:
+    name = _("Backups")
+    schedule = BackupSchedule.current()
+    last = Backup.objects.exclude(status=Backup.Status.RUNNING).order_by("-created_at").first()
+    if not schedule.enabled:
+        return Check(name, WARN, _("the daily backup is switched off"))
+    if last is None:
+        return Check(name, WARN, _("no backup yet"))
+    when = timezone.localtime(last.created_at).strftime("%Y-%m-%d %H:%M")
+    if last.status == Backup.Status.FAILED:
+        return Check(
+            name,
+            FAIL,
+            _("the backup of %(when)s failed: %(error)s") % {"when": when, "error": last.error[:200]},
+        )
+    if timezone.now() - last.created_at > BACKUP_OVERDUE_AFTER:
+        return Check(name, FAIL, _("the last backup is from %(when)s") % {"when": when})
+    where = _("here and off the box") if last.offsite else _("on this machine only")
+    return Check(
+        name, OK if last.offsite else WARN, _("last %(when)s, %(where)s") % {"when": when, "where": where}
+    )
+
+
 CHECKS: list[Callable[[], Check]] = [
     check_database,
     check_redis,
@@ -188,6 +214,7 @@ CHECKS: list[Callable[[], Check]] = [
     check_disk,
     check_snapshot,
     check_imports,
+    check_backup,
 ]
 
 

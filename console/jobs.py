@@ -4,8 +4,9 @@ Jobs and services name each other through their modules (`services.x`, `jobs.y`)
 either module may be imported first.
 """
 
-from console import services
-from console.models import DataAccessRequest, DataExport, ErasureRecord
+from console import backups, services
+from console.models import Backup, DataAccessRequest, DataExport, ErasureRecord
+from onepco.outbox import get_queue
 
 
 def build_data_export(export_id: int) -> None:
@@ -27,3 +28,40 @@ def send_data_access_code(access_request_id: int) -> None:
     access_request = DataAccessRequest.objects.filter(pk=access_request_id).first()
     if access_request is not None:
         services.data_access_code_send(access_request=access_request)
+
+
+def backup_if_due() -> int | None:
+    """Every 15 minutes (console/cron.py): the daily backup, once its time has come."""
+    backup = backups.backup_if_due()
+    return backup.pk if backup is not None else None
+
+
+# A backup or a drill can take longer than a follow-up job may: the outbox hands each to an RQ
+# job of its own with room to finish.
+LONG_JOB_SECONDS = 3 * 3600
+
+
+def make_backup(backup_id: int) -> None:
+    get_queue().enqueue(run_backup, backup_id, job_timeout=LONG_JOB_SECONDS)
+
+
+def run_backup(backup_id: int) -> None:
+    backup = Backup.objects.filter(pk=backup_id).first()
+    if backup is not None:
+        backups.backup_make(backup=backup)
+
+
+def alert_backup_failed(backup_id: int) -> None:
+    backup = Backup.objects.filter(pk=backup_id, status=Backup.Status.FAILED).first()
+    if backup is not None:
+        backups.backup_failed_alert_send(backup=backup)
+
+
+def drill_backup(backup_id: int) -> None:
+    get_queue().enqueue(run_drill, backup_id, job_timeout=LONG_JOB_SECONDS)
+
+
+def run_drill(backup_id: int) -> None:
+    backup = Backup.objects.filter(pk=backup_id, status=Backup.Status.DONE).first()
+    if backup is not None:
+        backups.backup_drill(backup=backup)

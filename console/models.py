@@ -2,11 +2,13 @@
 (erasures, and downloads asked for by e-mail)."""
 
 import secrets
-from datetime import timedelta
+from datetime import time, timedelta
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def export_token() -> str:
@@ -149,3 +151,63 @@ class DataAccessRequest(models.Model):
         if self.is_expired:
             return self.Status.EXPIRED
         return self.Status.SENT if self.code_sent_at else self.Status.WAITING
+
+
+class BackupSchedule(models.Model):
+    """When the daily backup runs and how many are kept: the founder's choice, one row."""
+
+    enabled = models.BooleanField(_("daily backup on"), default=True)
+    at = models.TimeField(_("time of day"), default=time(3, 0), help_text=_("In the site's time zone."))
+    keep = models.PositiveSmallIntegerField(
+        _("backups kept"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Older ones are deleted, here and off the box."),
+    )
+
+    class Meta:
+        verbose_name = _("backup schedule")
+        verbose_name_plural = _("backup schedule")
+
+    def __str__(self) -> str:
+        return f"{self.at:%H:%M} · {self.keep}"
+
+    @classmethod
+    def current(cls) -> "BackupSchedule":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class Backup(models.Model):
+    """One archive of the whole business, on this machine's disk and (when configured) off it."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Trigger(models.TextChoices):
+        SCHEDULED = "scheduled", pgettext_lazy("backup", "On schedule")
+        MANUAL = "manual", pgettext_lazy("backup", "By hand")
+
+    created_at = models.DateTimeField(_("started at"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RUNNING)
+    trigger = models.CharField(
+        _("trigger"), max_length=16, choices=Trigger.choices, default=Trigger.SCHEDULED
+    )
+    name = models.CharField(_("file"), max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    offsite = models.BooleanField(_("copied off the box"), default=False)
+    error = models.TextField(_("error"), blank=True)
+    drill_at = models.DateTimeField(_("restore drill at"), null=True, blank=True)
+    drill_ok = models.BooleanField(_("restore drill passed"), null=True, blank=True)
+    drill_report = models.JSONField(_("restore drill report"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("backup")
+        verbose_name_plural = _("backups")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.created_at:%Y-%m-%d %H:%M}"

@@ -26,7 +26,7 @@ from billing.models import Order
 from billing.personal import TRANSFER_PROOF, orders_personal_data
 from cohorts.models import Student
 from cohorts.personal import SUBMISSION, student_personal_data
-from console.models import DataAccessRequest, DataExport, ErasureRecord
+from console.models import Backup, BackupSchedule, DataAccessRequest, DataExport, ErasureRecord
 from crm.models import Lead
 from crm.personal import lead_personal_data
 from onepco.personal import PersonalData, files_of
@@ -40,7 +40,7 @@ DATA_ACCESS_REQUEST = PersonalData(
 )
 DESCRIBED = (DATA_ACCESS_REQUEST,)
 # The founder's exports, and the erasure log, which names erased rows by id only.
-NOT_PERSONAL = (DataExport, ErasureRecord)
+NOT_PERSONAL = (DataExport, ErasureRecord, Backup, BackupSchedule)
 
 # What each part of data.json holds, for the README inside the zip.
 SECTIONS = {

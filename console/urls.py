@@ -8,6 +8,10 @@ urlpatterns = [
     path("console/system/jobs/<str:job_id>/retry/", views.system_retry_job, name="system_retry_job"),
     path("console/system/exports/", views.system_export_request, name="system_export_request"),
     path("console/system/exports/<str:token>/", views.system_export_download, name="system_export_download"),
+    path("console/system/backups/", views.backups_page, name="backups"),
+    path("console/system/backups/now/", views.backup_now, name="backup_now"),
+    path("console/system/backups/<int:pk>/download/", views.backup_download, name="backup_download"),
+    path("console/system/backups/<int:pk>/drill/", views.backup_drill_start, name="backup_drill"),
     path("console/data-requests/", views.data_requests, name="data_requests"),
     path(
         "console/data-requests/erase/<str:kind>/<int:pk>/",

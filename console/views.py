@@ -21,10 +21,11 @@ from accounts.requests import AuthenticatedRequest
 from billing.models import Order
 from cohorts.models import Lesson, Student
 from cohorts.selectors import grading_queue
+from console.backups import backup_drill_request, backup_open, backup_request, offsite_storage
 from console.erasure import person_erase, person_for
-from console.forms import DataAccessCodeForm, DataAccessRequestForm, ErasureForm
+from console.forms import BackupScheduleForm, DataAccessCodeForm, DataAccessRequestForm, ErasureForm
 from console.health import run_checks
-from console.models import DataAccessRequest, DataExport, ErasureRecord
+from console.models import Backup, BackupSchedule, DataAccessRequest, DataExport, ErasureRecord
 from console.personal import personal_data_archive
 from console.selectors import erasure_candidates, failed_jobs
 from console.services import (
@@ -229,3 +230,59 @@ def my_data_code(request: HttpRequest, token: str) -> HttpResponseBase:
         return render(request, template, context, status=410)
     context = {"access_request": access_request, "form": form}
     return render(request, template, context, status=400 if form.errors else 200)
+
+
+# --- backups ---------------------------------------------------------------------------------
+
+
+@staff_required
+def backups_page(request: HttpRequest) -> HttpResponse:
+    """The backups: when they run and how many are kept, each one with its restore drill."""
+    schedule = BackupSchedule.current()
+    form = BackupScheduleForm(request.POST or None, instance=schedule)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(
+            request, _("Saved. The next backup runs at %(at)s.") % {"at": f"{schedule.at:%H:%M}"}
+        )
+        return redirect("backups")
+    offsite = offsite_storage()
+    context = {
+        "form": form,
+        "backups": Backup.objects.all()[:60],
+        "backup_dir": settings.BACKUP_DIR,
+        "offsite": getattr(offsite, "bucket_name", "") if offsite is not None else "",
+    }
+    return render(request, "console/backups.html", context, status=400 if form.errors else 200)
+
+
+@staff_required
+@require_POST
+def backup_now(request: AuthenticatedRequest) -> HttpResponse:
+    backup_request(by=request.user)
+    messages.success(request, _("The backup is being made. It appears below when it is done."))
+    return redirect("backups")
+
+
+@staff_required
+def backup_download(request: HttpRequest, pk: int) -> FileResponse:
+    backup = get_object_or_404(Backup, pk=pk, status=Backup.Status.DONE)
+    try:
+        handle = backup_open(backup)
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=backup.name.rsplit("/", 1)[-1])
+
+
+@staff_required
+@require_POST
+def backup_drill_start(request: HttpRequest, pk: int) -> HttpResponse:
+    backup = get_object_or_404(Backup, pk=pk, status=Backup.Status.DONE)
+    backup_drill_request(backup=backup)
+    messages.success(
+        request,
+        _(
+            "The restore drill is running: it restores this backup into a scratch database and compares the numbers."
+        ),
+    )
+    return redirect("backups")

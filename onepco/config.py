@@ -1,7 +1,7 @@
 """Turning environment values into Django settings, with errors a person can act on."""
 
 from collections.abc import Sequence
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from onepco.bootstrap import StartupError
 
@@ -50,6 +50,23 @@ def database_from_url(url: str, *, connect_timeout: int = 0, statement_timeout: 
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
     }
+
+
+def database_url(entry: dict, *, name: str) -> str:
+    """The URL of another database on the server a DATABASES entry points at (the inverse of
+    `database_from_url`), for a process of its own, e.g. a restore drill's scratch database."""
+    auth = quote(entry["USER"], safe="")
+    if entry.get("PASSWORD"):
+        auth += ":" + quote(entry["PASSWORD"], safe="")
+    host = entry.get("HOST") or "127.0.0.1"
+    query = {
+        k: str(v) for k, v in (entry.get("OPTIONS") or {}).items() if k in ("sslmode", "connect_timeout")
+    }
+    if host.startswith("/"):  # a unix socket folder (the embedded PostgreSQL)
+        query["host"] = host
+        return f"postgresql://{auth}@/{quote(name)}?{urlencode(query)}"
+    port = entry.get("PORT") or "5432"
+    return f"postgresql://{auth}@{host}:{port}/{quote(name)}" + (f"?{urlencode(query)}" if query else "")
 
 
 def check_redis_url(url: str) -> str:

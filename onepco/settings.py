@@ -228,22 +228,39 @@ STORAGES: dict[str, dict[str, Any]] = {
 # Uploads on local disk by default; on any S3-compatible object storage when S3_BUCKET is set,
 # so that web processes keep no state and can run on several hosts.
 S3_BUCKET = env.str("S3_BUCKET", default="")
-if S3_BUCKET:
-    STORAGES["default"] = {
+S3_PREFIX = env.str("S3_PREFIX", default="")
+
+
+def _s3(bucket: str, location: str) -> dict[str, Any]:
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": S3_BUCKET,
+            "bucket_name": bucket,
             "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
             "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
             "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
             "region_name": env.str("S3_REGION", default="") or None,
             "addressing_style": env.str("S3_ADDRESSING_STYLE", default="path"),
-            "location": env.str("S3_PREFIX", default=""),
+            "location": location,
             "file_overwrite": False,
             "default_acl": None,
             "querystring_auth": True,
         },
     }
+
+
+if S3_BUCKET:
+    STORAGES["default"] = _s3(S3_BUCKET, S3_PREFIX)
+# Backups: always on this machine's disk (BACKUP_DIR), and a copy off the box when an
+# S3-compatible bucket is given (the uploads' bucket unless BACKUP_S3_BUCKET names another).
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(DATA_DIR / "backups"))).expanduser()
+STORAGES["backups"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": BACKUP_DIR, "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+}
+BACKUP_S3_BUCKET = env.str("BACKUP_S3_BUCKET", default=S3_BUCKET)
+if BACKUP_S3_BUCKET:
+    STORAGES["offsite_backups"] = _s3(BACKUP_S3_BUCKET, env.str("BACKUP_S3_PREFIX", default="onepco-backups"))
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media"))).expanduser()
 # Uploaded files are never served from MEDIA_URL: views check who may read them.
 MEDIA_URL = "/media-not-served/"

@@ -9,6 +9,7 @@ from rq import Worker
 from rq.cron import CronScheduler
 
 from console import health
+from console.models import Backup
 from dashboard.models import WeeklyMetrics
 from onepco import outbox
 from onepco.models import OutboxMessage
@@ -32,6 +33,7 @@ def everything_running(settings):
     scheduler.heartbeat()
     week = Week.current().previous()
     WeeklyMetrics.objects.create(week=week.label, week_start=week.monday)
+    Backup.objects.create(status=Backup.Status.DONE, offsite=True, finished_at=timezone.now())
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "smtp.example.com"
     yield
