@@ -46,3 +46,9 @@ def close_provider_trade(order_id: int) -> None:
 
 def reconcile_payments() -> dict[str, int]:
     return services.payments_reconcile()
+
+
+def alert_already_enrolled(order_id: int) -> None:
+    order = Order.objects.select_related("cohort").filter(pk=order_id).first()
+    if order is not None and order.waits_for_seat and settings.FOUNDER_EMAIL:
+        services.order_already_enrolled_alert_send(order=order)

@@ -363,6 +363,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "reject_form": forms.RejectForm(),
         "can_query": bool(order.provider and (p := get_provider(order.provider)) and p.can_query),
         "seats_left": cohort_seats_left(order.cohort) if order.waits_for_seat else None,
+        "enrolled_elsewhere": services.order_buyer_enrollment(order) if order.waits_for_seat else None,
         "held_by_proof": order.status == Order.Status.PENDING
         and any(proof.status == TransferProof.Status.PENDING for proof in order.proofs.all()),
     }

@@ -2,6 +2,7 @@
 refunds, transfers) and its e-mails. Callers use `billing.services.<name>`."""
 
 from billing.services.emails import (
+    order_already_enrolled_alert_send,
     order_amount_mismatch_alert_send,
     order_enrollment_email_send,
     order_seat_wait_alert_send,
@@ -15,6 +16,7 @@ from billing.services.orders import (
     orders_expire,
 )
 from billing.services.payments import (
+    order_buyer_enrollment,
     order_query,
     order_seat_grant,
     payment_event_record,
@@ -34,7 +36,9 @@ from billing.services.transfers import (
 )
 
 __all__ = [
+    "order_already_enrolled_alert_send",
     "order_amount_mismatch_alert_send",
+    "order_buyer_enrollment",
     "order_cancel",
     "order_enrollment_email_send",
     "order_hold_release",

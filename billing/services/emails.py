@@ -59,6 +59,26 @@ def order_seat_wait_alert_send(*, order: Order) -> None:
     _founder_alert_send(order=order, subject=subject, lines=lines)
 
 
+def order_already_enrolled_alert_send(*, order: Order) -> None:
+    """Tell the founder that a buyer who is enrolled paid again through an older order."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Paid twice for one seat: order %(number)s") % {"number": order.number}
+        lines = [
+            _(
+                "%(buyer)s (%(email)s) paid %(amount)s for order %(number)s (%(cohort)s) through "
+                "%(provider)s, but is already enrolled in that cohort through another order."
+            )
+            % _order_facts(
+                order,
+                email=order.buyer_email or order.buyer_phone or "—",
+                amount=f"{order.amount} {order.currency}",
+                provider=Provider(order.provider).label,
+            ),
+            _("onepco recorded the payment; it takes no second seat. Refund it on the order's page."),
+        ]
+    _founder_alert_send(order=order, subject=subject, lines=lines)
+
+
 def order_amount_mismatch_alert_send(
     *, order: Order, provider: str, trade_no: str, amount: str, currency: str
 ) -> None:

@@ -2,6 +2,7 @@
 the provider's trade of an order that can no longer be paid."""
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -109,14 +110,17 @@ def order_cancel(*, order: Order) -> Order:
     return order
 
 
-def orders_expire(*, now: datetime | None = None) -> int:
+def orders_expire(*, now: datetime | None = None, keep: Sequence[int] = ()) -> int:
     """Pending orders past their expiry free their seat, a proof under review too once its
-    bounded hold is over (the founder can still confirm a late transfer)."""
+    bounded hold is over (the founder can still confirm a late transfer). `keep`: orders not to
+    expire this time (their provider could not be asked)."""
     now = now or timezone.now()
     expired = 0
     with transaction.atomic():
-        stale = Order.objects.select_for_update(skip_locked=True).filter(
-            status=Order.Status.PENDING, expires_at__lte=now
+        stale = (
+            Order.objects.select_for_update(skip_locked=True)
+            .filter(status=Order.Status.PENDING, expires_at__lte=now)
+            .exclude(pk__in=list(keep))
         )
         for order in stale:
             order.status = Order.Status.EXPIRED

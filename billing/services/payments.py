@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from billing.providers import Notice, NoticeKind, ProviderError, Rejected, get_p
 from billing.selectors import cohort_seats_left, seat_holding
 from billing.services.orders import orders_expire
 from billing.services.refunds import _order_apply_refund
-from cohorts.models import Cohort
+from cohorts.models import Cohort, Enrollment
 from cohorts.services import cohort_capacity_raise, enrollment_create, student_get_or_create
 from crm.services import lead_find, lead_mark_won
 from onepco.models import OutboxMessage
@@ -173,8 +174,18 @@ def payment_notice_apply(*, event: PaymentEvent, notice: Notice) -> PaymentEvent
                 outcome, error = _order_apply_refund(order, notice, event.provider)
             return _event_close(event, outcome=outcome, error=error, order=order)
     except IntegrityError as exc:
+        if _constraint_of(exc) != APPLIED_ONCE:
+            raise  # anything else failed: nothing was applied, the provider must retry
         # The unique "applied once" index caught a twin that slipped past the checks.
         return _event_close(event, outcome=Outcome.DUPLICATE, error=str(exc)[:300])
+
+
+APPLIED_ONCE = "payment_event_applied_once"
+
+
+def _constraint_of(exc: IntegrityError) -> str:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", "") or ""
 
 
 def _order_apply_paid(order: Order, notice: Notice, provider_name: str) -> tuple[str, str]:
@@ -196,7 +207,8 @@ def _order_apply_paid(order: Order, notice: Notice, provider_name: str) -> tuple
         # Money is real even if the order had expired or been cancelled: take it, and enroll
         # if the cohort still has a seat.
         note = f"paid while {order.status}"
-    seated = _order_seat_available(order)
+    enrolled = order_buyer_enrollment(order)
+    seated = enrolled is None and _order_seat_available(order)
     order.status = Order.Status.PAID
     order.provider = provider_name
     order.provider_trade_no = notice.trade_no[:128]
@@ -208,6 +220,13 @@ def _order_apply_paid(order: Order, notice: Notice, provider_name: str) -> tuple
         # Refunded before onepco heard of the payment: the money is recorded both ways, and
         # the buyer, who no longer paid for a seat, is not enrolled.
         return Outcome.APPLIED, _join(note, "refunded before its payment arrived: not enrolled")
+    if enrolled is not None:
+        # The buyer already has their seat through another order (they paid again after this
+        # one expired): the money is recorded, it takes no second seat, and the founder refunds it.
+        order.seat_wait_since = timezone.now()
+        order.save(update_fields=["seat_wait_since"])
+        _founder_alert_once(jobs.alert_already_enrolled, order.pk)
+        return Outcome.APPLIED, _join(note, "the buyer is already enrolled through another order: refund it")
     if not seated:
         # Enrolling would oversell the cohort. The money stays recorded (revenue counts it);
         # the founder refunds it or raises capacity and enrolls (`order_seat_grant`).
@@ -217,6 +236,20 @@ def _order_apply_paid(order: Order, notice: Notice, provider_name: str) -> tuple
         return Outcome.APPLIED, _join(note, "no seat left: paid, waiting for a seat")
     _order_fulfil(order)
     return Outcome.APPLIED, note
+
+
+def order_buyer_enrollment(order: Order) -> Enrollment | None:
+    """The buyer's active enrollment in the order's cohort, got through another order."""
+    buyer = (
+        Q(student__user=order.user) if order.user_id else Q(student__user__email__iexact=order.buyer_email)
+    )
+    if not order.user_id and not order.buyer_email:
+        return None
+    return (
+        Enrollment.objects.filter(buyer, cohort_id=order.cohort_id, status=Enrollment.Status.ACTIVE)
+        .exclude(orders=order)
+        .first()
+    )
 
 
 def _order_seat_available(order: Order) -> bool:
@@ -293,6 +326,10 @@ def order_seat_grant(*, order: Order, by: User) -> Order:
         order = Order.objects.select_for_update().get(pk=order.pk)
         if not order.waits_for_seat:
             raise ValidationError(_("This order is not waiting for a seat."))
+        if order_buyer_enrollment(order) is not None:
+            raise ValidationError(
+                _("The buyer is already enrolled in this cohort through another order: refund this one.")
+            )
         cohort = Cohort.objects.select_for_update().get(pk=order.cohort_id)
         capacity = cohort.capacity
         if cohort_seats_left(cohort) <= 0:
@@ -329,17 +366,19 @@ def payments_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     stale ones (after the query, so money that did arrive is never expired away)."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)
-    queried = applied = failed = 0
+    queried = applied = 0
+    unanswered: list[int] = []
     pending = Order.objects.filter(status=Order.Status.PENDING, created_at__lte=cutoff).exclude(provider="")
     for order in pending.order_by("created_at")[:500]:
         try:
             event = order_query(order=order)
         except ProviderError as exc:
             log.warning("reconcile %s: %s", order.number, exc)
-            failed += 1
+            unanswered.append(order.pk)
             continue
         if event is not None:
             queried += 1
             applied += event.outcome == PaymentEvent.Outcome.APPLIED
-    expired = orders_expire(now=now)
-    return {"queried": queried, "applied": applied, "failed": failed, "expired": expired}
+    # An order whose provider did not answer is not expired on a guess: money may have arrived.
+    expired = orders_expire(now=now, keep=unanswered)
+    return {"queried": queried, "applied": applied, "failed": len(unanswered), "expired": expired}

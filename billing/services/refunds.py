@@ -104,7 +104,14 @@ def _order_refunds_sync(order: Order, *, when: datetime) -> None:
     refunded = _refunded_total(order)
     if refunded >= order.amount:
         order.status = Order.Status.REFUNDED
-        if order.enrollment is not None and order.enrollment.status == Enrollment.Status.ACTIVE:
+        if (
+            order.enrollment is not None
+            and order.enrollment.status == Enrollment.Status.ACTIVE
+            # A seat another paid order still pays for stays (a buyer who paid twice).
+            and not order.enrollment.orders.exclude(pk=order.pk)
+            .filter(status__in=(Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED))
+            .exists()
+        ):
             enrollment_end(enrollment=order.enrollment, status=Enrollment.Status.REFUNDED, ended_at=when)
     elif refunded > 0:
         order.status = Order.Status.PARTIALLY_REFUNDED

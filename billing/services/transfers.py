@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from billing.models import Order, PaymentEvent, Provider, TransferProof
 from billing.providers import Notice, NoticeKind, get_provider
+from billing.services.orders import _order_trade_close_later
 from billing.services.payments import payment_event_record, payment_notice_apply
 from onepco.images import image_check
 
@@ -81,6 +82,7 @@ def order_hold_release(*, order: Order, by: User) -> Order:
         order.status = Order.Status.EXPIRED
         order.closed_at = now
         order.save(update_fields=["status", "closed_at"])
+        _order_trade_close_later(order)  # as expiry and cancelling do: the buyer can no longer pay it
     return order
 
 
@@ -113,6 +115,8 @@ def transfer_confirm(*, order: Order, by: User, proof: TransferProof | None = No
 
 def transfer_proof_reject(*, proof: TransferProof, by: User, reason: str) -> TransferProof:
     with transaction.atomic():
+        # The order first, as everywhere else, so that two of the founder's tabs never deadlock.
+        order = Order.objects.select_for_update().get(pk=proof.order_id)
         proof = TransferProof.objects.select_for_update().get(pk=proof.pk)
         if proof.status != TransferProof.Status.PENDING:
             raise ValidationError(_("This proof has already been reviewed."))
@@ -121,9 +125,14 @@ def transfer_proof_reject(*, proof: TransferProof, by: User, reason: str) -> Tra
         proof.reviewed_at = timezone.now()
         proof.reviewed_by = by
         proof.save(update_fields=["status", "reject_reason", "reviewed_at", "reviewed_by"])
-        # The seat goes back to the normal expiry from now on.
-        order = Order.objects.select_for_update().get(pk=proof.order_id)
         if order.status == Order.Status.PENDING:
-            order.expires_at = timezone.now() + timedelta(minutes=settings.ORDER_EXPIRY_MINUTES)
+            # Another proof still under review keeps its own hold; with none left, the seat
+            # goes back to the normal expiry from now on (never beyond what it had).
+            waiting = order.proofs.filter(status=TransferProof.Status.PENDING).order_by("uploaded_at").first()
+            if waiting is not None:
+                order.expires_at = waiting.uploaded_at + timedelta(hours=settings.ORDER_PROOF_HOLD_HOURS)
+            else:
+                normal = timezone.now() + timedelta(minutes=settings.ORDER_EXPIRY_MINUTES)
+                order.expires_at = min(order.expires_at or normal, normal)
             order.save(update_fields=["expires_at"])
     return proof
