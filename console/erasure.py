@@ -13,18 +13,16 @@ from dataclasses import dataclass, field
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 
 from accounts.models import User
 from accounts.personal import user_anonymise
-from billing.models import Order
 from billing.personal import orders_anonymise
 from cohorts.models import Student
 from cohorts.personal import student_anonymise
 from console import jobs
 from console.models import DataAccessRequest, ErasureRecord
-from console.personal import DATA_ACCESS_REQUEST
+from console.personal import DATA_ACCESS_REQUEST, person_orders
 from crm.personal import lead_anonymise
 from onepco.outbox import outbox_enqueue
 from onepco.personal import erased_rows_add, erased_rows_recorded
@@ -40,9 +38,7 @@ class Person:
 
     def addresses(self) -> set[str]:
         """Every e-mail address the person is known by: their leads', accounts' and orders'."""
-        linked = Q(lead__in=self.leads) | Q(user__in=self.users)
         emails = {lead.email for lead in self.leads} | {user.email for user in self.users}
-        emails |= set(Order.objects.filter(linked).values_list("buyer_email", flat=True))
         return {email.lower() for email in emails if email}
 
     @property
@@ -59,12 +55,17 @@ def person_for(*, lead=None, student=None) -> Person:
     if student is not None:
         person.students.append(student)
         if student.lead_id:
+            # The lead their checkout landed on is erased with them, even one another person
+            # opened with the same phone: what it holds of this person goes too.
             person.leads.append(student.lead)
     if lead is not None:
         person.leads.append(lead)
-        person.students += list(
-            Student.objects.filter(lead=lead).exclude(pk__in=[s.pk for s in person.students])
-        )
+        # Learners who came from this lead, when it is theirs (see console.personal): a lead
+        # found by phone alone may have taken in someone else's checkout.
+        theirs = Student.objects.filter(lead=lead).exclude(pk__in=[s.pk for s in person.students])
+        if lead.email:
+            theirs = theirs.filter(user__email__iexact=lead.email)
+        person.students += list(theirs)
     person.leads = list({x.pk: x for x in person.leads}.values())
     person.users = list(User.objects.filter(student__in=person.students))
     return person
@@ -97,10 +98,8 @@ def person_erase(*, person: Person, erased_by: User, reason: str = "") -> Erasur
         addresses = person.addresses()
         requests = DataAccessRequest.objects.filter(email__in=addresses)
         add({"access_requests": DATA_ACCESS_REQUEST.anonymise(requests)[0]})
-        # Orders bought with one of their addresses, linked or not: the download shows them too.
-        orders = Q(lead__in=person.leads) | Q(user__in=person.users)
-        for address in addresses:
-            orders |= Q(buyer_email__iexact=address)
+        # The same orders their download shows.
+        orders = person_orders(addresses=addresses, users=person.users, leads=person.leads)
         for lead in person.leads:
             add(lead_anonymise(lead=lead))
         for student in person.students:

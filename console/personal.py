@@ -10,6 +10,7 @@ the download from the account page and the one asked for by e-mail are built by 
 import json
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from typing import IO
 
 from django.conf import settings
@@ -64,20 +65,35 @@ SECTIONS = {
 }
 
 
+# A lead is matched by e-mail or by phone (crm's dedupe), so a lead found by phone alone may be
+# someone else's who gave that number first. What is a person's therefore follows their own
+# addresses and account, and a lead's links only where the lead names no other address.
+
+
+def _own_lead(user: User) -> Q:
+    """The lead a learner came from, when it is theirs: their address, or none."""
+    return Q(students__user=user) & (Q(email__iexact=user.email) | Q(email=""))
+
+
+def person_orders(*, addresses: set[str], users: Iterable[User], leads: Iterable[Lead]) -> Q:
+    """Orders bought with one of the person's addresses or by their account, and the orders
+    of their leads that name no address (a seat the founder sold to a phone-only lead)."""
+    match = Q(user__in=list(users)) | Q(lead__in=list(leads), buyer_email="")
+    for address in addresses:
+        match |= Q(buyer_email__iexact=address)
+    return match
+
+
 def _leads_for(*, email: str, user: User | None) -> QuerySet[Lead]:
     match = Q(email__iexact=email) if email else Q()
     if user is not None:
-        match |= Q(students__user=user)
+        match |= _own_lead(user)
     return Lead.objects.filter(match).distinct() if match else Lead.objects.none()
 
 
 def _orders_for(*, email: str, user: User | None, leads: QuerySet[Lead]) -> Q:
-    match = Q(lead__in=leads)
-    if email:
-        match |= Q(buyer_email__iexact=email)
-    if user is not None:
-        match |= Q(user=user)
-    return match
+    addresses = {email} if email else set()
+    return person_orders(addresses=addresses, users=[user] if user is not None else [], leads=leads)
 
 
 def personal_data_for(*, email: str, user: User | None = None) -> dict:
