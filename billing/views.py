@@ -374,7 +374,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 def order_create(request: AuthenticatedRequest) -> HttpResponse:
     """The founder sells a seat to a lead (at an adjusted price if they like) and copies the link."""
     given = request.GET.get("lead", "")
-    lead = Lead.objects.filter(pk=int(given)).first() if given.isdigit() else None
+    lead = Lead.objects.filter(pk=int(given)).first() if given.isascii() and given.isdigit() else None
     cohorts = Cohort.objects.filter(ends_on__gte=timezone.localdate()).select_related("course")
     initial = {"buyer_name": lead.name, "buyer_email": lead.email, "buyer_phone": lead.phone} if lead else {}
     form = forms.OrderCreateForm(request.POST or None, cohorts=cohorts, initial=initial)
@@ -452,7 +452,11 @@ def order_confirm_transfer(request: AuthenticatedRequest, number: str) -> HttpRe
     proof_pk = request.POST.get("proof", "")
 
     def confirm(order: Order) -> None:
-        proof = get_object_or_404(TransferProof, pk=proof_pk, order=order) if proof_pk.isdigit() else None
+        proof = (
+            get_object_or_404(TransferProof, pk=proof_pk, order=order)
+            if proof_pk.isascii() and proof_pk.isdigit()
+            else None
+        )
         services.transfer_confirm(order=order, proof=proof, by=request.user)
         messages.success(request, _("Payment confirmed: the buyer is enrolled."))
 

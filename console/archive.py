@@ -21,9 +21,11 @@ import csv
 import hashlib
 import io
 import json
+import shutil
+import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -36,7 +38,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.core import serializers
 from django.core.files.base import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import Storage, default_storage
 from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -54,7 +56,8 @@ import console.personal
 import crm.personal
 from billing.models import Order
 from cohorts.models import Assignment, Lesson
-from crm.models import Lead
+from console.models import ErasureRecord
+from crm.models import Lead, LeadImport
 from dashboard.selectors.numbers import weekly_numbers_range
 from onepco.spreadsheet import spreadsheet_text
 from onepco.weeks import Week
@@ -69,7 +72,14 @@ SCHEMA_APPS = ("accounts", "crm", "cohorts", "billing", "dashboard", "console", 
 EXTRA_MODELS = ("auth.group", "admin.logentry")
 # What a fresh instance holds before it holds a business: the founder `up` or createsuperuser
 # made, and bookkeeping about that. An instance holding only these may be restored into.
-BOOKKEEPING = ("admin.logentry", "onepco.outboxmessage", "console.dataexport")
+BOOKKEEPING = (
+    "admin.logentry",
+    "onepco.outboxmessage",
+    "console.dataexport",
+    # The scheduler makes these within minutes of a first start, before any business exists.
+    "console.backup",
+    "console.backupschedule",
+)
 
 Progress = Callable[[str, int, int], None]
 
@@ -615,7 +625,7 @@ def _scrub_csv(source: IO[bytes], target: _HashingWriter, label: str, plan: _Scr
     table = csv.writer(text)
     table.writerow(next(reader))
     for cells in reader:
-        pk = int(cells[0]) if cells and cells[0].isdigit() else None
+        pk = int(cells[0]) if cells and cells[0].isascii() and cells[0].isdigit() else None
         if pk in plan.rows[label]:
             obj = today.get(pk)
             if obj is None:
@@ -638,6 +648,14 @@ def archive_scrub(
         if not plan.rows:
             return 0
         checksums: dict[str, str] = {}
+        # The uploaded lists a lead was imported from: the erasure emptied the person's rows in
+        # the stored files (crm.personal), and the archive's copies take that content.
+        imports = (
+            set(LeadImport.objects.exclude(file="").values_list("file", flat=True))
+            if "crm.lead" in plan.rows
+            else set()
+        )
+        resized: dict[str, int] = {}
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as new:
             for item in old.infolist():
                 name = item.filename
@@ -651,6 +669,12 @@ def archive_scrub(
                         _scrub_jsonl(source_entry, writer, label, plan)
                     elif kind == "csv" and label in plan.rows:
                         _scrub_csv(source_entry, writer, label, plan)
+                    elif kind == "media" and rest in imports and default_storage.exists(rest):
+                        with default_storage.open(rest, "rb") as current:
+                            content = current.read()
+                        plan.changed += content != source_entry.read()
+                        writer.write(content)
+                        resized[rest] = len(content)
                     else:
                         for chunk in iter(lambda: source_entry.read(1024 * 1024), b""):
                             writer.write(chunk)
@@ -658,7 +682,55 @@ def archive_scrub(
                 checksums[name] = writer.digest.hexdigest()
             plan.changed += len(plan.drop_files)
             manifest["checksums"] = checksums
-            manifest["files"] = {k: v for k, v in manifest["files"].items() if k not in plan.drop_files}
+            manifest["files"] = {
+                k: resized.get(k, v) for k, v in manifest["files"].items() if k not in plan.drop_files
+            }
             manifest["scrubbed_at"] = timezone.now().isoformat()
             new.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return plan.changed
+
+
+@dataclass(frozen=True)
+class Stored:
+    name: str
+    size: int
+    sha256: str
+
+
+def stored_archive_scrub(
+    storage: Storage, name: str, rows: dict[str, list], *, also: Sequence[Storage] = ()
+) -> Stored | None:
+    """Replace a stored archive by its scrubbed copy (see `archive_scrub`), in `storage` and in
+    the `also` storages that hold the same file. The copy is saved under a new name first and
+    the old file deleted after, so a failure (a full disk) never loses the archive. None when
+    the archive held nothing of these rows."""
+    if not storage.exists(name):
+        return None
+    with tempfile.TemporaryFile() as original, tempfile.TemporaryFile() as scrubbed:
+        with storage.open(name, "rb") as source:
+            shutil.copyfileobj(source, original)
+        original.seek(0)
+        if not archive_scrub(original, scrubbed, rows):
+            return None
+        size = scrubbed.tell()
+        scrubbed.seek(0)
+        digest = _digest(scrubbed)
+        scrubbed.seek(0)
+        new = storage.save(name, File(scrubbed, name=name))
+        for other in also:
+            scrubbed.seek(0)
+            other.save(new, File(scrubbed, name=new))
+    for holder in (storage, *also):
+        if holder.exists(name):
+            holder.delete(name)
+    return Stored(name=new, size=size, sha256=digest)
+
+
+def erased_rows_since(moment: datetime) -> dict[str, list]:
+    """The rows of every erasure recorded since a moment, merged: what an archive whose
+    snapshot began then may still hold."""
+    merged: dict[str, set] = {}
+    for rows in ErasureRecord.objects.filter(erased_at__gte=moment).values_list("rows", flat=True):
+        for label, pks in rows.items():
+            merged.setdefault(label, set()).update(pks)
+    return {label: sorted(pks) for label, pks in merged.items()}

@@ -2,7 +2,6 @@
 requests to download their data by e-mail."""
 
 import secrets
-import shutil
 import tempfile
 from datetime import timedelta
 from enum import StrEnum
@@ -10,7 +9,7 @@ from typing import IO
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -19,8 +18,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from rq.registry import FailedJobRegistry
 
-from console import jobs
-from console.archive import archive_scrub, export_archive
+from console import backups, jobs
+from console.archive import erased_rows_since, export_archive, stored_archive_scrub
 from console.models import DataAccessRequest, DataExport, ErasureRecord
 from console.personal import account_for_email, personal_data_archive, personal_data_held
 from onepco.outbox import get_queue, outbox_enqueue
@@ -41,11 +40,16 @@ def data_export_build(*, export: DataExport) -> DataExport:
     if export.finished_at:
         return export
     name = f"exports/onepco-{timezone.localtime():%Y%m%d-%H%M}-{export.token[:8]}.zip"
+    started = timezone.now()
     with tempfile.TemporaryFile() as scratch:
         export_archive(scratch)
         export.size = scratch.tell()
         scratch.seek(0)
         export.file_name = default_storage.save(name, File(scratch, name=name))
+    # An erasure that committed while the snapshot was being read may be in it: scrub that too.
+    late = erased_rows_since(started)
+    if late and (scrubbed := stored_archive_scrub(default_storage, export.file_name, late)) is not None:
+        export.file_name, export.size = scrubbed.name, scrubbed.size
     export.finished_at = timezone.now()
     export.expires_at = export.finished_at + EXPORT_LIFETIME
     export.save(update_fields=["file_name", "size", "finished_at", "expires_at"])
@@ -79,31 +83,20 @@ def data_exports_purge(*, now=None) -> int:
 
 def archives_scrub(*, record: ErasureRecord) -> int:
     """Rewrite every stored archive that still holds rows this erasure changed (the founder's
-    exports), so that no copy of the person outlives the erasure. Returns the archives changed."""
+    exports and the backups, here and off the box), so that no copy of the person outlives the
+    erasure. Returns the archives changed."""
+    return exports_scrub(rows=record.rows) + backups.backups_scrub(rows=record.rows)
+
+
+def exports_scrub(*, rows: dict[str, list]) -> int:
     rewritten = 0
     for export in DataExport.objects.exclude(file_name=""):
-        if _stored_archive_scrub(default_storage, export.file_name, record.rows):
-            export.size = default_storage.size(export.file_name)
-            export.save(update_fields=["size"])
+        scrubbed = stored_archive_scrub(default_storage, export.file_name, rows)
+        if scrubbed is not None:
+            export.file_name, export.size = scrubbed.name, scrubbed.size
+            export.save(update_fields=["file_name", "size"])
             rewritten += 1
     return rewritten
-
-
-def _stored_archive_scrub(storage: Storage, name: str, rows: dict[str, list]) -> bool:
-    if not storage.exists(name):
-        return False
-    with tempfile.TemporaryFile() as original, tempfile.TemporaryFile() as scrubbed:
-        with storage.open(name, "rb") as source:
-            shutil.copyfileobj(source, original)
-        original.seek(0)
-        if not archive_scrub(original, scrubbed, rows):
-            return False
-        scrubbed.seek(0)
-        storage.delete(name)
-        saved = storage.save(name, File(scrubbed, name=name))
-    if saved != name:  # a storage that refused the name: keep the record pointing at the file
-        raise RuntimeError(f"archive {name} was saved as {saved}")
-    return True
 
 
 def failed_job_retry(*, job_id: str) -> bool:

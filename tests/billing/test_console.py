@@ -140,3 +140,9 @@ def test_founder_cancels_a_pending_order(founder_client, order):
 def test_console_home_links_pending_orders_to_the_order_list(founder_client, order):
     response = founder_client.get("/console/")
     assert b'href="/console/orders/?status=pending"' in response.content
+
+
+def test_a_lead_or_proof_id_that_is_not_a_plain_number_is_ignored_not_a_500(founder_client, order):
+    assert founder_client.get("/console/orders/new/?lead=²").status_code == 200
+    response = founder_client.post(f"/console/orders/{order.number}/confirm/", {"proof": "²"})
+    assert response.status_code in (302, 404)

@@ -85,3 +85,15 @@ def buyer(student, cohort_a):
     # They asked for their data by e-mail once before (the request names their address).
     DataAccessRequest.objects.create(email="xiaoming@example.com", expires_at=f.aware(2026, 11, 21))
     return lead
+
+
+@pytest.fixture
+def backup_dir(settings, tmp_path):
+    folder = tmp_path / "backups"
+    configured = settings.STORAGES["backups"]  # as production has it, in a folder of this test's own
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "backups": {**configured, "OPTIONS": {**configured["OPTIONS"], "location": folder}},
+    }
+    settings.STORAGES.pop("offsite_backups", None)
+    return folder

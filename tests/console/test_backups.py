@@ -22,18 +22,6 @@ from console.models import Backup, BackupSchedule
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("backups")]
 
 
-@pytest.fixture
-def backup_dir(settings, tmp_path):
-    folder = tmp_path / "backups"
-    configured = settings.STORAGES["backups"]  # as production has it, in a folder of this test's own
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "backups": {**configured, "OPTIONS": {**configured["OPTIONS"], "location": folder}},
-    }
-    settings.STORAGES.pop("offsite_backups", None)
-    return folder
-
-
 def _at(minutes_from_now: int) -> time:
     return (
         (timezone.localtime() + timedelta(minutes=minutes_from_now)).time().replace(second=0, microsecond=0)

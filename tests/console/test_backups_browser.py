@@ -4,7 +4,6 @@ import pytest
 
 from console import backups
 from console.models import Backup
-from tests.console.test_backups import backup_dir  # noqa: F401 - the fixture
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,7 +19,7 @@ def test_the_backups_page_on_desktop_and_phone(
     founder,
     login_browser,
     screenshot,
-    backup_dir,  # noqa: F811
+    backup_dir,
 ):
     done = backups.backup_make(backup=Backup.objects.create(trigger="manual"))
     Backup.objects.filter(pk=done.pk).update(

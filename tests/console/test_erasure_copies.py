@@ -11,8 +11,9 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from console.archive import archive_scrub, read_manifest, verify_archive
-from console.models import DataExport, ErasureRecord
+from console import backups
+from console.archive import archive_scrub, export_archive, instance_is_empty, read_manifest, verify_archive
+from console.models import Backup, DataExport, ErasureRecord
 from crm.models import Lead, LeadImport
 from tests.console.conftest import PERSONAL_STRINGS
 
@@ -67,6 +68,7 @@ def test_an_export_made_before_the_erasure_no_longer_holds_the_person(
 
     erase(founder_client, "student", student.pk)
     run_jobs()  # the scrub job
+    export.refresh_from_db()
     archive, text = _archive_text(export.file_name)
     assert [s for s in PERSONAL_STRINGS if s in text] == []
     # The erased files are gone from it; the archive is still whole and verifiable.
@@ -83,6 +85,7 @@ def test_scrubbing_twice_changes_nothing_more(founder_client, run_jobs, buyer, s
     run_jobs()
     record = ErasureRecord.objects.get()
     assert record.rows["crm.lead"] == [buyer.pk]
+    export.refresh_from_db()
     with default_storage.open(export.file_name, "rb") as handle:
         assert archive_scrub(handle, tmp_path / "again.zip", record.rows) == 0
 
@@ -134,3 +137,75 @@ def test_the_admin_history_of_an_erased_person_loses_their_name(
     entry = LogEntry.objects.get()
     assert "王小明" not in entry.object_repr and entry.change_message == ""
     assert entry.action_flag == CHANGE  # what was done, and when, stays
+
+
+def _text(path) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return "".join(archive.read(n).decode("utf-8", errors="replace") for n in archive.namelist())
+
+
+def test_a_backup_made_before_the_erasure_no_longer_holds_the_person(
+    founder_client, run_jobs, buyer, student, backup_dir
+):
+    backup = backups.backup_make(backup=Backup.objects.create(trigger="manual"))
+    assert backup.status == "done" and "王小明" in _text(backup_dir / backup.name)
+    old_name = backup.name
+
+    erase(founder_client, "student", student.pk)
+    run_jobs()  # the scrub job
+    backup.refresh_from_db()
+    path = backup_dir / backup.name
+    assert [s for s in PERSONAL_STRINGS if s in _text(path)] == []
+    # Written beside the old one, which is gone only after: a failed save loses nothing.
+    assert backup.name != old_name and not (backup_dir / old_name).exists()
+    assert (
+        hashlib.sha256(path.read_bytes()).hexdigest() == backup.sha256 and path.stat().st_size == backup.size
+    )
+    with zipfile.ZipFile(path) as archive:
+        verify_archive(archive, read_manifest(archive))
+
+
+def test_an_archive_whose_snapshot_began_before_an_erasure_is_scrubbed_once_written(
+    founder_client, buyer, student, backup_dir, monkeypatch
+):
+    """The snapshot was read before the erasure committed (a long backup), so it holds the
+    person; it is scrubbed as soon as it is written."""
+    backup = Backup.objects.create(trigger="manual")
+    snapshot = io.BytesIO()
+    export_archive(snapshot)  # what the backup's snapshot read, before the erasure
+    erase(founder_client, "student", student.pk)
+    monkeypatch.setattr(backups, "export_archive", lambda target: target.write(snapshot.getvalue()))
+    made = backups.backup_make(backup=backup)
+    assert made.status == "done"
+    assert [s for s in PERSONAL_STRINGS if s in _text(backup_dir / made.name)] == []
+
+
+def test_an_export_no_longer_holds_the_import_file_the_erased_lead_came_from(
+    founder_client, run_jobs, django_capture_on_commit_callbacks
+):
+    body = "姓名,手机,邮箱\n王小明,13800138000,xiaoming@example.com\n李四,13900139000,lisi@example.com\n"
+    founder_client.post("/console/leads/import/", {"file": SimpleUploadedFile("名单.csv", body.encode())})
+    founder_client.post(f"/console/leads/import/{LeadImport.objects.get().pk}/")
+    run_jobs()
+    export = _export(founder_client, run_jobs)
+    lead = Lead.objects.get(email="xiaoming@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        erase(founder_client, "lead", lead.pk)
+    run_jobs()
+    export.refresh_from_db()
+    with default_storage.open(export.file_name, "rb") as handle, zipfile.ZipFile(handle) as archive:
+        media = {
+            n: archive.read(n).decode("utf-8-sig", "replace")
+            for n in archive.namelist()
+            if n.startswith("media/crm")
+        }
+        verify_archive(archive, read_manifest(archive))
+    assert media and all("李四" in text for text in media.values())
+    assert [n for n, text in media.items() if "13800138000" in text or "王小明" in text] == []
+
+
+def test_a_fresh_instance_whose_scheduler_already_ticked_still_counts_as_empty(founder, backup_dir):
+    assert instance_is_empty()
+    backups.backup_due()  # what the scheduler asks every 15 minutes from its first minute
+    Backup.objects.create(trigger="scheduled", status="failed", error="disk full")
+    assert instance_is_empty()
