@@ -68,8 +68,9 @@ EXPORTED_APPS = ("accounts", "account", "crm", "cohorts", "billing", "dashboard"
 SCHEMA_APPS = ("accounts", "crm", "cohorts", "billing", "dashboard", "console", "onepco")
 EXTRA_MODELS = ("auth.group", "admin.logentry")
 # What a fresh instance holds before it holds a business: the founder `up` or createsuperuser
-# made, and bookkeeping about that. An instance holding only these may be restored into.
-BOOKKEEPING = ("admin.logentry", "onepco.outboxmessage", "console.dataexport")
+# made, bookkeeping about that, and the channel names `migrate` seeds. An instance holding only
+# these may be restored into.
+BOOKKEEPING = ("admin.logentry", "onepco.outboxmessage", "console.dataexport", "crm.channel")
 
 Progress = Callable[[str, int, int], None]
 

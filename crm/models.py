@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,6 +23,55 @@ class Attribution(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Channel(models.Model):
+    """A channel's display names: the code that links and leads carry (`?ch=xiaohongshu`) → 小红书.
+
+    Leads keep the code; the registry only names it. A code nobody named yet still shows as it
+    is, and a channel is hidden rather than deleted, so no lead's channel ever loses its name.
+    """
+
+    # What a lead that came without a tagged link counts under (its channel is empty).
+    DIRECT = "direct"
+
+    code = models.SlugField(
+        _("code"),
+        max_length=50,
+        unique=True,
+        help_text=_("What the links carry (ch=…): lower-case letters, digits, - and _."),
+    )
+    name_zh_hans = models.CharField(_("Chinese name"), max_length=100, blank=True)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    is_hidden = models.BooleanField(
+        _("hidden"),
+        default=False,
+        help_text=_("Not offered in the link builder; leads from it keep showing its name."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["position", "code"]
+        constraints = [
+            # Leads are matched to a channel case-insensitively; the registry holds the lower case.
+            models.CheckConstraint(condition=Q(code=Lower("code")), name="channel_code_lower_case"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label()
+
+    def label(self, language: str | None = None) -> str:
+        """The name in the given (or the active) language, else the other one, else the code."""
+        language = language or get_language() or settings.LANGUAGE_CODE
+        names = (
+            (self.name_en, self.name_zh_hans)
+            if language.startswith("en")
+            else (self.name_zh_hans, self.name_en)
+        )
+        return next((name for name in names if name), self.code)
 
 
 class Lead(Attribution):

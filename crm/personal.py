@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from crm.csvio import CsvError, csv_decode, csv_rows_replace
-from crm.models import Consultation, Lead, LeadImport, LeadNote, LeadTouch, SignupSettings
+from crm.models import Channel, Consultation, Lead, LeadImport, LeadNote, LeadTouch, SignupSettings
 from crm.normalize import email_normalize, phone_normalize
 from onepco.personal import PersonalData
 
@@ -69,9 +69,9 @@ CONSULTATION = PersonalData(
     kept=("id", "lead", "kind", "scheduled_at", "held_at", "status", "created_at", "updated_at"),
 )
 DESCRIBED = (LEAD, LEAD_TOUCH, LEAD_NOTE, CONSULTATION)
-# The founder's own settings; an import file lists many people and belongs to the founder's
-# records of the import, not to one of them.
-NOT_PERSONAL = (SignupSettings, LeadImport)
+# The founder's own settings and channel names; an import file lists many people and belongs to
+# the founder's records of the import, not to one of them.
+NOT_PERSONAL = (SignupSettings, LeadImport, Channel)
 
 
 def lead_personal_data(*, leads: QuerySet[Lead]) -> dict[str, list[dict]]:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from crm import jobs
 from crm.csvio import csv_decode, csv_parse_when, csv_rows
 from crm.forms import LeadImportRowForm
-from crm.models import Consultation, Lead, LeadImport, LeadNote, LeadTouch
+from crm.models import Channel, Consultation, Lead, LeadImport, LeadNote, LeadTouch
 from crm.normalize import email_normalize, phone_normalize
 from onepco.db import insert_unless_conflict
 from onepco.outbox import outbox_enqueue, outbox_message, outbox_relay_after_commit
@@ -240,6 +240,18 @@ def consultation_set_status(
         body=f"{consultation.get_kind_display()}: {consultation.get_status_display()}",
     )
     return consultation
+
+
+# --- channel names ---------------------------------------------------------------------------
+
+
+def channel_save(*, channel: Channel) -> Channel:
+    """Add a channel to the registry or rename / hide one (its code is kept lower-case: leads
+    are matched to it case-insensitively). Raises ValidationError."""
+    channel.code = channel.code.strip().lower()
+    channel.full_clean()
+    channel.save()
+    return channel
 
 
 # --- CSV import ------------------------------------------------------------------------------
