@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -187,7 +187,12 @@ class LeadNote(models.Model):
         related_name="+",
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.NOTE)
+    # As written, in the language of the moment: what the admin and old rows show.
     body = models.TextField(_("text"))
+    # What a status change or a system line records, in codes, so the timeline reads in the
+    # reader's language: {"from": "new", "to": "lost", "reason": "…"} or
+    # {"consultation": "trial", "status": "held"}. Empty for the founder's own notes.
+    facts = models.JSONField(_("facts"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -197,6 +202,37 @@ class LeadNote(models.Model):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+    @property
+    def text(self) -> str:
+        """The line in the active language when its facts say what it records, else as written."""
+        return self.describe(self.kind, self.facts or {}) or self.body
+
+    @staticmethod
+    def describe(kind: str, facts: dict) -> str:
+        """The line the facts record, in the active language ("New → Lost (no budget)",
+        "Trial class: Held"), or "" for facts it cannot read."""
+        statuses = dict(Lead.Status.choices)
+        if kind == LeadNote.Kind.STATUS and facts.get("to") in statuses:
+            new = statuses[facts["to"]]
+            if facts.get("from") in statuses:
+                line = gettext("%(old)s → %(new)s") % {"old": statuses[facts["from"]], "new": new}
+            else:
+                line = gettext("Status: %(status)s") % {"status": new}
+            if facts.get("reason"):
+                line = gettext("%(change)s (%(reason)s)") % {"change": line, "reason": facts["reason"]}
+            return line
+        kinds, outcomes = dict(Consultation.Kind.choices), dict(Consultation.Status.choices)
+        if (
+            kind == LeadNote.Kind.SYSTEM
+            and facts.get("consultation") in kinds
+            and facts.get("status") in outcomes
+        ):
+            return gettext("%(kind)s: %(status)s") % {
+                "kind": kinds[facts["consultation"]],
+                "status": outcomes[facts["status"]],
+            }
+        return ""
 
 
 class Consultation(models.Model):

@@ -48,18 +48,22 @@ LEAD_TOUCH = PersonalData(
 )
 
 
+def _facts_erased(note: LeadNote) -> dict:
+    return {key: value for key, value in (note.facts or {}).items() if key != "reason"}
+
+
 def _note_erased(note: LeadNote) -> str:
     # A status change keeps the change and loses the reason the founder typed beside it (the
     # reason is the lead's lost_reason, erased there too); system lines name no one.
     if note.kind == LeadNote.Kind.STATUS:
-        return note.body.split("（", 1)[0]
+        return LeadNote.describe(note.kind, _facts_erased(note)) or note.body.split("（", 1)[0]
     return _("(erased)") if note.kind == LeadNote.Kind.NOTE else note.body
 
 
 # The founder's notes about the person, and the lead's history (status changes, system lines).
 LEAD_NOTE = PersonalData(
     LeadNote,
-    erased={"body": _note_erased},
+    erased={"body": _note_erased, "facts": _facts_erased},
     kept=("id", "lead", "kind", "created_at"),
     internal=("author",),
 )
