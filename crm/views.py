@@ -122,18 +122,20 @@ def lead_export(request: HttpRequest) -> HttpResponseBase:
 
 
 @staff_required
-def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_detail(request: HttpRequest, pk: int, status_form: LeadStatusForm | None = None) -> HttpResponse:
+    """The lead's page; with a refused status change, that form with its errors (400)."""
     lead = selectors.lead_for_user(request.user, pk)
     context = {
         "lead": lead,
         "timeline": selectors.lead_timeline(lead),
         "consultations": [c for c in lead.consultations.all() if c.status == Consultation.Status.SCHEDULED],
-        "status_form": LeadStatusForm(initial={"status": lead.status, "reason": lead.lost_reason}),
+        "status_form": status_form
+        or LeadStatusForm(initial={"status": lead.status, "reason": lead.lost_reason}),
         "note_form": LeadNoteForm(),
         "consultation_form": ConsultationForm(),
         "update_form": ConsultationUpdateForm(),
     }
-    return render(request, "crm/lead_detail.html", context)
+    return render(request, "crm/lead_detail.html", context, status=400 if status_form else 200)
 
 
 def _back_with_errors(request: HttpRequest, lead, form) -> HttpResponse:
@@ -150,7 +152,8 @@ def lead_status(request: HttpRequest, pk: int) -> HttpResponse:
     lead = selectors.lead_for_user(request.user, pk)
     form = LeadStatusForm(request.POST)
     if not form.is_valid():
-        return _back_with_errors(request, lead, form)
+        # The page again, the error beside its field and the status chosen still chosen.
+        return lead_detail(request, lead.pk, status_form=form)
     services.lead_set_status(
         lead=lead,
         status=form.cleaned_data["status"],

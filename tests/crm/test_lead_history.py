@@ -1,4 +1,5 @@
-"""A lead's history reads in the reader's language."""
+"""A lead's history reads in the reader's language, and a refused status change says why where
+the founder looks, keeping what they chose."""
 
 import importlib
 
@@ -96,3 +97,16 @@ def test_erasing_the_lead_drops_the_reason_from_the_facts_too(lead, founder):
     note = lead.notes.get()
     assert "divorce" not in note.body and "divorce" not in str(note.facts)
     assert note.facts == {"from": "new", "to": "lost"}
+
+
+def test_a_lost_status_without_a_reason_shows_the_error_beside_the_reason_and_keeps_lost(
+    founder_client, lead
+):
+    response = founder_client.post(f"/console/leads/{lead.pk}/status/", {"status": "lost", "reason": "  "})
+    assert response.status_code == 400
+    html = response.content.decode()
+    reason_field = html.split('id="field-reason"', 1)[1].split("</div>", 1)[0]
+    assert "请说明流失原因" in reason_field
+    assert '<option value="lost" selected>' in html
+    lead.refresh_from_db()
+    assert (lead.status, lead.notes.count()) == ("new", 0)
