@@ -84,7 +84,7 @@ def assignment_for_student(user, pk: int) -> Assignment:
 
 def submission_for_user(user, pk: int) -> Submission:
     """Staff see every submission; a student only their own; anyone else gets a 404."""
-    queryset = Submission.objects.select_related("assignment__cohort", "student__user")
+    queryset = Submission.objects.select_related("assignment__cohort__course", "student__user")
     if not user.is_authenticated:
         raise Http404
     if not user.is_staff:
@@ -143,7 +143,9 @@ def grading_queue(cohort: Cohort | None = None) -> QuerySet[Submission]:
     queryset = latest_attempts().filter(graded_at__isnull=True)
     if cohort is not None:
         queryset = queryset.filter(assignment__cohort=cohort)
-    return queryset.select_related("assignment__cohort", "student__user").order_by("submitted_at", "pk")
+    return queryset.select_related("assignment__cohort__course", "student__user").order_by(
+        "submitted_at", "pk"
+    )
 
 
 def grading_next(after: Submission) -> Submission | None:
@@ -326,6 +328,18 @@ def assessment_table(cohort: Cohort) -> list[dict]:
     return rows
 
 
+def assessment_kind_due(cohort: Cohort, table: list[dict], today=None) -> str:
+    """The round the founder most likely records next (the form's default): entry while an
+    active student has none; graduation in the cohort's last week, while one lacks it; else stage."""
+    active = [row for row in table if row["enrollment"].status == Enrollment.Status.ACTIVE]
+    if not active or any(not row["entry"] for row in active):
+        return Assessment.Kind.ENTRY
+    today = today or timezone.localdate()
+    if today > cohort.ends_on - timedelta(days=7) and any(not row["graduation"] for row in active):
+        return Assessment.Kind.GRADUATION
+    return Assessment.Kind.STAGE
+
+
 def attendance_sheet(lesson: Lesson) -> list[tuple[Enrollment, str]]:
     """The students expected at a lesson with their recorded status ("" when not recorded)."""
     recorded = dict(Attendance.objects.filter(lesson=lesson).values_list("student_id", "status"))
@@ -355,16 +369,18 @@ def student_overview(student: Student) -> dict:
         ),
         "attendance": list(
             Attendance.objects.filter(student=student)
-            .select_related("lesson__cohort")
+            .select_related("lesson__cohort__course")
             .order_by("-lesson__starts_at")[:50]
         ),
         "submissions": list(
             Submission.objects.filter(student=student)
-            .select_related("assignment__cohort")
+            .select_related("assignment__cohort__course")
             .order_by("-submitted_at")[:50]
         ),
         "assessments": list(
-            Assessment.objects.filter(student=student).select_related("cohort").order_by("cohort", "taken_at")
+            Assessment.objects.filter(student=student)
+            .select_related("cohort__course")
+            .order_by("cohort", "taken_at")
         ),
     }
 

@@ -71,11 +71,13 @@ EXPORTED_APPS = ("accounts", "account", "crm", "cohorts", "billing", "dashboard"
 SCHEMA_APPS = ("accounts", "crm", "cohorts", "billing", "dashboard", "console", "onepco")
 EXTRA_MODELS = ("auth.group", "admin.logentry")
 # What a fresh instance holds before it holds a business: the founder `up` or createsuperuser
-# made, and bookkeeping about that. An instance holding only these may be restored into.
+# made, bookkeeping about that, and the channel names `migrate` seeds. An instance holding only
+# these may be restored into.
 BOOKKEEPING = (
     "admin.logentry",
     "onepco.outboxmessage",
     "console.dataexport",
+    "crm.channel",
     # The scheduler makes these within minutes of a first start, before any business exists.
     "console.backup",
     "console.backupschedule",

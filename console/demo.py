@@ -258,9 +258,11 @@ class DemoBuilder:
                 paid_at=paid_at,
                 enrollment=enrollment,
             )
+            won = {"from": Lead.Status.CONSULTING, "to": Lead.Status.WON}
             LeadNote.objects.create(
-                lead=lead, kind=LeadNote.Kind.STATUS, body="状态：成交", created_at=paid_at
-            )
+                lead=lead, kind=LeadNote.Kind.STATUS, body=LeadNote.describe(LeadNote.Kind.STATUS, won),
+                facts=won, created_at=paid_at,
+            )  # fmt: skip
             students.append(student)
             self.summary.students += 1
             self.summary.orders += 1

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from crm.models import Consultation, Lead, LeadImport, LeadNote, LeadTouch, SignupSettings
+from crm.models import Channel, Consultation, Lead, LeadImport, LeadNote, LeadTouch, SignupSettings
 
 TOUCH_FIELDS = ("touched_at", "kind", "channel", "utm_source", "utm_campaign", "utm_content")
 
@@ -70,3 +70,14 @@ class LeadImportAdmin(admin.ModelAdmin):
     list_display = ["filename", "status", "total_rows", "processed_rows", "created_leads", "created_at"]
     list_filter = ["status"]
     readonly_fields = ["row_errors", "finished_at"]
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_zh_hans", "name_en", "is_hidden", "position"]
+    list_editable = ["name_zh_hans", "name_en", "is_hidden", "position"]
+    search_fields = ["code", "name_zh_hans", "name_en"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A code stays once leads and links carry it: rename the channel instead.
+        return ["code"] if obj else []

@@ -5,6 +5,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
+from typing import Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -56,6 +57,8 @@ EXPORT_COLUMNS = [
     ("wechat", "wechat"),
     ("status", "status"),
     ("channel", "channel"),
+    # How the console names the channel; an import reads the code and ignores the name.
+    ("channel_name", "channel_name"),
     ("utm_source", "utm_source"),
     ("utm_medium", "utm_medium"),
     ("utm_campaign", "utm_campaign"),
@@ -168,7 +171,7 @@ def csv_parse_when(value: str) -> datetime | None:
     return moment
 
 
-def csv_export_lines(leads: Iterable) -> Iterator[str]:
+def csv_export_lines(leads: Iterable, *, channel_name: Callable[[Any], str]) -> Iterator[str]:
     """CSV lines of the leads, the first one starting with the BOM Excel needs to read UTF-8."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -184,7 +187,7 @@ def csv_export_lines(leads: Iterable) -> Iterator[str]:
     for lead in leads:
         row = []
         for field, _label in EXPORT_COLUMNS:
-            value = getattr(lead, field)
+            value = channel_name(lead) if field == "channel_name" else getattr(lead, field)
             if isinstance(value, datetime):
                 value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
             elif isinstance(value, bool):

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Consultation, Lead
+from crm.models import Channel, Consultation, Lead
 from crm.normalize import email_normalize, phone_normalize
 
 HONEYPOT = "website"
@@ -176,9 +176,9 @@ class LeadFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={"type": "search"}))
     status = forms.ChoiceField(label=_("Status"), required=False)
-    channel = forms.CharField(
-        label=_("Channel"), required=False, max_length=50, widget=forms.TextInput(attrs={"list": "channels"})
-    )
+    # Any code filters (a bookmarked list of a channel since renamed); the menu offers the
+    # registry's names and the codes in use it does not name.
+    channel = forms.CharField(label=_("Channel"), required=False, max_length=50, widget=forms.Select)
     campaign = forms.CharField(label=_("Campaign"), required=False, max_length=200)
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -186,9 +186,14 @@ class LeadFilterForm(forms.Form):
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     spam = forms.BooleanField(label=_("Spam only"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, channels: list[tuple[str, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("All statuses")), *Lead.Status.choices]
+        self.fields["status"].choices = [("", _("All statuses")), *Lead.Status.choices]  # type: ignore[attr-defined]
+        choices = [("", _("All channels")), *(channels or [])]
+        chosen = (self.data.get("channel") or "").strip()
+        if chosen and chosen.lower() not in {code.lower() for code, _label in choices}:
+            choices.append((chosen, chosen))
+        self.fields["channel"].widget.choices = choices
 
     def filters(self) -> dict:
         if not self.is_valid():
@@ -235,18 +240,52 @@ class LinkBuilderForm(forms.Form):
     """A tagged link: which page, which channel, which piece of content."""
 
     page = forms.ChoiceField(label=_("Page"))
-    channel = forms.SlugField(
-        label=_("Channel"), max_length=50, help_text=_("e.g. xiaohongshu, zhihu, bilibili, wechat")
-    )
+    channel = forms.ChoiceField(label=_("Channel"), help_text=_("Missing one? Add it under Channels."))
     utm_campaign = forms.CharField(label=_("Campaign"), max_length=200, required=False)
     utm_content = forms.CharField(
         label=_("Content piece"), max_length=200, required=False, help_text=_("e.g. the post's title or date")
     )
     utm_medium = forms.CharField(label=_("Medium"), max_length=200, required=False, initial="social")
 
-    def __init__(self, *args, pages: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, pages: list[tuple[str, str]], channels: list[Channel], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["page"].choices = pages  # type: ignore[attr-defined]  # a ChoiceField
+        self.fields["channel"].choices = [  # type: ignore[attr-defined]
+            (
+                channel.code,
+                f"{channel.label()} · {channel.code}" if channel.label() != channel.code else channel.code,
+            )
+            for channel in channels
+        ]
+
+
+class ChannelForm(forms.ModelForm):
+    """A new channel of the registry: its code (what links carry) and its names."""
+
+    class Meta:
+        model = Channel
+        fields = ["code", "name_zh_hans", "name_en"]
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip().lower()
+        if Channel.objects.filter(code=code).exists():
+            raise ValidationError(_("There is a channel with this code already."), code="unique")
+        return code
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if not (data.get("name_zh_hans", "").strip() or data.get("name_en", "").strip()):
+            self.add_error("name_zh_hans", _("Give the channel a name, in Chinese or in English."))
+        return data
+
+
+class ChannelEditForm(forms.ModelForm):
+    """Renaming or hiding a channel. Its code stays: leads and links already carry it."""
+
+    class Meta:
+        model = Channel
+        fields = ["name_zh_hans", "name_en", "is_hidden"]
+        help_texts = {"is_hidden": ""}  # said once, above the list
 
 
 class LeadImportForm(forms.Form):

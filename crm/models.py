@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,6 +23,55 @@ class Attribution(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Channel(models.Model):
+    """A channel's display names: the code that links and leads carry (`?ch=xiaohongshu`) → 小红书.
+
+    Leads keep the code; the registry only names it. A code nobody named yet still shows as it
+    is, and a channel is hidden rather than deleted, so no lead's channel ever loses its name.
+    """
+
+    # What a lead that came without a tagged link counts under (its channel is empty).
+    DIRECT = "direct"
+
+    code = models.SlugField(
+        _("code"),
+        max_length=50,
+        unique=True,
+        help_text=_("What the links carry (ch=…): lower-case letters, digits, - and _."),
+    )
+    name_zh_hans = models.CharField(_("Chinese name"), max_length=100, blank=True)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    is_hidden = models.BooleanField(
+        _("hidden"),
+        default=False,
+        help_text=_("Not offered in the link builder; leads from it keep showing its name."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["position", "code"]
+        constraints = [
+            # Leads are matched to a channel case-insensitively; the registry holds the lower case.
+            models.CheckConstraint(condition=Q(code=Lower("code")), name="channel_code_lower_case"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label()
+
+    def label(self, language: str | None = None) -> str:
+        """The name in the given (or the active) language, else the other one, else the code."""
+        language = language or get_language() or settings.LANGUAGE_CODE
+        names = (
+            (self.name_en, self.name_zh_hans)
+            if language.startswith("en")
+            else (self.name_zh_hans, self.name_en)
+        )
+        return next((name for name in names if name), self.code)
 
 
 class Lead(Attribution):
@@ -137,7 +187,12 @@ class LeadNote(models.Model):
         related_name="+",
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.NOTE)
+    # As written, in the language of the moment: what the admin and old rows show.
     body = models.TextField(_("text"))
+    # What a status change or a system line records, in codes, so the timeline reads in the
+    # reader's language: {"from": "new", "to": "lost", "reason": "…"} or
+    # {"consultation": "trial", "status": "held"}. Empty for the founder's own notes.
+    facts = models.JSONField(_("facts"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -147,6 +202,37 @@ class LeadNote(models.Model):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+    @property
+    def text(self) -> str:
+        """The line in the active language when its facts say what it records, else as written."""
+        return self.describe(self.kind, self.facts or {}) or self.body
+
+    @staticmethod
+    def describe(kind: str, facts: dict) -> str:
+        """The line the facts record, in the active language ("New → Lost (no budget)",
+        "Trial class: Held"), or "" for facts it cannot read."""
+        statuses = dict(Lead.Status.choices)
+        if kind == LeadNote.Kind.STATUS and facts.get("to") in statuses:
+            new = statuses[facts["to"]]
+            if facts.get("from") in statuses:
+                line = gettext("%(old)s → %(new)s") % {"old": statuses[facts["from"]], "new": new}
+            else:
+                line = gettext("Status: %(status)s") % {"status": new}
+            if facts.get("reason"):
+                line = gettext("%(change)s (%(reason)s)") % {"change": line, "reason": facts["reason"]}
+            return line
+        kinds, outcomes = dict(Consultation.Kind.choices), dict(Consultation.Status.choices)
+        if (
+            kind == LeadNote.Kind.SYSTEM
+            and facts.get("consultation") in kinds
+            and facts.get("status") in outcomes
+        ):
+            return gettext("%(kind)s: %(status)s") % {
+                "kind": kinds[facts["consultation"]],
+                "status": outcomes[facts["status"]],
+            }
+        return ""
 
 
 class Consultation(models.Model):

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from crm.csvio import CsvError, csv_decode, csv_rows_replace
-from crm.models import Consultation, Lead, LeadImport, LeadNote, LeadTouch, SignupSettings
+from crm.models import Channel, Consultation, Lead, LeadImport, LeadNote, LeadTouch, SignupSettings
 from crm.normalize import email_normalize, phone_normalize
 from onepco.personal import PersonalData
 
@@ -48,18 +48,22 @@ LEAD_TOUCH = PersonalData(
 )
 
 
+def _facts_erased(note: LeadNote) -> dict:
+    return {key: value for key, value in (note.facts or {}).items() if key != "reason"}
+
+
 def _note_erased(note: LeadNote) -> str:
     # A status change keeps the change and loses the reason the founder typed beside it (the
     # reason is the lead's lost_reason, erased there too); system lines name no one.
     if note.kind == LeadNote.Kind.STATUS:
-        return note.body.split("（", 1)[0]
+        return LeadNote.describe(note.kind, _facts_erased(note)) or note.body.split("（", 1)[0]
     return _("(erased)") if note.kind == LeadNote.Kind.NOTE else note.body
 
 
 # The founder's notes about the person, and the lead's history (status changes, system lines).
 LEAD_NOTE = PersonalData(
     LeadNote,
-    erased={"body": _note_erased},
+    erased={"body": _note_erased, "facts": _facts_erased},
     kept=("id", "lead", "kind", "created_at"),
     internal=("author",),
 )
@@ -69,9 +73,9 @@ CONSULTATION = PersonalData(
     kept=("id", "lead", "kind", "scheduled_at", "held_at", "status", "created_at", "updated_at"),
 )
 DESCRIBED = (LEAD, LEAD_TOUCH, LEAD_NOTE, CONSULTATION)
-# The founder's own settings; an import file lists many people and belongs to the founder's
-# records of the import, not to one of them.
-NOT_PERSONAL = (SignupSettings, LeadImport)
+# The founder's own settings and channel names; an import file lists many people and belongs to
+# the founder's records of the import, not to one of them.
+NOT_PERSONAL = (SignupSettings, LeadImport, Channel)
 
 
 def lead_personal_data(*, leads: QuerySet[Lead]) -> dict[str, list[dict]]:

@@ -1,12 +1,14 @@
-"""Reads of the money loop's first half: the lead pipeline, one lead's story."""
+"""Reads of the money loop's first half: the lead pipeline, one lead's story, channel names."""
 
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from crm.models import Lead
+from crm.models import Channel, Lead
 
 
 def lead_for_user(user, pk: int) -> Lead:
@@ -35,7 +37,10 @@ def lead_search(filters: dict) -> QuerySet[Lead]:
     if filters.get("status"):
         leads = leads.filter(status=filters["status"])
     if filters.get("channel"):
-        leads = leads.filter(channel__iexact=filters["channel"])
+        channel = Q(channel__iexact=filters["channel"])
+        if filters["channel"].lower() == Channel.DIRECT:
+            channel |= Q(channel="")  # what "direct" names (channel_label)
+        leads = leads.filter(channel)
     if filters.get("campaign"):
         leads = leads.filter(utm_campaign__iexact=filters["campaign"])
     if filters.get("date_from"):
@@ -61,6 +66,48 @@ def lead_channels() -> list[str]:
     return list(
         Lead.objects.filter(is_spam=False).exclude(channel="").values_list("channel", flat=True).distinct()
     )
+
+
+# --- channel names ---------------------------------------------------------------------------
+
+
+def channel_names() -> dict[str, str]:
+    """code → the name to show in the active language (the other language's, else the code),
+    for every channel of the registry, in one query."""
+    return {channel.code: channel.label() for channel in Channel.objects.all()}
+
+
+def channel_label(code: str, names: Mapping[str, str] | None = None) -> str:
+    """How a lead's channel reads: its registry name; an unknown code as it is, never dropped;
+    no channel at all (no tagged link) as "direct". Pass `names` (channel_names()) in loops."""
+    names = channel_names() if names is None else names
+    if not code:
+        return names.get(Channel.DIRECT) or _("Direct")
+    return names.get(code.lower(), code)
+
+
+def channel_choices(names: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """(code, name) of every registry channel, then the codes leads carry that it does not name."""
+    names = channel_names() if names is None else names
+    unknown = sorted({code for code in lead_channels() if code.lower() not in names}, key=str.lower)
+    return [*names.items(), *((code, code) for code in unknown)]
+
+
+def channels_overview() -> tuple[list[Channel], list[tuple[str, int]]]:
+    """The registry with how many leads each channel has, and the codes in use it does not name
+    (with their lead counts), for the channel page: two queries."""
+    counts: dict[str, int] = {}
+    for code, n in (
+        Lead.objects.filter(is_spam=False).values_list("channel").annotate(n=Count("id")).order_by()
+    ):
+        counts[code.lower()] = counts.get(code.lower(), 0) + n
+    channels = list(Channel.objects.all())
+    for channel in channels:
+        channel.lead_count = counts.pop(channel.code, 0)  # type: ignore[attr-defined]
+        if channel.code == Channel.DIRECT:
+            channel.lead_count += counts.pop("", 0)  # type: ignore[attr-defined]
+    unknown = sorted(((code, n) for code, n in counts.items() if code), key=lambda item: -item[1])
+    return channels, unknown
 
 
 def lead_timeline(lead: Lead) -> list[dict]:

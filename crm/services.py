@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from crm import jobs
 from crm.csvio import csv_decode, csv_parse_when, csv_rows
 from crm.forms import LeadImportRowForm
-from crm.models import Consultation, Lead, LeadImport, LeadNote, LeadTouch
+from crm.models import Channel, Consultation, Lead, LeadImport, LeadNote, LeadTouch
 from crm.normalize import email_normalize, phone_normalize
 from onepco.db import insert_unless_conflict
 from onepco.outbox import outbox_enqueue, outbox_message, outbox_relay_after_commit
@@ -181,13 +181,19 @@ def lead_set_status(*, lead: Lead, status: str, by=None, reason: str = "") -> Le
         raise ValueError(f"unknown lead status {status!r}")
     if lead.status == status and not reason:
         return lead
-    old = lead.get_status_display()
+    facts = {"from": lead.status, "to": status} | ({"reason": reason} if reason else {})
     lead.status = status
     lead.lost_reason = reason if status == Lead.Status.LOST else ""
     lead.save(update_fields=["status", "lost_reason", "updated_at"])
-    body = f"{old} → {lead.get_status_display()}" + (f"（{reason}）" if reason else "")
-    LeadNote.objects.create(lead=lead, author=by, kind=LeadNote.Kind.STATUS, body=body)
+    _lead_history_add(lead=lead, by=by, kind=LeadNote.Kind.STATUS, facts=facts)
     return lead
+
+
+def _lead_history_add(*, lead: Lead, by, kind: str, facts: dict) -> LeadNote:
+    """A line of the lead's history: its facts (shown in the reader's language) and, as the
+    body, the same line in the language of the moment."""
+    body = LeadNote.describe(kind, facts)
+    return LeadNote.objects.create(lead=lead, author=by, kind=kind, body=body, facts=facts)
 
 
 def lead_mark_won(*, lead: Lead) -> Lead:
@@ -233,13 +239,25 @@ def consultation_set_status(
     consultation.save()
     if status == Consultation.Status.HELD:
         _lead_advance_to_consulting(consultation.lead, by)
-    LeadNote.objects.create(
+    _lead_history_add(
         lead=consultation.lead,
-        author=by,
+        by=by,
         kind=LeadNote.Kind.SYSTEM,
-        body=f"{consultation.get_kind_display()}: {consultation.get_status_display()}",
+        facts={"consultation": consultation.kind, "status": consultation.status},
     )
     return consultation
+
+
+# --- channel names ---------------------------------------------------------------------------
+
+
+def channel_save(*, channel: Channel) -> Channel:
+    """Add a channel to the registry or rename / hide one (its code is kept lower-case: leads
+    are matched to it case-insensitively). Raises ValidationError."""
+    channel.code = channel.code.strip().lower()
+    channel.full_clean()
+    channel.save()
+    return channel
 
 
 # --- CSV import ------------------------------------------------------------------------------

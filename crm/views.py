@@ -20,6 +20,8 @@ from crm.attribution import attribution_capture, attribution_from_request
 from crm.csvio import CsvError, csv_export_lines
 from crm.forms import (
     ATTRIBUTION_LIMITS,
+    ChannelEditForm,
+    ChannelForm,
     ConsultationForm,
     ConsultationUpdateForm,
     LeadFilterForm,
@@ -30,7 +32,7 @@ from crm.forms import (
     LeadStatusForm,
     LinkBuilderForm,
 )
-from crm.models import Consultation, LeadImport, LeadTouch, SignupSettings
+from crm.models import Channel, Consultation, LeadImport, LeadTouch, SignupSettings
 from crm.signup import lead_submit
 from onepco.access import public, staff_required
 from onepco.api import ApiError, api_view, field_errors, form_errors, read_payload, refuse_unknown
@@ -82,8 +84,10 @@ def lead_api(request: HttpRequest) -> HttpResponse:
 # --- the console ---------------------------------------------------------------------------
 
 
-def _filters(request: HttpRequest) -> tuple[LeadFilterForm, dict, str]:
-    form = LeadFilterForm(request.GET or None)
+def _filters(
+    request: HttpRequest, channels: list[tuple[str, str]] | None = None
+) -> tuple[LeadFilterForm, dict, str]:
+    form = LeadFilterForm(request.GET or None, channels=channels)
     filters = form.filters() if request.GET else {}
     query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
     return form, filters, query
@@ -91,7 +95,7 @@ def _filters(request: HttpRequest) -> tuple[LeadFilterForm, dict, str]:
 
 @staff_required
 def lead_list(request: HttpRequest) -> HttpResponse:
-    form, filters, query = _filters(request)
+    form, filters, query = _filters(request, selectors.channel_choices())
     page = Paginator(selectors.lead_search(filters), LEADS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "filter_form": form,
@@ -100,7 +104,6 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         "pipeline": selectors.lead_pipeline(),
         "status_filter": filters.get("status", ""),
         "query_string": query,
-        "channels": selectors.lead_channels(),
     }
     return render(request, "crm/lead_list.html", context)
 
@@ -110,25 +113,29 @@ def lead_export(request: HttpRequest) -> HttpResponseBase:
     """The filtered list as CSV (UTF-8 with BOM, so Excel shows the Chinese correctly)."""
     _form, filters, _query = _filters(request)
     leads = selectors.lead_search(filters).iterator(chunk_size=500)
-    response = StreamingHttpResponse(csv_export_lines(leads), content_type="text/csv; charset=utf-8")
+    names = selectors.channel_names()
+    lines = csv_export_lines(leads, channel_name=lambda lead: selectors.channel_label(lead.channel, names))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     name = f"leads-{timezone.localdate():%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
 @staff_required
-def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_detail(request: HttpRequest, pk: int, status_form: LeadStatusForm | None = None) -> HttpResponse:
+    """The lead's page; with a refused status change, that form with its errors (400)."""
     lead = selectors.lead_for_user(request.user, pk)
     context = {
         "lead": lead,
         "timeline": selectors.lead_timeline(lead),
         "consultations": [c for c in lead.consultations.all() if c.status == Consultation.Status.SCHEDULED],
-        "status_form": LeadStatusForm(initial={"status": lead.status, "reason": lead.lost_reason}),
+        "status_form": status_form
+        or LeadStatusForm(initial={"status": lead.status, "reason": lead.lost_reason}),
         "note_form": LeadNoteForm(),
         "consultation_form": ConsultationForm(),
         "update_form": ConsultationUpdateForm(),
     }
-    return render(request, "crm/lead_detail.html", context)
+    return render(request, "crm/lead_detail.html", context, status=400 if status_form else 200)
 
 
 def _back_with_errors(request: HttpRequest, lead, form) -> HttpResponse:
@@ -145,7 +152,8 @@ def lead_status(request: HttpRequest, pk: int) -> HttpResponse:
     lead = selectors.lead_for_user(request.user, pk)
     form = LeadStatusForm(request.POST)
     if not form.is_valid():
-        return _back_with_errors(request, lead, form)
+        # The page again, the error beside its field and the status chosen still chosen.
+        return lead_detail(request, lead.pk, status_form=form)
     services.lead_set_status(
         lead=lead,
         status=form.cleaned_data["status"],
@@ -208,7 +216,8 @@ def _link_pages() -> list[tuple[str, str]]:
 @staff_required
 def link_builder(request: HttpRequest) -> HttpResponse:
     """Tagged links for a channel and a piece of content; nothing is stored."""
-    form = LinkBuilderForm(request.GET or None, pages=_link_pages())
+    channels = list(Channel.objects.filter(is_hidden=False))
+    form = LinkBuilderForm(request.GET or None, pages=_link_pages(), channels=channels)
     link = ""
     if request.GET and form.is_valid():
         data = form.cleaned_data
@@ -216,6 +225,41 @@ def link_builder(request: HttpRequest) -> HttpResponse:
         params |= {key: data[key] for key in ("utm_medium", "utm_campaign", "utm_content") if data[key]}
         link = f"{settings.SITE_URL}{data['page']}?{urlencode(params)}"
     return render(request, "crm/link_builder.html", {"form": form, "link": link})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def channel_list(request: HttpRequest) -> HttpResponse:
+    """The channel registry: every channel's names, how many leads it has, the codes in use
+    that nobody named yet, and a form to add one."""
+    form = ChannelForm(request.POST or None, initial={"code": request.GET.get("code", "")[:50]})
+    if request.method == "POST" and form.is_valid():
+        channel = services.channel_save(channel=form.instance)
+        messages.success(request, _("Channel %(name)s added.") % {"name": channel.label()})
+        return redirect("crm:channel_list")
+    channels, unknown = selectors.channels_overview()
+    rows = [(channel, ChannelEditForm(instance=channel, prefix=f"c{channel.pk}")) for channel in channels]
+    return render(
+        request,
+        "crm/channels.html",
+        {"form": form, "rows": rows, "unknown": unknown},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+@require_POST
+def channel_update(request: HttpRequest, pk: int) -> HttpResponse:
+    channel = get_object_or_404(Channel, pk=pk)
+    form = ChannelEditForm(request.POST, instance=channel, prefix=f"c{channel.pk}")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("crm:channel_list")
+    services.channel_save(channel=form.instance)
+    messages.success(request, _("Channel %(name)s saved.") % {"name": channel.label()})
+    return redirect("crm:channel_list")
 
 
 @staff_required

@@ -64,7 +64,7 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def lesson_edit(request: HttpRequest, cohort_pk: int, pk: int | None = None) -> HttpResponse:
-    cohort = get_object_or_404(Cohort, pk=cohort_pk)
+    cohort = get_object_or_404(Cohort.objects.select_related("course"), pk=cohort_pk)
     lesson = get_object_or_404(Lesson, pk=pk, cohort=cohort) if pk else Lesson(cohort=cohort)
     form = LessonForm(request.POST or None, instance=lesson)
     if request.method == "POST" and form.is_valid():
@@ -90,7 +90,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def assignment_edit(request: HttpRequest, cohort_pk: int, pk: int | None = None) -> HttpResponse:
-    cohort = get_object_or_404(Cohort, pk=cohort_pk)
+    cohort = get_object_or_404(Cohort.objects.select_related("course"), pk=cohort_pk)
     assignment = get_object_or_404(Assignment, pk=pk, cohort=cohort) if pk else Assignment(cohort=cohort)
     form = AssignmentForm(request.POST or None, instance=assignment)
     if request.method == "POST" and form.is_valid():
@@ -177,7 +177,11 @@ def assessments(request: HttpRequest, pk: int) -> HttpResponse:
         .exclude(status=Enrollment.Status.REFUNDED)
         .select_related("student__user")
     )
-    initial = {"taken_at": timezone.localtime().replace(second=0, microsecond=0)}
+    table = selectors.assessment_table(cohort)
+    initial = {
+        "taken_at": timezone.localtime().replace(second=0, microsecond=0),
+        "kind": selectors.assessment_kind_due(cohort, table),
+    }
     form = AssessmentRoundForm(request.POST or None, enrollments=enrollments, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -193,7 +197,6 @@ def assessments(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("%(n)s scores recorded.") % {"n": len(rows)})
             return redirect("cohorts:assessments", pk=cohort.pk)
-    table = selectors.assessment_table(cohort)
     fields = {enrollment.pk: field for enrollment, field in form.score_fields}
     for row in table:
         row["field"] = fields.get(row["enrollment"].pk)

@@ -1,4 +1,4 @@
-"""Template filters every page uses: money, rates, safe Markdown."""
+"""Template filters every page uses: money, rates, safe Markdown, a label's colon."""
 
 from decimal import Decimal
 
@@ -7,6 +7,7 @@ import nh3
 from django import template
 from django.conf import settings
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from onepco.money import money as to_money
 
@@ -38,6 +39,13 @@ def rate(value, places: int = 1) -> str:
     if value is None or value == "":
         return "—"
     return f"{float(value) * 100:.{int(places)}f}%"
+
+
+@register.filter
+def colon(label) -> str:
+    """`{{ _("Pass mark")|colon }}60`: "Pass mark: 60", "及格线：60" — the colon (and space)
+    after a label as each language writes it."""
+    return gettext("%(label)s: ") % {"label": label}
 
 
 @register.filter(name="markdown")

@@ -177,3 +177,46 @@ def test_founder_sees_a_seat_held_by_a_proof_and_releases_it(
     order.refresh_from_db()
     assert order.status == "expired"
     assert TransferProof.objects.get(order=order).status == "rejected"
+
+
+WIDTHS = """() => {
+  const cells = [...document.querySelectorAll('table td')].map(td => td.getBoundingClientRect().width);
+  return {page: document.documentElement.scrollWidth, cells: cells.length, narrowest: Math.min(...cells)};
+}"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_order_page_fits_a_phone_with_its_payment_records_stacked(
+    language, live_server, phone_page, founder, login_browser, cohort, screenshot
+):
+    from billing.models import PaymentEvent, Refund
+
+    order = f.make_order(
+        cohort, status="partially_refunded", provider="wechat", buyer_name="李雷",
+        buyer_email="lilei.long.address@example.com", buyer_phone="+8613700000000",
+        provider_trade_no="4200002345202611230123456789",
+    )  # fmt: skip
+    for outcome, error in (
+        ("applied", ""),
+        ("duplicate", ""),
+        ("rejected", "signature mismatch: expected Wechatpay-Signature over the body"),
+    ):
+        PaymentEvent.objects.create(
+            provider="wechat", order=order, event_id="evt_" + "9f2c4b7a1e" * 4, outcome=outcome, verified=not error,
+            error=error,
+        )  # fmt: skip
+    Refund.objects.create(
+        order=order,
+        amount=100,
+        reason="少上了一节课",
+        status="succeeded",
+        out_refund_no="RF1",
+        refunded_at=f.timezone.now(),
+    )
+    phone_page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    login_browser(phone_page, founder)
+    phone_page.goto(f"{live_server.url}/console/orders/{order.number}/")
+    widths = phone_page.evaluate(WIDTHS)
+    screenshot(phone_page, f"order-{language}")
+    assert widths["cells"] == 15 and widths["page"] <= 390, widths
+    assert widths["narrowest"] > 200, widths  # stacked: each record's cell spans the card

@@ -114,7 +114,7 @@ def test_a_prospect_signs_up_on_a_phone_and_the_founder_finds_them(
 
 
 def test_the_other_pages_on_phone_and_desktop(
-    live_server, offer, phone_page, desktop_page, founder, login_browser, screenshot
+    live_server, offer, phone_page, desktop_page, founder, login_browser, screenshot, channels
 ):
     f.make_cohort(slug="closed", sale_open=False)
     f.make_cohort(course=offer.course, slug="python-6", name="第 6 期", sale_open=True, capacity=1)

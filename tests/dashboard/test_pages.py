@@ -1,5 +1,6 @@
 """The 经营看板 page: who may see it, the week picker, actions, recompute, CSV."""
 
+from crm.selectors import channel_label
 from dashboard.models import WeeklyMetrics
 from dashboard.services import weekly_metrics_snapshot
 from onepco.models import OutboxMessage
@@ -25,7 +26,7 @@ def test_the_page_shows_the_weeks_numbers_changes_and_definitions(business, foun
     assert "¥666.78" in html and "¥3,000.50" in html and "66.7%" in html
     assert "4 / 5" in html  # the numerator / denominator under a rate
     assert "<svg" in html and "<details" in html
-    assert "xiaohongshu" in html and "xhs-tips" in html
+    assert channel_label("xiaohongshu") in html and "xhs-tips" in html  # the channel's name
 
 
 def test_an_undefined_rate_shows_a_dash(founder_client):

@@ -4,6 +4,7 @@ refused ("Refused to …" in the console), and what the page scripts do still wo
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -12,6 +13,7 @@ from billing.models import Order
 from cohorts.models import Cohort, Course, Lesson, Student, Submission
 from console.demo import demo_load
 from crm.models import Lead, LeadImport
+from tests.crm.conftest import seed_migration
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,6 +50,7 @@ class Visit:
 
 @pytest.fixture
 def business(db):
+    seed_migration.seed(apps, None)  # the channel names `migrate` seeds (a flush removed them)
     demo_load()
     return {
         "course": Course.objects.order_by("pk").first(),
@@ -122,6 +125,7 @@ def test_console_pages_and_their_scripts_run_under_the_policy(
         ("/console/leads/", "leads"),
         (f"/console/leads/{business['lead'].pk}/", "lead"),
         ("/console/leads/links/", "links"),
+        ("/console/leads/channels/", "channels"),
         ("/console/leads/import/", "import"),
         (f"/console/leads/import/{running.pk}/", "import-running"),
         ("/console/orders/", "orders"),
@@ -155,7 +159,7 @@ def test_console_pages_and_their_scripts_run_under_the_policy(
     page.wait_for_function("document.querySelector('.copy-row button').textContent === '已复制'")
     assert page.evaluate("navigator.clipboard.readText()").endswith(f"/pay/{pending.number}/")
     visit.page(page, "desktop", "/console/leads/links/", "links")
-    page.fill("input[name=channel]", "xiaohongshu")
+    page.select_option("select[name=channel]", "xiaohongshu")
     page.click("form.card button[type=submit]")
     page.click("button[data-copy]")
     page.wait_for_function("document.querySelector('button[data-copy]').textContent === '已复制'")
