@@ -359,18 +359,10 @@ def stack_memory(stack: Stack) -> dict:
         "scheduler_mb": rss_mb(stack.scheduler.pid),
     }
     engines = {"postgres": 0.0, "redis": 0.0}
-    for process in psutil.process_iter(["name"]):
-        name = process.info["name"] or ""
-        key = (
-            "postgres"
-            if name.startswith("postgres")
-            else "redis"
-            if name.startswith("redis-server")
-            else None
-        )
-        if key:
+    for key, pids in engine_pids().items():
+        for pid in pids:
             try:
-                engines[key] += process.memory_full_info().pss / 2**20
+                engines[key] += psutil.Process(pid).memory_full_info().pss / 2**20
             except (psutil.AccessDenied, psutil.NoSuchProcess):
                 continue
     memory["postgres_pss_mb"] = round(engines["postgres"], 1)
@@ -381,6 +373,27 @@ def stack_memory(stack: Stack) -> dict:
         memory["python_pss_mb"] + memory["postgres_pss_mb"] + memory["redis_pss_mb"], 1
     )
     return memory
+
+
+def engine_pids() -> dict[str, set[int]]:
+    """The processes of the engines this benchmark uses, and no others: on a shared machine the
+    same PostgreSQL serves other databases and other redis-servers run beside ours. PostgreSQL:
+    the postmaster, its background processes and the backends of the benchmark's databases;
+    Redis: the server the benchmark's REDIS_URL reaches."""
+    import psutil
+    from django.db import connection
+
+    from onepco import outbox
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname IS NULL OR datname LIKE 'onepco_bench%'"
+        )
+        postgres = {row[0] for row in cursor.fetchall()}
+    connection.close()
+    postgres |= {psutil.Process(pid).ppid() for pid in list(postgres) if psutil.pid_exists(pid)}
+    redis = {int(outbox.redis_connection().info("server")["process_id"])}
+    return {"postgres": postgres, "redis": redis}
 
 
 def student_session(stack: Stack) -> tuple[str, str, int]:
