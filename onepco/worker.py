@@ -18,7 +18,7 @@ import os
 
 from django.conf import settings
 from django.db import close_old_connections, connections
-from rq import SimpleWorker
+from rq import SimpleWorker, worker_registration
 from rq.job import JobStatus
 
 from onepco.lifetime import die_with_parent
@@ -60,6 +60,18 @@ class Worker(SimpleWorker):
         if wanted > 0:
             os.nice(wanted)
         return super().work(*args, **kwargs)
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None) -> None:
+        super().heartbeat(timeout, pipeline=pipeline)
+        if pipeline is None and self.birth_date and not self.connection.hexists(self.key, "birth"):
+            # Redis came back without its data (restarted, flushed): the heartbeat alone would
+            # leave a worker nobody can see, so it registers again as it did at start.
+            self.log.info("Worker %s: Redis lost its registration, registering again", self.name)
+            with self.connection.pipeline() as registering:
+                registering.hset(self.key, mapping=self.serialize())
+                worker_registration.register(self, registering)
+                registering.expire(self.key, timeout or self.worker_ttl + 60)
+                registering.execute()
 
     def execute_job(self, job, queue) -> None:
         _close_stale_connections()
