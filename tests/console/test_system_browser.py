@@ -9,18 +9,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_system_page_badge_follows_its_worst_row_on_desktop_and_phone(
-    live_server,
-    desktop_page,
-    phone_page,
-    founder,
-    login_browser,
+    founder_pages,
     screenshot,
     everything_running,  # noqa: F811
 ):
     Backup.objects.update(offsite=False)  # the backup is on this machine only: look soon
-    for name, page in (("desktop", desktop_page), ("phone", phone_page)):
-        login_browser(page, founder)
-        page.goto(f"{live_server.url}/console/system/")
+    for name, page in founder_pages("/console/system/"):
         head = page.locator(".page-head")
         assert head.locator(".badge-warn", has_text="有些地方需要尽快查看").count() == 1
         assert page.get_by_text("一切正常").count() == 0
