@@ -236,7 +236,7 @@ def _status(url: str) -> int:
         return error.code
 
 
-def test_up_starts_again_a_killed_worker_scheduler_and_redis_and_keeps_serving(tmp_path):
+def test_up_starts_again_a_killed_worker_scheduler_redis_or_web_and_keeps_serving(tmp_path):
     data_dir, port = tmp_path / "data", free_port()
     base = f"http://127.0.0.1:{port}"
     up = Up(data_dir, port, "--no-demo")
@@ -268,6 +268,12 @@ def test_up_starts_again_a_killed_worker_scheduler_and_redis_and_keeps_serving(t
         again = _wait_child(up, "redis-server", other_than=engine.pid)
         wait_until(lambda: _status(f"{base}/healthz") == 200, timeout=30, what="healthz after Redis")
         assert socket_file in {u.laddr for u in again.net_connections("unix")}
+
+        web = _wait_child(up, "runserver")
+        web.kill()
+        up.wait_for("web stopped unexpectedly")
+        _wait_child(up, "runserver", other_than=web.pid)
+        _wait_http(f"{base}/healthz")
         assert up.process.poll() is None
         children = psutil.Process(up.process.pid).children(recursive=True)
     finally:
@@ -298,17 +304,23 @@ def test_up_rides_out_a_redis_outage_and_leaves_no_orphan_when_killed(tmp_path):
         wait_until(registered, timeout=30, what="the worker and scheduler in Redis")
 
         server.stop()
-        time.sleep(3)
+        # rqcron meets the outage when it wakes (within a minute); not to wait for that, it is
+        # restarted now: it cannot start without Redis, and `up` keeps trying.
+        _wait_child(up, "rqcron").kill()
+        wait_until(
+            lambda: up.output.count("scheduler stopped unexpectedly") >= 2,
+            timeout=30,
+            what="the scheduler failing to start without Redis",
+        )
         assert up.process.poll() is None, up.output
         assert _status(f"{base}/accounts/login/") == 200  # no Redis needed for this page
         assert _status(f"{base}/healthz") == 503
 
         server.start()  # empty: it kept no data
-        # The worker registers again at its next try (rqcron at its next minute: not waited for).
-        wait_until(lambda: registered(scheduler=False), timeout=60, what="the worker back in Redis")
+        # The worker registers again at its next try, the scheduler at its next start.
+        wait_until(registered, timeout=60, what="the worker and scheduler back in Redis")
         assert _status(f"{base}/healthz") == 200
         assert up.process.poll() is None, up.output
-        assert _child(up, "rqcron") is not None or "scheduler started again" in up.output
 
         children = psutil.Process(up.process.pid).children(recursive=True)
         assert any("rqworker" in " ".join(c.cmdline()) for c in children)
