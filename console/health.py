@@ -3,7 +3,12 @@
 Each check answers in one line a founder can act on: ok, warn (look soon) or fail (broken now).
 """
 
+import contextlib
+import os
 import shutil
+import smtplib
+import socket
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,6 +16,7 @@ from pathlib import Path
 
 import redis
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import DatabaseError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,10 +30,17 @@ from crm.services import lead_imports_stalled
 from dashboard.models import WeeklyMetrics
 from onepco.models import OutboxMessage
 from onepco.outbox import get_queue, redis_connection
+from onepco.worker import WORKER_TTL
 
 OK, WARN, FAIL = "ok", "warn", "fail"
-WORKER_SILENT_AFTER = timedelta(minutes=10)
-SCHEDULER_SILENT_AFTER = timedelta(minutes=5)
+# An idle worker heartbeats every WORKER_TTL - 15 s (onepco/worker.py); one silent for longer
+# is dead. A busy one does not heartbeat until its job ends: RQ keeps it registered until the
+# job's own timeout has passed.
+WORKER_SILENT_AFTER = timedelta(seconds=WORKER_TTL)
+# rqcron heartbeats at least once a minute.
+SCHEDULER_SILENT_AFTER = timedelta(minutes=3)
+# Connecting to the mail server must not hold up the system page.
+SMTP_TIMEOUT_SECONDS = 3
 OUTBOX_LATE_AFTER = timedelta(minutes=10)
 SNAPSHOT_STALE_AFTER = timedelta(days=8)
 # The sweep queues a stalled import again after IMPORT_STALL_MINUTES; still still, it is stuck.
@@ -67,13 +80,32 @@ def check_redis() -> Check:
     return Check(_("Redis"), OK, f"Redis {info.get('redis_version', '?')}")
 
 
+def _process_gone(registered) -> bool:
+    """A process registered from this machine whose pid no longer runs died without saying so
+    (killed, out of memory): dead now, not when its heartbeat runs out."""
+    if registered.hostname != socket.gethostname() or not registered.pid:
+        return False
+    try:
+        os.kill(registered.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def _alive(find: Callable, silent_after: timedelta) -> list:
-    """Registered processes (RQ keeps them in Redis) whose heartbeat is recent enough."""
+    """Registered processes (RQ keeps them in Redis) that still run: a recent heartbeat, or a
+    worker in the middle of a job (RQ keeps it registered for the job's timeout)."""
     now = timezone.now()
     return [
         p
         for p in find(connection=redis_connection())
-        if p.last_heartbeat and now - p.last_heartbeat < silent_after
+        if not _process_gone(p)
+        and (
+            (p.last_heartbeat and now - p.last_heartbeat < silent_after)
+            or (isinstance(p, Worker) and p.get_state() == "busy")
+        )
     ]
 
 
@@ -130,7 +162,54 @@ def check_email() -> Check:
         return Check(
             name, status, _("mails are not sent (backend: %(backend)s); set EMAIL_URL") % {"backend": backend}
         )
-    return Check(name, OK, f"{backend} {getattr(settings, 'EMAIL_HOST', '')}".strip())
+    if backend != "smtp":
+        return Check(name, OK, backend)
+    return _check_smtp(name)
+
+
+def _check_smtp(name: str) -> Check:
+    """Connect to the mail server and sign in, as sending a mail would (and nothing more)."""
+    server = f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+    mail = get_connection(settings.EMAIL_BACKEND, fail_silently=False, timeout=SMTP_TIMEOUT_SECONDS)
+    try:
+        mail.open()
+    except smtplib.SMTPAuthenticationError as exc:
+        return Check(
+            name,
+            FAIL,
+            _("the mail server %(server)s refused the user name or password (%(error)s): check EMAIL_URL")
+            % {"server": server, "error": exc.smtp_code},
+        )
+    except (OSError, smtplib.SMTPException) as exc:
+        return Check(
+            name,
+            FAIL,
+            _("cannot reach the mail server %(server)s (%(error)s): no e-mail is being sent; check EMAIL_URL")
+            % {"server": server, "error": str(exc) or type(exc).__name__},
+        )
+    finally:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            mail.close()
+    return Check(name, OK, _("the mail server %(server)s answers") % {"server": server})
+
+
+def _unwritable_reason(folder: Path) -> str | None:
+    """Why uploads cannot be stored in this folder, or None: it is tried, not guessed."""
+    if not folder.exists():
+        return _("the upload folder %(folder)s does not exist: create it or set MEDIA_ROOT") % {
+            "folder": folder
+        }
+    if not folder.is_dir():
+        return _("MEDIA_ROOT %(folder)s is not a folder") % {"folder": folder}
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return _("uploads cannot be written to %(folder)s (%(error)s)") % {
+            "folder": folder,
+            "error": exc.strerror or exc,
+        }
+    return None
 
 
 def check_disk() -> Check:
@@ -139,8 +218,9 @@ def check_disk() -> Check:
     if "FileSystemStorage" not in backend:
         return Check(name, OK, _("object storage (%(backend)s)") % {"backend": backend.rsplit(".", 1)[-1]})
     folder = Path(settings.MEDIA_ROOT)
-    while not folder.exists():
-        folder = folder.parent
+    problem = _unwritable_reason(folder)
+    if problem:
+        return Check(name, FAIL, problem)
     usage = shutil.disk_usage(folder)
     free_gb = usage.free / 1024**3
     detail = _("%(free).1f GB free of %(total).1f GB") % {"free": free_gb, "total": usage.total / 1024**3}
@@ -216,6 +296,12 @@ CHECKS: list[Callable[[], Check]] = [
     check_imports,
     check_backup,
 ]
+
+
+def worst(checks: list[Check]) -> str:
+    """The verdict of the whole page: that of its worst row."""
+    statuses = {check.status for check in checks}
+    return FAIL if FAIL in statuses else WARN if WARN in statuses else OK
 
 
 def run_checks() -> list[Check]:

@@ -24,7 +24,7 @@ from cohorts.selectors import grading_queue
 from console.backups import backup_drill_request, backup_open, backup_request, offsite_storage
 from console.erasure import person_erase, person_for
 from console.forms import BackupScheduleForm, DataAccessCodeForm, DataAccessRequestForm, ErasureForm
-from console.health import run_checks
+from console.health import run_checks, worst
 from console.models import Backup, BackupSchedule, DataAccessRequest, DataExport, ErasureRecord
 from console.personal import personal_data_archive
 from console.selectors import erasure_candidates, failed_jobs
@@ -77,7 +77,7 @@ def system(request: HttpRequest) -> HttpResponse:
         "console/system.html",
         {
             "checks": checks,
-            "all_ok": all(c.ok for c in checks),
+            "verdict": worst(checks),
             "failed_jobs": failed_jobs(limit=50),
             "exports": DataExport.objects.select_related("requested_by")[:10],
         },

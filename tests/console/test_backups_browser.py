@@ -12,15 +12,7 @@ pytestmark = [
 ]
 
 
-def test_the_backups_page_on_desktop_and_phone(
-    live_server,
-    desktop_page,
-    phone_page,
-    founder,
-    login_browser,
-    screenshot,
-    backup_dir,
-):
+def test_the_backups_page_on_desktop_and_phone(founder_pages, screenshot, backup_dir):
     done = backups.backup_make(backup=Backup.objects.create(trigger="manual"))
     Backup.objects.filter(pk=done.pk).update(
         drill_ok=True,
@@ -34,9 +26,7 @@ def test_the_backups_page_on_desktop_and_phone(
     Backup.objects.create(
         trigger="scheduled", status="failed", error="OSError: [Errno 28] No space left on device"
     )
-    for name, page in (("desktop", desktop_page), ("phone", phone_page)):
-        login_browser(page, founder)
-        page.goto(f"{live_server.url}/console/system/backups/")
+    for name, page in founder_pages("/console/system/backups/"):
         assert page.locator("h1").inner_text() == "备份"
         assert page.locator(".badge-ok", has_text="可以恢复").count() == 1
         assert page.locator(".badge-danger", has_text="失败").count() == 1

@@ -4,6 +4,7 @@ These tests start real processes (the embedded engines, runserver, an RQ worker,
 under a temporary data folder, talk to them over HTTP, and stop them with Ctrl-C.
 """
 
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -19,8 +20,12 @@ from pathlib import Path
 
 import psutil
 import pytest
+import redis
+from rq import Worker
+from rq.cron import CronScheduler
 
-from tests.processes import free_port
+from tests.processes import free_port, wait_until
+from tests.reliability.conftest import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.xdist_group("processes")
@@ -36,12 +41,12 @@ def _zero_config_env() -> dict[str, str]:
 class Up:
     """One `manage.py up` process, its output collected line by line."""
 
-    def __init__(self, data_dir: Path, port: int, *extra: str):
+    def __init__(self, data_dir: Path, port: int, *extra: str, env: dict[str, str] | None = None):
         self.lines: list[str] = []
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "up", "--port", str(port), "--data-dir", str(data_dir), *extra],
             cwd=ROOT,
-            env=_zero_config_env(),
+            env=env or _zero_config_env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -188,3 +193,146 @@ def test_up_serves_development_on_loopback_or_when_the_owner_insists(host, extra
     # Past the refusal: it got as far as the port check.
     assert result.returncode == 1
     assert "already in use" in result.stderr and "development mode" not in result.stderr, result.stderr
+
+
+# --- supervision: a child that dies comes back, and nothing outlives `up` -------------------
+
+
+def _child(up: Up, word: str) -> psutil.Process | None:
+    """The direct child of `up` whose command line has this word (its own forks are not)."""
+    for child in psutil.Process(up.process.pid).children():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if word in " ".join(child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE:
+                return child
+    return None
+
+
+def _wait_child(up: Up, word: str, other_than: int | None = None, timeout: float = 60) -> psutil.Process:
+    found: list[psutil.Process] = []
+
+    def appeared() -> bool:
+        child = _child(up, word)
+        if child is not None and child.pid != other_than:
+            found.append(child)
+            return True
+        return False
+
+    wait_until(appeared, timeout=timeout, what=f"a {word} child of up")
+    return found[0]
+
+
+def _gone(process: psutil.Process) -> bool:
+    try:
+        return not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_up_starts_again_a_killed_worker_scheduler_redis_or_web_and_keeps_serving(tmp_path):
+    data_dir, port = tmp_path / "data", free_port()
+    base = f"http://127.0.0.1:{port}"
+    up = Up(data_dir, port, "--no-demo")
+    try:
+        up.wait_for("Press Ctrl-C to stop.")
+        _wait_http(f"{base}/healthz")
+
+        # The worker, killed outright: its forked RQ scheduler must not run on alone.
+        worker = _wait_child(up, "rqworker")
+        wait_until(worker.children, timeout=30, what="the worker's scheduler")
+        (forked_scheduler,) = worker.children()
+        worker.kill()
+        up.wait_for("worker stopped unexpectedly")
+        assert _status(f"{base}/accounts/login/") == 200  # the site answers meanwhile
+        _wait_child(up, "rqworker", other_than=worker.pid)
+        wait_until(lambda: _gone(forked_scheduler), timeout=10, what="the orphaned scheduler to go")
+
+        scheduler = _wait_child(up, "rqcron")
+        scheduler.kill()
+        up.wait_for("scheduler stopped unexpectedly")
+        assert _status(f"{base}/accounts/login/") == 200
+        _wait_child(up, "rqcron", other_than=scheduler.pid)
+
+        # The embedded Redis comes back on the same socket: the others keep their REDIS_URL.
+        engine = _wait_child(up, "redis-server")
+        socket_file = next(u.laddr for u in engine.net_connections("unix") if u.laddr)
+        engine.kill()
+        up.wait_for("redis stopped unexpectedly")
+        again = _wait_child(up, "redis-server", other_than=engine.pid)
+        wait_until(lambda: _status(f"{base}/healthz") == 200, timeout=30, what="healthz after Redis")
+        assert socket_file in {u.laddr for u in again.net_connections("unix")}
+
+        web = _wait_child(up, "runserver")
+        web.kill()
+        up.wait_for("web stopped unexpectedly")
+        _wait_child(up, "runserver", other_than=web.pid)
+        _wait_http(f"{base}/healthz")
+        assert up.process.poll() is None
+        children = psutil.Process(up.process.pid).children(recursive=True)
+    finally:
+        code = up.stop()
+    assert code == 0, up.output
+    wait_until(lambda: all(_gone(c) for c in children), timeout=15, what="every child to stop")
+
+
+def test_up_rides_out_a_redis_outage_and_leaves_no_orphan_when_killed(tmp_path):
+    """Redis of the test's own (REDIS_URL), stopped under `up`: the site answers, `up` stays,
+    the worker and the scheduler are back once Redis is. Then `up` is killed outright."""
+    data_dir, port = tmp_path / "data", free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = RedisServer(free_port())
+    server.start()
+    client = redis.Redis.from_url(server.url, socket_connect_timeout=1)
+
+    def registered(*, scheduler: bool = True) -> bool:
+        with contextlib.suppress(redis.RedisError):
+            workers = Worker.all(connection=client)
+            return bool(workers) and (not scheduler or bool(CronScheduler.all(connection=client)))
+        return False
+
+    up = Up(data_dir, port, "--no-demo", env={**_zero_config_env(), "REDIS_URL": server.url})
+    try:
+        up.wait_for("Press Ctrl-C to stop.")
+        _wait_http(f"{base}/healthz")
+        wait_until(registered, timeout=30, what="the worker and scheduler in Redis")
+
+        server.stop()
+        # rqcron meets the outage when it wakes (within a minute); not to wait for that, it is
+        # restarted now: it cannot start without Redis, and `up` keeps trying.
+        _wait_child(up, "rqcron").kill()
+        wait_until(
+            lambda: up.output.count("scheduler stopped unexpectedly") >= 2,
+            timeout=30,
+            what="the scheduler failing to start without Redis",
+        )
+        assert up.process.poll() is None, up.output
+        assert _status(f"{base}/accounts/login/") == 200  # no Redis needed for this page
+        assert _status(f"{base}/healthz") == 503
+
+        server.start()  # empty: it kept no data
+        # The worker registers again at its next try, the scheduler at its next start.
+        wait_until(registered, timeout=60, what="the worker and scheduler back in Redis")
+        assert _status(f"{base}/healthz") == 200
+        assert up.process.poll() is None, up.output
+
+        children = psutil.Process(up.process.pid).children(recursive=True)
+        assert any("rqworker" in " ".join(c.cmdline()) for c in children)
+        up.process.kill()  # no Ctrl-C, no clean-up code of its own
+        up.process.wait()
+        wait_until(lambda: all(_gone(c) for c in children), timeout=20, what="no orphan after a SIGKILL")
+    finally:
+        if up.process.poll() is None:
+            up.stop()
+        server.stop()
+        # The embedded PostgreSQL is a daemon of its own (pg_ctl): stop the test's one.
+        for process in psutil.process_iter(["cmdline"]):
+            with contextlib.suppress(psutil.Error):
+                if str(data_dir) in " ".join(process.info["cmdline"] or []):
+                    process.terminate()

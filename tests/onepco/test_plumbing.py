@@ -2,10 +2,14 @@
 
 import json
 
-from django.db import OperationalError
+import pytest
+from django.db import OperationalError, ProgrammingError, connection
 from django.test import Client
 
+from billing import views as billing_views
 from console.openapi import document
+from onepco import outbox
+from tests.processes import free_port
 
 
 def test_home_sends_the_founder_to_the_console(founder_client):
@@ -64,3 +68,67 @@ def test_an_unexpected_error_is_a_500_page_not_a_traceback(rf, db):
         response = server_error(rf.get("/console/"))
     assert response.status_code == 500
     assert "Traceback" not in response.content.decode()
+
+
+def test_healthz_names_redis_when_it_is_down(db, settings):
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    settings.REDIS_SOCKET_CONNECT_TIMEOUT = 0.3
+    outbox.redis_connection.cache_clear()
+    try:
+        response = Client().get("/healthz")
+    finally:
+        outbox.redis_connection.cache_clear()
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "ok", "redis": "unreachable"}
+
+
+@pytest.fixture
+def postgres_down(transactional_db):
+    """The next connection goes to a port where no PostgreSQL listens (a real refusal)."""
+    connection.close()
+    real_port = connection.settings_dict["PORT"]
+    connection.settings_dict["PORT"] = str(free_port())
+    yield
+    connection.close()
+    connection.settings_dict["PORT"] = real_port
+
+
+def test_healthz_names_the_database_when_it_is_down(postgres_down):
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "unreachable", "redis": "ok"}
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+def test_with_debug_on_a_postgres_outage_answers_the_production_503_not_a_debug_page(
+    postgres_down, settings, accept
+):
+    settings.DEBUG = True  # what `manage.py up` runs
+    client = Client(raise_request_exception=False)
+    if accept == "text/html":
+        response = client.get("/courses/")
+    else:
+        lead = {"name": "停电", "email": "down@example.com", "consent": True}
+        response = client.post(
+            "/api/leads", lead, content_type="application/json", headers={"Accept": accept}
+        )
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    body = response.content.decode()
+    assert "Traceback" not in body and "OperationalError" not in body
+    if accept == "text/html":
+        assert "<html" in body
+    else:
+        assert response.json()["detail"]
+
+
+def test_with_debug_on_a_bug_in_a_query_still_shows_the_debug_page(db, settings, monkeypatch):
+    settings.DEBUG = True
+
+    def broken():
+        raise ProgrammingError('column "oops" does not exist')
+
+    monkeypatch.setattr(billing_views, "cohorts_on_sale", broken)
+    response = Client(raise_request_exception=False).get("/courses/")
+    assert response.status_code == 500
+    assert "ProgrammingError" in response.content.decode()

@@ -42,3 +42,17 @@ def test_follow_up_work_waits_for_a_stopped_redis_and_runs_once_when_it_is_back(
     message.refresh_from_db()
     assert message.completed_at is not None
     assert [m.to for m in mailoutbox] == [["a@example.com"]]
+
+
+def test_a_worker_registers_again_when_redis_comes_back_without_its_data(own_redis):
+    from rq import Worker as RqWorker
+
+    queue = outbox.get_queue()
+    worker = OnepcoWorker([queue], connection=queue.connection)
+    worker.register_birth()
+    own_redis.stop()
+    own_redis.start()  # a fresh redis-server: the registration is gone
+    assert RqWorker.all(connection=queue.connection) == []
+    worker.heartbeat()
+    assert [w.name for w in RqWorker.all(connection=queue.connection)] == [worker.name]
+    worker.register_death()

@@ -2,13 +2,22 @@
 
 Migrates, creates the founder on first run, loads the demo on first run, then runs the web
 server, one RQ worker (with its scheduler, so retries work) and the rqcron scheduler as child
-processes until Ctrl-C. The children share the database and Redis this process started (their
-URLs are in the environment), and stop with it: on Ctrl-C / SIGTERM they are asked to stop,
-then killed if they linger, and on Linux they also die if this process is killed outright.
+processes until Ctrl-C; with no REDIS_URL, the embedded Redis runs as a child too. The
+children share the database and Redis this process started (their URLs are in the
+environment).
+
+`up` supervises them: a child that dies is started again after a pause that doubles from 1 s
+to 30 s while it keeps dying, and is back to 1 s once it has stayed up for a minute. The other
+children go on meanwhile, so the site keeps answering while the worker, the scheduler or Redis
+comes back. The embedded Redis comes back on the same socket, with its data.
+
+Nothing outlives `up`: each child runs in its own process group (a child's own children, such
+as the worker's scheduler, are stopped with it, also when it dies), on Ctrl-C / SIGTERM they
+are asked to stop, then killed if they linger, and on Linux they also die if `up` is killed
+outright.
 """
 
 import contextlib
-import ctypes
 import ipaddress
 import os
 import signal
@@ -18,22 +27,89 @@ import sys
 import time
 from pathlib import Path
 
+import redis
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import founder_ensure
 from console.demo import demo_load
+from onepco import embedded
+from onepco.lifetime import die_with_parent
 
-PR_SET_PDEATHSIG = 1
 STOP_GRACE_SECONDS = 10
+FIRST_RESTART_DELAY = 1.0
+MAX_RESTART_DELAY = 30.0
+# A child that stayed up this long is healthy again: its next restart waits FIRST_RESTART_DELAY.
+STABLE_AFTER = 60.0
+POLL_SECONDS = 0.3
 
 
-def _die_with_parent() -> None:
-    """Runs in each child before exec: no orphans even if `up` is killed with SIGKILL."""
-    # Elsewhere than Linux, Ctrl-C and SIGTERM still stop the children.
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+class Child:
+    """One supervised process: started, watched, started again after a growing pause."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str]):
+        self.name, self.command, self.env = name, command, env
+        self.process: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self.delay = 0.0  # the pause before the next restart; 0 while it has not failed
+        self.restart_at = 0.0
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            # Own session and process group: Ctrl-C reaches only `up`, which then stops each
+            # child in order, and whatever a child forks is stopped with it.
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+        )
+        self.started_at = time.monotonic()
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def died(self) -> int | None:
+        """The exit code if the child has just died (the group's leftovers are killed)."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        code = self.process.returncode
+        self.kill_group()
+        self.process = None
+        now = time.monotonic()
+        healthy = now - self.started_at >= STABLE_AFTER
+        self.delay = (
+            FIRST_RESTART_DELAY if healthy or not self.delay else min(self.delay * 2, MAX_RESTART_DELAY)
+        )
+        self.restart_at = now + self.delay
+        return code
+
+    def due(self) -> bool:
+        return self.process is None and time.monotonic() >= self.restart_at
+
+    def signal_group(self, signum: int) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signum)
+
+    def kill_group(self) -> None:
+        """What the child left behind (the RQ worker's forked scheduler) goes with it."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+    def stop(self, deadline: float) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.kill_group()
+            self.process.wait()
+        self.kill_group()
+        self.process = None
 
 
 def _port_is_free(host: str, port: int) -> bool:
@@ -109,6 +185,8 @@ class Command(BaseCommand):
             demo_load()
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
+        if "FileSystemStorage" in settings.STORAGES["default"]["BACKEND"]:
+            Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
 
         # Catch Ctrl-C before the children exist: one pressed while they start must still stop
         # them cleanly, not leave `up` to die of a KeyboardInterrupt.
@@ -122,25 +200,37 @@ class Command(BaseCommand):
     def request_stop(self, signum, frame) -> None:
         self.stop_requested = True
 
-    def start_children(self, host: str, port: int) -> dict[str, subprocess.Popen]:
+    def start_children(self, host: str, port: int) -> list[Child]:
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        children = []
+        redis_command = embedded.redis_in_foreground()
+        if redis_command:
+            redis_child = Child("redis", redis_command, env)
+            redis_child.start()
+            self.wait_for_redis(redis_child)
+            children.append(redis_child)
         commands = {
             "web": [*manage, "runserver", f"{host}:{port}", "--noreload"],
             "worker": [*manage, "rqworker", "default", "--with-scheduler"],
             "scheduler": [*manage, "rqcron", "console/cron.py"],
         }
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        return {
-            name: subprocess.Popen(
-                command,
-                cwd=settings.BASE_DIR,
-                env=env,
-                # Own session: Ctrl-C reaches only `up`, which then stops each child in order.
-                start_new_session=True,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-            )
-            for name, command in commands.items()
-        }
+        for name, command in commands.items():
+            child = Child(name, command, env)
+            child.start()
+            children.append(child)
+        return children
+
+    def wait_for_redis(self, child: Child, timeout: float = 10) -> None:
+        """The others start once the embedded Redis answers, so that none starts only to fail."""
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and child.running:
+            try:
+                client.ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.05)
 
     def print_banner(self, host: str, port: int, email: str, password: str | None, first_run: bool) -> None:
         url = f"http://{host}:{port}/"
@@ -167,31 +257,31 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(lines))
         self.stdout.flush()
 
-    def supervise(self, children: dict[str, subprocess.Popen]) -> int:
-        exit_code = 0
+    def supervise(self, children: list[Child]) -> int:
         while not self.stop_requested:
-            for name, child in children.items():
-                if child.poll() is not None:
+            for child in children:
+                code = child.died()
+                if code is not None:
                     self.stderr.write(
-                        f"{name} stopped unexpectedly (exit code {child.returncode}); stopping everything."
+                        f"{child.name} stopped unexpectedly (exit code {code}); "
+                        f"starting it again in {child.delay:.0f} s."
                     )
-                    self.stop_requested, exit_code = True, 1
-                    break
-            else:
-                time.sleep(0.3)
+                elif child.due() and not self.stop_requested:
+                    child.start()
+                    self.stdout.write(f"{child.name} started again.")
+            time.sleep(POLL_SECONDS)
         self.stdout.write("\nStopping…")
         self.stop_children(children)
         self.stdout.write("Stopped.")
-        return exit_code
+        return 0
 
-    def stop_children(self, children: dict[str, subprocess.Popen]) -> None:
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for child in children.values():
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
+    def stop_children(self, children: list[Child]) -> None:
+        """The web, the worker and the scheduler first (the worker tells Redis it stops), then
+        Redis; each is killed if it lingers."""
+        engines = [c for c in children if c.name == "redis"]
+        for group in ([c for c in children if c not in engines], engines):
+            for child in group:
+                child.signal_group(signal.SIGTERM)
+            deadline = time.monotonic() + STOP_GRACE_SECONDS
+            for child in group:
+                child.stop(deadline)
