@@ -75,6 +75,7 @@ def _render_week(
         "next_week": week.next() if week < current else None,
         "is_past": week < current,
         "running_week": current,
+        "now": timezone.now(),
         "last_complete_week": current.previous(),
         "source": source,
         "numbers": numbers,
