@@ -150,7 +150,7 @@ def test_a_cohort_that_has_not_ended_shows_in_progress_not_zero(db, founder_clie
     for cohort in (running, ended):
         f.make_enrollment(f.make_student(), cohort)
     html = founder_client.get(PAGE).content.decode()
-    rows = dict(re.findall(r"<tr>\s*<td>[^<]*· (\S+)</td>(.*?)</tr>", html, re.S))
+    rows = dict(re.findall(r"<tr>\s*<td class=\"cohort-name\">[^<]*· (\S+)</td>(.*?)</tr>", html, re.S))
     assert "进行中" in rows["进行期"] and "0.0%" not in rows["进行期"]
     assert "0.0%" in rows["结束期"] and "进行中" not in rows["结束期"]
 
