@@ -36,6 +36,10 @@ class DashboardForm(WeekForm):
         label=_("Funnel span"), choices=[("4", _("4 weeks")), ("12", _("12 weeks"))], required=False
     )
 
+    dropouts = forms.ChoiceField(
+        label=_("Falling behind"), choices=[("", _("The first ones")), ("all", _("All"))], required=False
+    )
+
     def clean_funnel(self) -> int:
         return int(self.cleaned_data.get("funnel") or 4)
 

@@ -52,11 +52,24 @@ def weekly(request: HttpRequest) -> HttpResponse:
     form = DashboardForm(request.GET)
     if not form.is_valid():
         raise BadRequest(next(iter(form.errors.values()))[0])
-    return _render_week(request, form.cleaned_data["week"], funnel_weeks=form.cleaned_data["funnel"])
+    return _render_week(
+        request,
+        form.cleaned_data["week"],
+        funnel_weeks=form.cleaned_data["funnel"],
+        all_dropouts=form.cleaned_data["dropouts"] == "all",
+    )
+
+
+DROPOUTS_SHOWN = 20  # the rest one tap away: a long list would bury the page on a phone
 
 
 def _render_week(
-    request: HttpRequest, week: Week, actions_form: ActionsForm | None = None, *, funnel_weeks: int = 4
+    request: HttpRequest,
+    week: Week,
+    actions_form: ActionsForm | None = None,
+    *,
+    funnel_weeks: int = 4,
+    all_dropouts: bool = False,
 ) -> HttpResponse:
     current = Week.current()
     numbers, source = numbers_for_week(week)
@@ -67,6 +80,9 @@ def _render_week(
             initial={f"action_{i}": getattr(row, f"action_{i}", "") for i in (1, 2, 3)}
         )
     dropouts = dropout_list(at=min(week.end, timezone.now()))
+    dropouts_total = len(dropouts)
+    if not all_dropouts:
+        dropouts = dropouts[:DROPOUTS_SHOWN]
     for enrollment in dropouts:
         enrollment.url = student_url(enrollment.student_id)  # type: ignore[attr-defined]  # for the template
     context = {
@@ -85,11 +101,12 @@ def _render_week(
         "north_star": metric_rows(numbers, previous, NORTH_STAR, same_days=same_days),
         "north_star_missing": north_star_missing(numbers) if numbers.effective_revenue is None else [],
         "metrics": metric_rows(numbers, previous, METRICS, same_days=same_days),
-        "charts": trend_charts(weekly_history(week)),
+        "charts": trend_charts(weekly_history(week, known=numbers)),
         "funnel": lead_funnel(week, weeks=funnel_weeks),
         "funnel_spans": FUNNEL_SPANS,
         "channels": channel_figures(week),
         "dropouts": dropouts,
+        "dropouts_total": dropouts_total,
         "cohorts": cohort_outcomes(),
         "actions_form": actions_form,
         "recompute_queued": OutboxMessage.objects.filter(

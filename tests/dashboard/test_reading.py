@@ -9,7 +9,15 @@ import pytest
 from django.utils import timezone
 
 from dashboard.selectors import WeeklyNumbers
-from dashboard.selectors.pages import METRICS, NORTH_STAR, lead_funnel, metric_rows, north_star_missing
+from dashboard.selectors.pages import (
+    METRICS,
+    NORTH_STAR,
+    cohort_outcomes,
+    lead_funnel,
+    metric_rows,
+    north_star_missing,
+)
+from onepco.weeks import Week
 from tests import factories as f
 from tests.dashboard.conftest import W46, W47, refund
 from tests.factories import aware
@@ -159,3 +167,32 @@ def stat(html: str, key: str) -> str:
     match = re.search(rf'<div class="stat[^"]*" data-metric="{key}">(.*?)</details>', html, re.S)
     assert match, key
     return match[1]
+
+
+def test_a_cohorts_improvement_needs_an_entry_taken_before(db):
+    cohort = f.make_cohort()
+    late, early = f.make_student(), f.make_student()
+    for student in (late, early):
+        f.make_enrollment(student, cohort)
+    f.make_assessment(late, cohort, "stage", 80, taken_at=aware(2026, 11, 17))
+    f.make_assessment(late, cohort, "entry", 50, taken_at=aware(2026, 11, 18))  # after it: no baseline
+    f.make_assessment(early, cohort, "entry", 50, taken_at=aware(2026, 11, 10))
+    f.make_assessment(early, cohort, "stage", 40, taken_at=aware(2026, 11, 17))
+    (row,) = cohort_outcomes()
+    assert row["improvement_detail"] == "0 / 1" and row["improvement_rate"] == 0.0
+
+
+def test_a_long_falling_behind_list_shows_twenty_and_the_rest_one_tap_away(db, founder_client):
+    cohort = f.make_cohort()
+    students = [f.make_student() for _ in range(22)]
+    for student in students:
+        f.make_enrollment(student, cohort, enrolled_at=timezone.now() - timedelta(days=20))
+    for days in (3, 2, 1):
+        f.make_lesson(cohort, starts_at=timezone.now() - timedelta(days=days))  # nobody came
+    week = Week.current().label
+    html = founder_client.get(PAGE, {"week": week}).content.decode()
+    section = html[html.index('id="falling-behind"') :]
+    assert '<span class="badge badge-warn">22</span>' in section
+    assert section.count("/3</td><td") == 20 and "dropouts=all" in section
+    everyone = founder_client.get(PAGE, {"week": week, "dropouts": "all"}).content.decode()
+    assert everyone[everyone.index('id="falling-behind"') :].count("/3</td><td") == 22

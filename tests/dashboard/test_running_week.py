@@ -103,11 +103,17 @@ def test_the_running_week_compares_with_the_same_weekdays_of_last_week(monday_mo
     f.make_lead(created_at=aware(2026, 11, 9, 8))
     f.make_lead(created_at=aware(2026, 11, 10, 12))
     f.make_lead(created_at=aware(2026, 11, 16, 7))
+    # Last Monday's lesson: one of the two came; Thursday's lesson of last week is not compared.
+    cohort, (first, second) = monday_morning["cohort"], monday_morning["students"]
+    f.make_attendance(f.make_lesson(cohort, starts_at=aware(2026, 11, 9, 8)), first, "full")
+    f.make_attendance(f.make_lesson(cohort, starts_at=aware(2026, 11, 12, 19)), second, "full")
     cut = weekly_numbers_until(W46, aware(2026, 11, 9, 9))
     assert cut.leads == 1 and cut.partial  # the week as it stood at Monday 09:00
     html = founder_client.get(PAGE, {"week": "2026-W47"}).content.decode()
     leads = stat_of(html, "leads")
     assert "±0" in leads and "delta-neutral" in leads  # not "−1" against all of last week
+    attendance = stat_of(html, "attendance_rate")
+    assert "+50.0" in attendance and "delta-good" in attendance  # 100 % against Monday's 50 %
     # Homework of last week had more time for late work and grading: not compared yet.
     assert "delta flat" in stat_of(html, "submission_rate")
     assert "delta flat" in stat_of(html, "pass_rate")
