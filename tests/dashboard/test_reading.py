@@ -17,6 +17,7 @@ from dashboard.selectors.pages import (
     metric_rows,
     north_star_missing,
 )
+from dashboard.services import weekly_report_render
 from onepco.weeks import Week
 from tests import factories as f
 from tests.dashboard.conftest import W46, W47, refund
@@ -87,6 +88,16 @@ def test_the_page_colours_a_falling_refund_rate_green(db, founder_client):
     html = founder_client.get(PAGE, {"week": "2026-W47"}).content.decode()
     assert "delta-good" in stat(html, "refund_rate")
     assert "delta-neutral" in stat(html, "revenue")  # the same revenue: neutral
+
+
+def test_the_weekly_report_colours_a_falling_refund_rate_green(db, settings):
+    cohort = f.make_cohort()
+    before = f.make_order(cohort, status="paid", paid_at=aware(2026, 11, 10), amount=Decimal("1000.00"))
+    f.make_order(cohort, status="paid", paid_at=aware(2026, 11, 17), amount=Decimal("1000.00"))
+    refund(before, "500.00", "succeeded", aware(2026, 11, 11))
+    _subject, _text, html = weekly_report_render(week=W47)
+    row = re.search(r"<td[^>]*>退款率</td>.*?</tr>", html, re.S)[0]
+    assert "#047857" in row and "#b91c1c" not in row
 
 
 def test_every_number_has_its_definition_one_tap_away(business, founder_client):
