@@ -47,3 +47,23 @@ def test_the_dashboard_reads_well_on_desktop_and_phone(
     page.click("a[rel=prev]")
     assert last.previous().label in page.url
     screenshot(page, "phone-previous-week")
+
+
+def test_the_running_week_reads_well_in_english_on_a_phone(
+    live_server, phone_page, founder, login_browser, screenshot
+):
+    demo_load()
+    page = phone_page
+    login_browser(page, founder)
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto(f"{live_server.url}/console/dashboard/")
+    page.click(".week-tabs >> text=This week so far")
+    assert "only lessons that have started" in page.locator(".running-note").inner_text()
+    main = page.locator("main").inner_text()
+    assert "本周至今" not in main and "进行中" not in main
+    assert "Paid after consulting" in page.locator(".funnel").inner_text()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"] + 1, "the page must not scroll sideways"
+    screenshot(page, "phone-en-running-week")
+    page.locator(".funnel").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / "dashboard-phone-en-funnel.png"))
