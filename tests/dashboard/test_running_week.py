@@ -82,6 +82,8 @@ def test_the_running_week_page_shows_only_past_lessons_and_says_so(monday_mornin
     attendance = stat_of(html, "attendance_rate")
     assert "100.0%" in attendance and "2 / 2" in attendance
     assert "100.0%" in stat_of(html, "submission_rate")
+    assert 'class="bar last partial"' in html  # the trend's last bar is only so far
+    assert "partial" not in founder_client.get(PAGE).content.decode().split('class="charts"')[1]
 
 
 def test_the_page_opens_on_the_last_complete_week(monday_morning, founder_client):
