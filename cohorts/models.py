@@ -296,6 +296,10 @@ class Submission(models.Model):
         ]
         indexes = [
             models.Index(fields=["student", "assignment"], name="submission_student_asg_idx"),
+            # The dashboard counts showcased work per cohort: a few rows among every submission.
+            models.Index(
+                fields=["assignment"], condition=Q(is_showcase=True), name="submission_showcase_idx"
+            ),
         ]
 
     def __str__(self) -> str:

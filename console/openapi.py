@@ -193,6 +193,12 @@ def document() -> dict:
                                         "end": {"type": "string", "format": "date"},
                                         "source": {"enum": ["snapshot", "live"]},
                                         "computed_at": {"type": "string", "format": "date-time"},
+                                        "partial": {
+                                            "type": "boolean",
+                                            "description": "True for a week not ended at as_of: only "
+                                            "lessons started and assignments due before as_of are expected",
+                                        },
+                                        "as_of": {"type": "string", "format": "date-time"},
                                         "metrics": WEEKLY_METRICS,
                                         "north_star": {
                                             "type": "object",
@@ -212,6 +218,8 @@ def document() -> dict:
                                         "end",
                                         "source",
                                         "computed_at",
+                                        "partial",
+                                        "as_of",
                                         "metrics",
                                         "north_star",
                                         "counts",

@@ -35,6 +35,7 @@ class Bar:
     short: str
     value_label: str
     undefined: bool
+    partial: bool = False  # the running week: what has happened so far
 
 
 def _short(kind: str, value) -> str:
@@ -76,6 +77,7 @@ def trend_charts(history: list[WeeklyNumbers]) -> list[dict]:
                     short=_short(kind, value),
                     value_label=f"W{numbers.week.number:02d}",
                     undefined=value is None,
+                    partial=numbers.partial,
                 )
             )
         charts.append(

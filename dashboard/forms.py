@@ -27,3 +27,23 @@ class WeekForm(forms.Form):
             return Week.parse(text)
         except InvalidWeek:
             raise forms.ValidationError(_("Give an ISO week like 2026-W47.")) from None
+
+
+class DashboardForm(WeekForm):
+    """The page's query: a week (default the last complete one) and the funnel's span."""
+
+    funnel = forms.ChoiceField(
+        label=_("Funnel span"), choices=[("4", _("4 weeks")), ("12", _("12 weeks"))], required=False
+    )
+
+    dropouts = forms.ChoiceField(
+        label=_("Falling behind"), choices=[("", _("The first ones")), ("all", _("All"))], required=False
+    )
+
+    def clean_funnel(self) -> int:
+        return int(self.cleaned_data.get("funnel") or 4)
+
+    def clean_week(self) -> Week:
+        if not (self.cleaned_data.get("week") or "").strip():
+            return Week.current().previous()
+        return super().clean_week()

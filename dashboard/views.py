@@ -10,18 +10,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.charts import trend_charts
-from dashboard.forms import ActionsForm, WeekForm
+from dashboard.forms import ActionsForm, DashboardForm, WeekForm
 from dashboard.jobs import snapshot_week
 from dashboard.models import WeeklyMetrics
 from dashboard.selectors import COUNT_FIELDS, RATE_FIELDS
 from dashboard.selectors.pages import (
+    FUNNEL_SPANS,
     METRICS,
     NORTH_STAR,
     channel_figures,
     cohort_outcomes,
+    comparison_for,
     dropout_list,
-    funnel,
+    lead_funnel,
     metric_rows,
+    north_star_missing,
     numbers_for_week,
     student_url,
     weekly_history,
@@ -45,22 +48,41 @@ def _week_or_400(text: str) -> Week:
 @staff_required
 @require_GET
 def weekly(request: HttpRequest) -> HttpResponse:
-    form = WeekForm(request.GET)
+    """Opens on the last complete week; the running week (本周至今) is one tap away."""
+    form = DashboardForm(request.GET)
     if not form.is_valid():
-        raise BadRequest(form.errors["week"][0])
-    return _render_week(request, form.cleaned_data["week"])
+        raise BadRequest(next(iter(form.errors.values()))[0])
+    return _render_week(
+        request,
+        form.cleaned_data["week"],
+        funnel_weeks=form.cleaned_data["funnel"],
+        all_dropouts=form.cleaned_data["dropouts"] == "all",
+    )
 
 
-def _render_week(request: HttpRequest, week: Week, actions_form: ActionsForm | None = None) -> HttpResponse:
+DROPOUTS_SHOWN = 20  # the rest one tap away: a long list would bury the page on a phone
+
+
+def _render_week(
+    request: HttpRequest,
+    week: Week,
+    actions_form: ActionsForm | None = None,
+    *,
+    funnel_weeks: int = 4,
+    all_dropouts: bool = False,
+) -> HttpResponse:
     current = Week.current()
     numbers, source = numbers_for_week(week)
-    previous, _source = numbers_for_week(week.previous())
+    previous, same_days = comparison_for(numbers)
     row = WeeklyMetrics.objects.filter(week=week.label).first()
     if actions_form is None:
         actions_form = ActionsForm(
             initial={f"action_{i}": getattr(row, f"action_{i}", "") for i in (1, 2, 3)}
         )
     dropouts = dropout_list(at=min(week.end, timezone.now()))
+    dropouts_total = len(dropouts)
+    if not all_dropouts:
+        dropouts = dropouts[:DROPOUTS_SHOWN]
     for enrollment in dropouts:
         enrollment.url = student_url(enrollment.student_id)  # type: ignore[attr-defined]  # for the template
     context = {
@@ -68,15 +90,23 @@ def _render_week(request: HttpRequest, week: Week, actions_form: ActionsForm | N
         "previous_week": week.previous(),
         "next_week": week.next() if week < current else None,
         "is_past": week < current,
+        "running_week": current,
+        "now": timezone.now(),
+        "last_complete_week": current.previous(),
         "source": source,
         "numbers": numbers,
+        "same_days": same_days,
+        "compare_cut": previous.as_of if same_days else None,
         "row": row,
-        "north_star": metric_rows(numbers, previous, NORTH_STAR),
-        "metrics": metric_rows(numbers, previous, METRICS),
-        "charts": trend_charts(weekly_history(week)),
-        "funnel": funnel(numbers),
+        "north_star": metric_rows(numbers, previous, NORTH_STAR, same_days=same_days),
+        "north_star_missing": north_star_missing(numbers) if numbers.effective_revenue is None else [],
+        "metrics": metric_rows(numbers, previous, METRICS, same_days=same_days),
+        "charts": trend_charts(weekly_history(week, known=numbers)),
+        "funnel": lead_funnel(week, weeks=funnel_weeks),
+        "funnel_spans": FUNNEL_SPANS,
         "channels": channel_figures(week),
         "dropouts": dropouts,
+        "dropouts_total": dropouts_total,
         "cohorts": cohort_outcomes(),
         "actions_form": actions_form,
         "recompute_queued": OutboxMessage.objects.filter(

@@ -7,6 +7,7 @@ from dashboard.selectors.numbers import (
     WeeklyNumbers,
     weekly_numbers,
     weekly_numbers_range,
+    weekly_numbers_until,
 )
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "WeeklyNumbers",
     "weekly_numbers",
     "weekly_numbers_range",
+    "weekly_numbers_until",
 ]

@@ -4,6 +4,12 @@
 per source table, grouped by week in the site time zone); `weekly_numbers(week)` is the span of
 one. Counts come from the database, rates are derived from them here: a rate whose denominator
 is zero is None, never 0.
+
+Every answer is computed as of a moment (`as_of`, default now). A week that has not ended by
+then is *partial*: its expected-denominators count only what has already happened (lessons
+whose start, assignments whose due time is before `as_of`). `weekly_numbers_until(week, cut)`
+answers the same week as it would have stood at `cut` (every event before it), for comparing
+the running week with the same weekdays of the week before.
 """
 
 from dataclasses import asdict, dataclass, field
@@ -88,6 +94,14 @@ class WeeklyNumbers:
     improvement_measured: int = 0
     improvement_improved: int = 0
     computed_at: datetime = field(default_factory=timezone.now)
+    # The moment the expected-denominators were cut at (None: the whole week, as a snapshot).
+    as_of: datetime | None = None
+
+    @property
+    def partial(self) -> bool:
+        """True for a week that had not ended when it was computed."""
+        moment = self.as_of or self.computed_at
+        return moment < self.week.end
 
     @property
     def conversion_rate(self) -> float | None:
@@ -144,19 +158,42 @@ class WeeklyNumbers:
         return values
 
     def as_dict(self) -> dict:
+        """The numbers alone (not the week, nor the moment they were cut at)."""
         values = asdict(self)
         values.pop("week")
+        values.pop("as_of")
         return values
 
 
-def weekly_numbers(week: Week) -> WeeklyNumbers:
-    return weekly_numbers_range(week, week)[0]
+def weekly_numbers(week: Week, *, as_of: datetime | None = None) -> WeeklyNumbers:
+    return weekly_numbers_range(week, week, as_of=as_of)[0]
 
 
-def weekly_numbers_range(first: Week, last: Week) -> list[WeeklyNumbers]:
-    """Every week from first to last (both included), seven queries whatever the span."""
-    weeks = {week.monday: WeeklyNumbers(week=week) for week in week_range(first, last)}
+def weekly_numbers_range(first: Week, last: Week, *, as_of: datetime | None = None) -> list[WeeklyNumbers]:
+    """Every week from first to last (both included), seven queries whatever the span.
+
+    Lessons and assignments count only when they started / fell due before `as_of` (default
+    now): a running week expects only what has already happened."""
+    as_of = as_of or timezone.now()
+    return _compute(first, last, as_of=as_of, events_end=None)
+
+
+def weekly_numbers_until(week: Week, cut: datetime) -> WeeklyNumbers:
+    """The week as it stood at `cut`: every event of the week before it, and the expected
+    lessons and assignments before it (the same weekdays of a week that has ended)."""
+    return _compute(week, week, as_of=cut, events_end=cut)[0]
+
+
+def _compute(first: Week, last: Week, *, as_of: datetime, events_end: datetime | None) -> list[WeeklyNumbers]:
+    now = timezone.now()
+    weeks = {
+        week.monday: WeeklyNumbers(week=week, computed_at=now, as_of=as_of)
+        for week in week_range(first, last)
+    }
     start, end = first.start, last.end
+    expected_end = min(end, as_of)  # nothing is expected before it has happened
+    if events_end is not None:
+        end = min(end, events_end)
 
     def put(rows, **names: str) -> None:
         for row in rows:
@@ -175,7 +212,7 @@ def weekly_numbers_range(first: Week, last: Week) -> list[WeeklyNumbers]:
     )
     put(_by_week(_refunds(start, end), "refunded_at").annotate(total=Sum("amount")), refunded="total")
     put(
-        _by_week(_expected_attendance(start, end), "starts_at").annotate(
+        _by_week(_expected_attendance(start, expected_end), "starts_at").annotate(
             expected=Count("pk"),
             full=Count("pk", filter=Q(attended=Attendance.Status.FULL)),
             partial=Count("pk", filter=Q(attended=Attendance.Status.PARTIAL)),
@@ -185,7 +222,7 @@ def weekly_numbers_range(first: Week, last: Week) -> list[WeeklyNumbers]:
         attendance_partial="partial",
     )
     put(
-        _by_week(_expected_submissions(start, end), "due_at").annotate(
+        _by_week(_expected_submissions(start, expected_end), "due_at").annotate(
             expected=Count("pk"),
             submitted=Count("pk", filter=Q(submitted=True)),
             graded=Count("pk", filter=Q(latest_passed__isnull=False)),
@@ -279,9 +316,12 @@ def _expected_submissions(start: datetime, end: datetime) -> QuerySet:
 
 def _compared_assessments(start: datetime, end: datetime) -> QuerySet:
     """Stage and graduation assessments of the span whose student has an entry score in that
-    cohort, each with that entry score (the earliest entry assessment)."""
+    cohort taken before them, each with that entry score (the earliest entry assessment)."""
     entry = Assessment.objects.filter(
-        student=OuterRef("student"), cohort=OuterRef("cohort"), kind=Assessment.Kind.ENTRY
+        student=OuterRef("student"),
+        cohort=OuterRef("cohort"),
+        kind=Assessment.Kind.ENTRY,
+        taken_at__lt=OuterRef("taken_at"),  # a baseline only when taken before
     ).order_by("taken_at", "pk")
     return (
         Assessment.objects.filter(

@@ -2,8 +2,7 @@
 
 from decimal import Decimal
 
-from dashboard.selectors import weekly_numbers
-from dashboard.selectors.pages import channel_figures, cohort_outcomes, dropout_list, funnel, student_url
+from dashboard.selectors.pages import channel_figures, cohort_outcomes, dropout_list, lead_funnel, student_url
 from tests import factories as f
 from tests.dashboard.conftest import W47
 from tests.factories import aware
@@ -25,9 +24,12 @@ def test_channels_count_first_touch_leads_consultations_deals_and_revenue(busine
     assert next(iter(channel_figures(W47)))["content"] == "zhihu-answer"
 
 
-def test_the_funnel_goes_leads_consultations_deals(business):
-    steps = funnel(weekly_numbers(W47))
-    assert [s["count"] for s in steps] == [2, 2, 2] and steps[0]["width"] == 100
+def test_the_funnel_follows_the_leads_of_the_span(business):
+    funnel = lead_funnel(W47, weeks=1)
+    # l1 and l2 were created in W47, both had a consultation held and paid; l3 (W46) is not in.
+    assert [s["count"] for s in funnel["steps"]] == [2, 2, 2] and funnel["steps"][0]["width"] == 100
+    assert (funnel["paid_directly"], funnel["paid_total"]) == (0, 2)
+    assert [s["count"] for s in lead_funnel(W47, weeks=4)["steps"]] == [3, 3, 3]
 
 
 def test_dropouts_missed_two_of_the_last_three_lessons_or_assignments(db):

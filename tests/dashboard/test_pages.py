@@ -39,8 +39,10 @@ def test_a_malformed_week_is_a_400_page(founder_client):
 
 
 def test_the_current_week_has_no_next_week_link(founder_client):
-    html = founder_client.get(PAGE).content.decode()
-    assert Week.current().next().label not in html
+    html = founder_client.get(PAGE, {"week": Week.current().label}).content.decode()
+    assert Week.current().next().label not in html and 'rel="next"' not in html
+    # The last complete week, where the page opens, links on to the running week.
+    assert f'href="?week={Week.current().label}" rel="next"' in founder_client.get(PAGE).content.decode()
 
 
 def test_the_founder_saves_three_actions_on_the_weeks_row(business, founder_client):
