@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -222,53 +223,99 @@ def funnel(numbers: WeeklyNumbers) -> list[dict]:
 # --- who is falling behind ----------------------------------------------------------------
 
 
-def dropout_list(*, at: datetime | None = None) -> list[Enrollment]:
-    """Active students who missed 2 of their cohort's last 3 lessons or 2 of its last 3
-    assignments due (those after they joined), as of `at`. Each carries missed_lessons and
-    missed_assignments."""
-    at = at or timezone.now()
-    last_lessons = Lesson.objects.filter(cohort=OuterRef(OuterRef("cohort")), starts_at__lt=at).order_by(
-        "-starts_at", "-pk"
+# The drop-out rule in one statement: each cohort's last three lessons and assignments (a window
+# over two small tables, computed once: MATERIALIZED, so a planner without statistics does not
+# rerun it per enrollment), joined to the active enrollments, what each student missed counted
+# by anti-joins. On the benchmark's 5,000 enrollments the SQL takes ~30 ms; the correlated form
+# it replaces ("the last three" as a subquery per enrollment) took 57–73 ms, up to 240 ms when
+# the planner inlined the window.
+_DROPOUT_SQL = """
+WITH enrolled AS MATERIALIZED (
+    SELECT id, cohort_id, student_id, enrolled_at FROM {enrollment}
+    WHERE status = %(active)s AND ended_at IS NULL AND enrolled_at <= %(at)s
+),
+last_lessons AS MATERIALIZED (
+    SELECT id, cohort_id, starts_at FROM (
+        SELECT id, cohort_id, starts_at,
+               row_number() OVER (PARTITION BY cohort_id ORDER BY starts_at DESC, id DESC) AS n
+        FROM {lesson} WHERE starts_at < %(at)s AND cohort_id IN (SELECT cohort_id FROM enrolled)
+    ) ranked WHERE n <= 3
+),
+last_due AS MATERIALIZED (
+    SELECT id, cohort_id, due_at FROM (
+        SELECT id, cohort_id, due_at,
+               row_number() OVER (PARTITION BY cohort_id ORDER BY due_at DESC, id DESC) AS n
+        FROM {assignment} WHERE due_at < %(at)s AND cohort_id IN (SELECT cohort_id FROM enrolled)
+    ) ranked WHERE n <= 3
+),
+missed_lessons AS (
+    SELECT e.id, count(*) AS n FROM enrolled e
+    JOIN last_lessons l ON l.cohort_id = e.cohort_id AND l.starts_at >= e.enrolled_at
+    WHERE NOT EXISTS (
+        SELECT 1 FROM {attendance} a
+        WHERE a.lesson_id = l.id AND a.student_id = e.student_id AND a.status = ANY(%(attended)s)
     )
-    attended = Attendance.objects.filter(
-        lesson=OuterRef("pk"),
-        student=OuterRef(OuterRef("student")),
-        status__in=[Attendance.Status.FULL, Attendance.Status.PARTIAL],
+    GROUP BY e.id
+),
+missed_assignments AS (
+    SELECT e.id, count(*) AS n FROM enrolled e
+    JOIN last_due d ON d.cohort_id = e.cohort_id AND d.due_at >= e.enrolled_at
+    WHERE NOT EXISTS (
+        SELECT 1 FROM {submission} s
+        WHERE s.assignment_id = d.id AND s.student_id = e.student_id AND s.submitted_at < %(at)s
     )
-    # Of the last three, only those after the student joined count as missed: a late joiner
-    # was never expected at the lessons and assignments that came before them.
-    missed_lessons = (
-        Lesson.objects.filter(pk__in=last_lessons.values("pk")[:3], starts_at__gte=OuterRef("enrolled_at"))
-        .exclude(Exists(attended))
-        .order_by()
-        .values("cohort")
-        .annotate(n=Count("pk"))
-        .values("n")
+    GROUP BY e.id
+)
+SELECT coalesce(l.id, a.id), coalesce(l.n, 0), coalesce(a.n, 0)
+FROM missed_lessons l FULL JOIN missed_assignments a ON a.id = l.id
+WHERE coalesce(l.n, 0) >= 2 OR coalesce(a.n, 0) >= 2
+"""
+
+
+def _dropout_missed(at: datetime) -> dict[int, tuple[int, int]]:
+    """enrollment id → (missed lessons, missed assignments) of the students at risk as of `at`."""
+    sql = _DROPOUT_SQL.format(
+        enrollment=Enrollment._meta.db_table,
+        lesson=Lesson._meta.db_table,
+        assignment=Assignment._meta.db_table,
+        attendance=Attendance._meta.db_table,
+        submission=Submission._meta.db_table,
     )
-    last_due = Assignment.objects.filter(cohort=OuterRef(OuterRef("cohort")), due_at__lt=at).order_by(
-        "-due_at", "-pk"
-    )
-    submitted = Submission.objects.filter(
-        assignment=OuterRef("pk"), student=OuterRef(OuterRef("student")), submitted_at__lt=at
-    )
-    missed_assignments = (
-        Assignment.objects.filter(pk__in=last_due.values("pk")[:3], due_at__gte=OuterRef("enrolled_at"))
-        .exclude(Exists(submitted))
-        .order_by()
-        .values("cohort")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return list(
-        Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, ended_at__isnull=True, enrolled_at__lte=at)
-        .annotate(
-            missed_lessons=Coalesce(Subquery(missed_lessons), Value(0)),
-            missed_assignments=Coalesce(Subquery(missed_assignments), Value(0)),
-        )
-        .filter(Q(missed_lessons__gte=2) | Q(missed_assignments__gte=2))
+    params: dict[str, Any] = {
+        "at": at,
+        "active": Enrollment.Status.ACTIVE.value,
+        "attended": [Attendance.Status.FULL.value, Attendance.Status.PARTIAL.value],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {pk: (lessons, assignments) for pk, lessons, assignments in cursor.fetchall()}
+
+
+def _dropout_rows(missed: dict[int, tuple[int, int]], limit: int | None = None) -> list[Enrollment]:
+    if not missed:
+        return []
+    enrollments = (
+        Enrollment.objects.filter(pk__in=missed)
         .select_related("student__user", "cohort__course")
         .order_by("cohort__starts_on", "cohort_id", "student__user__name", "pk")
     )
+    rows = list(enrollments if limit is None else enrollments[:limit])
+    for enrollment in rows:
+        enrollment.missed_lessons, enrollment.missed_assignments = missed[enrollment.pk]  # type: ignore[attr-defined]
+    return rows
+
+
+def dropout_list(*, at: datetime | None = None) -> list[Enrollment]:
+    """Active students who missed 2 of their cohort's last 3 lessons or 2 of its last 3
+    assignments due (those after they joined: a late joiner was never expected at what came
+    before), as of `at`. Each carries missed_lessons and missed_assignments. Two queries."""
+    return _dropout_rows(_dropout_missed(at or timezone.now()))
+
+
+def dropout_summary(*, at: datetime | None = None, limit: int = 5) -> tuple[int, list[Enrollment]]:
+    """How many students are at risk, and the first `limit` of dropout_list (the console home)."""
+    missed = _dropout_missed(at or timezone.now())
+    return len(missed), _dropout_rows(missed, limit)
 
 
 def student_url(student_id: int) -> str:
