@@ -240,7 +240,7 @@ class LeadFollowUpForm(forms.Form):
         ],
     )
     follow_up_on = forms.DateField(
-        label=_("Next follow-up"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Another day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     @classmethod
