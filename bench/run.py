@@ -10,6 +10,7 @@ embedded engines under var/bench/. Each phase runs in its own process:
 2. backfill   — 156 weekly snapshots of the large dataset;
    inprocess  — dashboard API latency and queries on a live week (large vs demo), list-page
                 query counts (large vs demo);
+   today      — 今天 (GET /console/): median and queries, large vs demo;
 3. http       — gunicorn with production's settings (onepco/gunicorn.py), an RQ worker and the
                 scheduler. Saturated with wrk (50 connections back to back): the lead API
                 against a raw-INSERT view and a bare "ok" view, for throughput. Paced with
@@ -129,6 +130,7 @@ def main() -> None:
         phase("demo", envs["demo"])
     results["backfill"] = phase("backfill", envs["large"])
     results["inprocess"] = {key: phase("inprocess", envs[key], "--db", key) for key in DATABASES}
+    results["today"] = {key: phase("today", envs[key], "--db", key) for key in DATABASES}
     results["http"] = phase(
         "http", envs["large"], "--seconds", str(args.seconds), "--clients", str(args.clients)
     )

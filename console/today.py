@@ -1,7 +1,7 @@
 """今天, the founder's home: what is waiting, as short lists with a count each.
 
-Every list is one query for its first rows, plus one count only when it is longer than that,
-so the page asks the same few questions whatever the size of the business.
+Every list is two queries, its first rows and its count, so the page asks the same questions
+whatever the size of the business (and on an empty day).
 """
 
 from dataclasses import dataclass, field
@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import redis
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Subquery, Sum, Value
 from django.utils import timezone
 from rq.registry import FailedJobRegistry
 
@@ -40,9 +40,12 @@ class Short:
 
 
 def _short(queryset: QuerySet, limit: int = LIMIT) -> Short:
-    rows = list(queryset[:limit])
-    count = len(rows) if len(rows) < limit else queryset.order_by().count()
-    return Short(rows, count)
+    """One query whatever the data: the first rows with their relations, chosen on the bare
+    table (joining first made PostgreSQL join all 9,000 ungraded submissions of the benchmark
+    to keep five), each carrying the list's length (a subquery PostgreSQL runs once)."""
+    total = queryset.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("*")).values("n")
+    rows = list(queryset.filter(pk__in=queryset.values("pk")[:limit]).annotate(list_length=Subquery(total)))
+    return Short(rows, rows[0].list_length if rows else 0)
 
 
 @dataclass(frozen=True)
