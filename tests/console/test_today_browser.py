@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from billing.models import TransferProof
 from crm.models import Consultation, Lead
@@ -80,7 +81,7 @@ def test_the_wechat_id_copies_and_a_consultation_is_marked_held_in_one_tap(
     page.goto(f"{live_server.url}/console/")
     copy = page.locator(f"button[data-copy='wx-{business['overdue'].pk}']")
     copy.click()
-    assert copy.inner_text() == "已复制"
+    expect(copy).to_have_text("已复制")  # the clipboard answers asynchronously
     assert page.evaluate("navigator.clipboard.readText()") == "xm_wang"
     assert page.locator("#follow-ups a[href='tel:+8613800138000']").count() == 1
 
@@ -94,10 +95,13 @@ def test_the_wechat_id_copies_and_a_consultation_is_marked_held_in_one_tap(
 
 
 def test_the_follow_up_date_is_set_on_the_lead_page_with_a_quick_pick(
-    live_server, phone_page, founder, login_browser, business, screenshot
+    live_server, phone_page, desktop_page, founder, login_browser, business, screenshot
 ):
-    page = phone_page
     lead = business["overdue"]
+    login_browser(desktop_page, founder)
+    desktop_page.goto(f"{live_server.url}/console/leads/{lead.pk}/")
+    screenshot(desktop_page, "desktop")
+    page = phone_page
     login_browser(page, founder)
     page.goto(f"{live_server.url}/console/leads/{lead.pk}/")
     assert page.evaluate(FITS)
