@@ -180,7 +180,7 @@ class LeadFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     # What the console home's "see all" links open: the whole list behind one of its lines.
     todo = forms.ChoiceField(
-        label=_("To do"),
+        label=_("To do today"),
         required=False,
         choices=[
             ("", _("Everything")),
