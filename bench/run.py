@@ -12,6 +12,7 @@ embedded engines under var/bench/. Each phase runs in its own process:
                 query counts (large vs demo);
    dashboard-page — the 经营看板 page: the last complete week, the running week and a live
                 past week, median of 30 and queries (large vs demo);
+   today      — 今天 (GET /console/): median and queries, large vs demo;
 3. http       — gunicorn with production's settings (onepco/gunicorn.py), an RQ worker and the
                 scheduler. Saturated with wrk (50 connections back to back): the lead API
                 against a raw-INSERT view and a bare "ok" view, for throughput. Paced with
@@ -132,6 +133,7 @@ def main() -> None:
     results["backfill"] = phase("backfill", envs["large"])
     results["inprocess"] = {key: phase("inprocess", envs[key], "--db", key) for key in DATABASES}
     results["dashboard_page"] = {key: phase("dashboard-page", envs[key], "--db", key) for key in DATABASES}
+    results["today"] = {key: phase("today", envs[key], "--db", key) for key in DATABASES}
     results["http"] = phase(
         "http", envs["large"], "--seconds", str(args.seconds), "--clients", str(args.clients)
     )

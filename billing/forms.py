@@ -86,6 +86,16 @@ class OrderFilterForm(forms.Form):
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    # The console home's "see all": the orders behind one of its lines.
+    waiting = forms.ChoiceField(
+        label=_("Waiting"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("proof", _("Transfer to confirm")),
+            ("expiring", _("Expires within 24 hours")),
+        ],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

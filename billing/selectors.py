@@ -1,8 +1,8 @@
 """Reads of the billing app."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 from django.http import Http404
 from django.utils import timezone
@@ -93,7 +93,30 @@ def order_list(filters: dict) -> QuerySet[Order]:
             | Q(buyer_phone=q)
         )
     waiting = Count("proofs", filter=Q(proofs__status="pending"))
+    if filters.get("waiting") == "proof":
+        orders = orders.filter(Exists(transfers_to_confirm().filter(order=OuterRef("pk"))))
+    elif filters.get("waiting") == "expiring":
+        expiring = orders.filter(pk__in=orders_expiring().values("pk"))
+        return expiring.annotate(proofs_waiting=waiting).order_by("expires_at", "pk")  # the soonest first
     return orders.annotate(proofs_waiting=waiting).order_by("-created_at", "-id")
+
+
+def transfers_to_confirm() -> QuerySet[TransferProof]:
+    """Transfer proofs waiting for the founder's confirmation, the longest waiting first."""
+    return TransferProof.objects.filter(status=TransferProof.Status.PENDING).order_by("uploaded_at", "pk")
+
+
+def orders_expiring(
+    now: datetime | None = None, *, within: timedelta = timedelta(hours=24)
+) -> QuerySet[Order]:
+    """Orders still waiting for payment whose hold ends within `within`, the soonest first; those
+    with a transfer proof to confirm are the other list's."""
+    now = now or timezone.now()
+    return (
+        Order.objects.filter(status=Order.Status.PENDING, expires_at__gt=now, expires_at__lte=now + within)
+        .exclude(Exists(transfers_to_confirm().filter(order=OuterRef("pk"))))
+        .order_by("expires_at", "pk")
+    )
 
 
 def course_offer(slug: str) -> tuple[Course, list[Cohort]]:

@@ -7,7 +7,7 @@ it twice changes nothing: the second run sees the demo courses and stops.
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -160,6 +160,7 @@ class DemoBuilder:
         self.refunds(finished, running)
         self.open_orders(upcoming)
         self.lessons_only(upcoming, weeks=8)
+        self.follow_ups()
         return self.summary
 
     def cohort(self, course: Course, slug: str, name: str, *, start_week: int, price: str,
@@ -510,6 +511,35 @@ class DemoBuilder:
                 closed_at=created_at + timedelta(minutes=30) if status == Order.Status.EXPIRED else None,
             )  # fmt: skip
             self.summary.orders += 1
+
+    def follow_ups(self) -> None:
+        """Leads the founder means to contact again (two overdue, three today, the rest later)
+        and two consultations booked for today and tomorrow evening: what 今天 lists."""
+        rng = random.Random(SEED + 14)  # its own: the rest of the demo is the same without it
+        today = timezone.localdate(self.now)
+        open_leads = list(
+            Lead.objects.filter(
+                is_spam=False, status__in=[Lead.Status.CONTACTED, Lead.Status.CONSULTING]
+            ).order_by("pk")
+        )
+        chosen = rng.sample(open_leads, min(9, len(open_leads)))
+        for lead, days in zip(chosen, [-3, -1, 0, 0, 0, 1, 2, 4, 7], strict=False):
+            lead.next_follow_up_on = today + timedelta(days=days)
+        Lead.objects.bulk_update(chosen, ["next_follow_up_on"])
+        consulting = [
+            lead for lead in open_leads if lead.status == Lead.Status.CONSULTING and lead not in chosen
+        ]
+        for lead, days, hour, minute in zip(consulting, (0, 1), (20, 19), (0, 30), strict=False):
+            day = today + timedelta(days=days)
+            Consultation.objects.create(
+                lead=lead,
+                kind=Consultation.Kind.TRIAL if days else Consultation.Kind.CALL,
+                scheduled_at=datetime.combine(
+                    day, time(hour, minute), tzinfo=timezone.get_default_timezone()
+                ),
+                meeting_url=f"https://meeting.tencent.com/dm/demo{lead.pk}",
+                created_at=self.now - timedelta(days=1),
+            )
 
 
 def demo_is_loaded() -> bool:

@@ -2,11 +2,13 @@
 
 import re
 import unicodedata
+from datetime import date, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -176,6 +178,16 @@ class LeadFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={"type": "search"}))
     status = forms.ChoiceField(label=_("Status"), required=False)
+    # What the console home's "see all" links open: the whole list behind one of its lines.
+    todo = forms.ChoiceField(
+        label=_("To do today"),
+        required=False,
+        choices=[
+            ("", _("Everything")),
+            ("follow_up", _("Follow-up due")),
+            ("consultation", _("Consultation today or tomorrow")),
+        ],
+    )
     # Any code filters (a bookmarked list of a channel since renamed); the menu offers the
     # registry's names and the codes in use it does not name.
     channel = forms.CharField(label=_("Channel"), required=False, max_length=50, widget=forms.Select)
@@ -212,6 +224,47 @@ class LeadStatusForm(forms.Form):
         return data
 
 
+class LeadFollowUpForm(forms.Form):
+    """When to contact the lead next: a quick pick (tomorrow, in 3 days, next week), a date of
+    the founder's choosing, or none (clear)."""
+
+    QUICK = {"tomorrow": 1, "in_3_days": 3, "next_week": 7}
+    pick = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("tomorrow", _("Tomorrow")),
+            ("in_3_days", _("In 3 days")),
+            ("next_week", _("Next week")),
+            ("date", _("On the date")),
+            ("clear", _("Clear")),
+        ],
+    )
+    follow_up_on = forms.DateField(
+        label=_("Another day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    @classmethod
+    def quick_dates(cls, today: date) -> list[tuple[str, str, date]]:
+        """(pick, label, date) of the quick picks as of `today`, for the buttons."""
+        labels = dict(cls.base_fields["pick"].choices)  # type: ignore[attr-defined]
+        return [(pick, labels[pick], today + timedelta(days=days)) for pick, days in cls.QUICK.items()]
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        pick = data.get("pick") or "date"
+        today = timezone.localdate()
+        if pick == "clear":
+            data["follow_up_on"] = None
+        elif pick in self.QUICK:
+            data["follow_up_on"] = today + timedelta(days=self.QUICK[pick])
+        elif "follow_up_on" not in self.errors:
+            if data.get("follow_up_on") is None:
+                self.add_error("follow_up_on", _("Choose the day to follow up."))
+            elif data["follow_up_on"] < today:
+                self.add_error("follow_up_on", _("Choose today or a later day."))
+        return data
+
+
 class LeadNoteForm(forms.Form):
     body = forms.CharField(label=_("Note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -220,6 +273,13 @@ class ConsultationForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Consultation.Kind.choices)
     scheduled_at = forms.DateTimeField(
         label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    meeting_url = forms.URLField(
+        label=_("Meeting link"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("Where you meet (a Tencent Meeting or Zoom link). Optional."),
     )
     notes = forms.CharField(
         label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})

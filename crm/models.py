@@ -107,6 +107,8 @@ class Lead(Attribution):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     last_touch_at = models.DateTimeField(_("last touch"), null=True, blank=True)
+    # The day the founder means to contact the lead again; the console home lists those due.
+    next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("lead")
@@ -253,6 +255,7 @@ class Consultation(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CALL)
     scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    meeting_url = models.URLField(_("meeting link"), max_length=500, blank=True)
     held_at = models.DateTimeField(_("held at"), null=True, blank=True, db_index=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SCHEDULED)
     notes = models.TextField(_("notes"), blank=True)

@@ -27,6 +27,8 @@ LEAD = PersonalData(
         "message": "",
         "referrer": "",
         "lost_reason": "",
+        # A plan to contact the person: nobody is to call an erased lead back.
+        "next_follow_up_on": None,
     },
     kept=(
         "id",
@@ -69,7 +71,7 @@ LEAD_NOTE = PersonalData(
 )
 CONSULTATION = PersonalData(
     Consultation,
-    erased={"notes": ""},
+    erased={"notes": "", "meeting_url": ""},
     kept=("id", "lead", "kind", "scheduled_at", "held_at", "status", "created_at", "updated_at"),
 )
 DESCRIBED = (LEAD, LEAD_TOUCH, LEAD_NOTE, CONSULTATION)

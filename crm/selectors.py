@@ -1,14 +1,14 @@
 """Reads of the money loop's first half: the lead pipeline, one lead's story, channel names."""
 
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Channel, Lead
+from crm.models import Channel, Consultation, Lead
 
 
 def lead_for_user(user, pk: int) -> Lead:
@@ -41,6 +41,10 @@ def lead_search(filters: dict) -> QuerySet[Lead]:
         if filters["channel"].lower() == Channel.DIRECT:
             channel |= Q(channel="")  # what "direct" names (channel_label)
         leads = leads.filter(channel)
+    if filters.get("todo") == "follow_up":
+        leads = leads.filter(next_follow_up_on__lte=timezone.localdate())
+    elif filters.get("todo") == "consultation":
+        leads = leads.filter(Exists(consultations_soon().filter(lead=OuterRef("pk"))))
     if filters.get("campaign"):
         leads = leads.filter(utm_campaign__iexact=filters["campaign"])
     if filters.get("date_from"):
@@ -59,7 +63,29 @@ def lead_search(filters: dict) -> QuerySet[Lead]:
         if len(digits) >= 4:
             match |= Q(phone__contains=digits)
         leads = leads.filter(match)
-    return leads.annotate(touch_count=Count("touches")).order_by("-created_at", "-id")
+    leads = leads.annotate(touch_count=Count("touches"))
+    if filters.get("todo") == "follow_up":
+        return leads.order_by("next_follow_up_on", "-created_at", "-id")  # the most overdue first
+    return leads.order_by("-created_at", "-id")
+
+
+def follow_ups_due(*, today: date | None = None) -> QuerySet[Lead]:
+    """Leads whose next follow-up is today or overdue (spam never), the most overdue first."""
+    today = today or timezone.localdate()
+    return Lead.objects.filter(is_spam=False, next_follow_up_on__lte=today).order_by(
+        "next_follow_up_on", "created_at", "pk"
+    )
+
+
+def consultations_soon(*, today: date | None = None) -> QuerySet[Consultation]:
+    """Consultations still scheduled for today or tomorrow (site time zone), in time order."""
+    today = today or timezone.localdate()
+    return Consultation.objects.filter(
+        status=Consultation.Status.SCHEDULED,
+        scheduled_at__gte=_day_start(today),
+        scheduled_at__lt=_day_start(today + timedelta(days=2)),
+        lead__is_spam=False,
+    ).order_by("scheduled_at", "pk")
 
 
 def lead_channels() -> list[str]:

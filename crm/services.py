@@ -1,6 +1,6 @@
 """Writes of the money loop's first half: leads, their touches, notes and status."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -203,6 +203,13 @@ def lead_mark_won(*, lead: Lead) -> Lead:
     return lead_set_status(lead=lead, status=Lead.Status.WON)
 
 
+def lead_set_follow_up(*, lead: Lead, on: date | None) -> Lead:
+    """When to contact the lead next (None: no plan); the console home lists the days due."""
+    lead.next_follow_up_on = on
+    lead.save(update_fields=["next_follow_up_on", "updated_at"])
+    return lead
+
+
 def lead_note_add(*, lead: Lead, body: str, by=None) -> LeadNote:
     return LeadNote.objects.create(lead=lead, author=by, kind=LeadNote.Kind.NOTE, body=body.strip())
 
@@ -215,9 +222,11 @@ def _lead_advance_to_consulting(lead: Lead, by) -> None:
 
 @transaction.atomic
 def consultation_schedule(
-    *, lead: Lead, kind: str, scheduled_at: datetime, notes: str = "", by=None
+    *, lead: Lead, kind: str, scheduled_at: datetime, notes: str = "", meeting_url: str = "", by=None
 ) -> Consultation:
-    consultation = Consultation(lead=lead, kind=kind, scheduled_at=scheduled_at, notes=notes.strip())
+    consultation = Consultation(
+        lead=lead, kind=kind, scheduled_at=scheduled_at, notes=notes.strip(), meeting_url=meeting_url
+    )
     consultation.full_clean()
     consultation.save()
     _lead_advance_to_consulting(lead, by)

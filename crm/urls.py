@@ -18,6 +18,7 @@ urlpatterns = [
     path("console/leads/import/<int:pk>/", views.lead_import_detail, name="lead_import_detail"),
     path("console/leads/<int:pk>/", views.lead_detail, name="lead_detail"),
     path("console/leads/<int:pk>/status/", views.lead_status, name="lead_status"),
+    path("console/leads/<int:pk>/follow-up/", views.lead_follow_up, name="lead_follow_up"),
     path("console/leads/<int:pk>/notes/", views.lead_note, name="lead_note"),
     path("console/leads/<int:pk>/consultations/", views.consultation_create, name="consultation_create"),
     path(

@@ -10,6 +10,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,6 +27,7 @@ from crm.forms import (
     ConsultationForm,
     ConsultationUpdateForm,
     LeadFilterForm,
+    LeadFollowUpForm,
     LeadForm,
     LeadImportForm,
     LeadImportRowForm,
@@ -104,6 +107,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         "pipeline": selectors.lead_pipeline(),
         "status_filter": filters.get("status", ""),
         "query_string": query,
+        "today": timezone.localdate(),
     }
     return render(request, "crm/lead_list.html", context)
 
@@ -122,20 +126,31 @@ def lead_export(request: HttpRequest) -> HttpResponseBase:
 
 
 @staff_required
-def lead_detail(request: HttpRequest, pk: int, status_form: LeadStatusForm | None = None) -> HttpResponse:
-    """The lead's page; with a refused status change, that form with its errors (400)."""
+def lead_detail(
+    request: HttpRequest,
+    pk: int,
+    status_form: LeadStatusForm | None = None,
+    follow_up_form: LeadFollowUpForm | None = None,
+) -> HttpResponse:
+    """The lead's page; with a refused status change or follow-up date, that form with its
+    errors (400)."""
     lead = selectors.lead_for_user(request.user, pk)
+    refused = status_form or follow_up_form
     context = {
         "lead": lead,
         "timeline": selectors.lead_timeline(lead),
         "consultations": [c for c in lead.consultations.all() if c.status == Consultation.Status.SCHEDULED],
         "status_form": status_form
         or LeadStatusForm(initial={"status": lead.status, "reason": lead.lost_reason}),
+        "follow_up_form": follow_up_form
+        or LeadFollowUpForm(initial={"follow_up_on": lead.next_follow_up_on}),
+        "follow_up_picks": LeadFollowUpForm.quick_dates(timezone.localdate()),
+        "today": timezone.localdate(),
         "note_form": LeadNoteForm(),
         "consultation_form": ConsultationForm(),
         "update_form": ConsultationUpdateForm(),
     }
-    return render(request, "crm/lead_detail.html", context, status=400 if status_form else 200)
+    return render(request, "crm/lead_detail.html", context, status=400 if refused else 200)
 
 
 def _back_with_errors(request: HttpRequest, lead, form) -> HttpResponse:
@@ -162,6 +177,33 @@ def lead_status(request: HttpRequest, pk: int) -> HttpResponse:
     )
     messages.success(request, _("Status changed to %(status)s.") % {"status": lead.get_status_display()})
     return redirect("crm:lead_detail", pk=lead.pk)
+
+
+def _back(request: HttpRequest, lead) -> HttpResponse:
+    """To the page the form was on when it says so (the console home), else the lead's page."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("crm:lead_detail", pk=lead.pk)
+
+
+@staff_required
+@require_POST
+def lead_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = selectors.lead_for_user(request.user, pk)
+    form = LeadFollowUpForm(request.POST)
+    if not form.is_valid():
+        # The page again, the error beside the date.
+        return lead_detail(request, lead.pk, follow_up_form=form)
+    on = form.cleaned_data["follow_up_on"]
+    services.lead_set_follow_up(lead=lead, on=on)
+    if on is None:
+        messages.success(request, _("Follow-up cleared."))
+    else:
+        messages.success(
+            request, _("Next follow-up: %(day)s.") % {"day": date_format(on, "MONTH_DAY_FORMAT")}
+        )
+    return _back(request, lead)
 
 
 @staff_required
@@ -202,8 +244,16 @@ def consultation_update(request: HttpRequest, pk: int, consultation_pk: int) -> 
         notes=form.cleaned_data["notes"],
         by=request.user,
     )
-    messages.success(request, _("Consultation updated."))
-    return redirect("crm:lead_detail", pk=lead.pk)
+    messages.success(
+        request,
+        _("%(kind)s with %(name)s: %(status)s.")
+        % {
+            "kind": consultation.get_kind_display(),
+            "name": lead.name,
+            "status": consultation.get_status_display(),
+        },
+    )
+    return _back(request, lead)
 
 
 def _link_pages() -> list[tuple[str, str]]:

@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -310,53 +310,97 @@ def lead_funnel(last: Week, *, weeks: int = 4) -> dict:
 # --- who is falling behind ----------------------------------------------------------------
 
 
-def dropout_list(*, at: datetime | None = None) -> list[Enrollment]:
-    """Active students who missed 2 of their cohort's last 3 lessons or 2 of its last 3
-    assignments due (those after they joined), as of `at`. Each carries missed_lessons and
-    missed_assignments."""
-    at = at or timezone.now()
-    last_lessons = Lesson.objects.filter(cohort=OuterRef(OuterRef("cohort")), starts_at__lt=at).order_by(
-        "-starts_at", "-pk"
+# The drop-out rule in one statement: each cohort's last three lessons and assignments (three
+# index reads per cohort, computed once: MATERIALIZED, and counted right by the planner as three
+# rows a cohort), joined to the active enrollments, what each student missed counted by
+# anti-joins on the (lesson, student) and (student, assignment) indexes. On the benchmark's 5,000
+# enrollments it takes ~10 ms with or without planner statistics; the correlated form it
+# replaces ("the last three" as a subquery per enrollment) took ~50 ms, and a window over all
+# lessons, which the planner took for 3,000 rows, 30–40 ms once the tables were analysed.
+_DROPOUT_SQL = """
+WITH last_lessons AS MATERIALIZED (
+    SELECT l.id, l.cohort_id, l.starts_at FROM {cohort} c CROSS JOIN LATERAL (
+        SELECT id, cohort_id, starts_at FROM {lesson} WHERE cohort_id = c.id AND starts_at < %(at)s
+        ORDER BY starts_at DESC, id DESC LIMIT 3
+    ) l
+),
+last_due AS MATERIALIZED (
+    SELECT d.id, d.cohort_id, d.due_at FROM {cohort} c CROSS JOIN LATERAL (
+        SELECT id, cohort_id, due_at FROM {assignment} WHERE cohort_id = c.id AND due_at < %(at)s
+        ORDER BY due_at DESC, id DESC LIMIT 3
+    ) d
+),
+missed_lessons AS (
+    SELECT e.id, count(*) AS n FROM {enrollment} e
+    JOIN last_lessons l ON l.cohort_id = e.cohort_id AND l.starts_at >= e.enrolled_at
+    WHERE e.status = %(active)s AND e.ended_at IS NULL AND e.enrolled_at <= %(at)s
+      AND NOT EXISTS (
+        SELECT 1 FROM {attendance} a
+        WHERE a.lesson_id = l.id AND a.student_id = e.student_id AND a.status = ANY(%(attended)s)
     )
-    attended = Attendance.objects.filter(
-        lesson=OuterRef("pk"),
-        student=OuterRef(OuterRef("student")),
-        status__in=[Attendance.Status.FULL, Attendance.Status.PARTIAL],
+    GROUP BY e.id
+),
+missed_assignments AS (
+    SELECT e.id, count(*) AS n FROM {enrollment} e
+    JOIN last_due d ON d.cohort_id = e.cohort_id AND d.due_at >= e.enrolled_at
+    WHERE e.status = %(active)s AND e.ended_at IS NULL AND e.enrolled_at <= %(at)s
+      AND NOT EXISTS (
+        SELECT 1 FROM {submission} s
+        WHERE s.assignment_id = d.id AND s.student_id = e.student_id AND s.submitted_at < %(at)s
     )
-    # Of the last three, only those after the student joined count as missed: a late joiner
-    # was never expected at the lessons and assignments that came before them.
-    missed_lessons = (
-        Lesson.objects.filter(pk__in=last_lessons.values("pk")[:3], starts_at__gte=OuterRef("enrolled_at"))
-        .exclude(Exists(attended))
-        .order_by()
-        .values("cohort")
-        .annotate(n=Count("pk"))
-        .values("n")
+    GROUP BY e.id
+)
+SELECT coalesce(l.id, a.id), coalesce(l.n, 0), coalesce(a.n, 0)
+FROM missed_lessons l FULL JOIN missed_assignments a ON a.id = l.id
+WHERE coalesce(l.n, 0) >= 2 OR coalesce(a.n, 0) >= 2
+"""
+
+
+def _dropout_missed(at: datetime) -> dict[int, tuple[int, int]]:
+    """enrollment id → (missed lessons, missed assignments) of the students at risk as of `at`."""
+    sql = _DROPOUT_SQL.format(
+        cohort=Cohort._meta.db_table,
+        enrollment=Enrollment._meta.db_table,
+        lesson=Lesson._meta.db_table,
+        assignment=Assignment._meta.db_table,
+        attendance=Attendance._meta.db_table,
+        submission=Submission._meta.db_table,
     )
-    last_due = Assignment.objects.filter(cohort=OuterRef(OuterRef("cohort")), due_at__lt=at).order_by(
-        "-due_at", "-pk"
-    )
-    submitted = Submission.objects.filter(
-        assignment=OuterRef("pk"), student=OuterRef(OuterRef("student")), submitted_at__lt=at
-    )
-    missed_assignments = (
-        Assignment.objects.filter(pk__in=last_due.values("pk")[:3], due_at__gte=OuterRef("enrolled_at"))
-        .exclude(Exists(submitted))
-        .order_by()
-        .values("cohort")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return list(
-        Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, ended_at__isnull=True, enrolled_at__lte=at)
-        .annotate(
-            missed_lessons=Coalesce(Subquery(missed_lessons), Value(0)),
-            missed_assignments=Coalesce(Subquery(missed_assignments), Value(0)),
-        )
-        .filter(Q(missed_lessons__gte=2) | Q(missed_assignments__gte=2))
+    params: dict[str, Any] = {
+        "at": at,
+        "active": Enrollment.Status.ACTIVE.value,
+        "attended": [Attendance.Status.FULL.value, Attendance.Status.PARTIAL.value],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {pk: (lessons, assignments) for pk, lessons, assignments in cursor.fetchall()}
+
+
+def _dropout_rows(missed: dict[int, tuple[int, int]], limit: int | None = None) -> list[Enrollment]:
+    if not missed:
+        return []
+    enrollments = (
+        Enrollment.objects.filter(pk__in=missed)
         .select_related("student__user", "cohort__course")
         .order_by("cohort__starts_on", "cohort_id", "student__user__name", "pk")
     )
+    rows = list(enrollments if limit is None else enrollments[:limit])
+    for enrollment in rows:
+        enrollment.missed_lessons, enrollment.missed_assignments = missed[enrollment.pk]  # type: ignore[attr-defined]
+    return rows
+
+
+def dropout_list(*, at: datetime | None = None) -> list[Enrollment]:
+    """Active students who missed 2 of their cohort's last 3 lessons or 2 of its last 3
+    assignments due (those after they joined: a late joiner was never expected at what came
+    before), as of `at`. Each carries missed_lessons and missed_assignments. Two queries."""
+    return _dropout_rows(_dropout_missed(at or timezone.now()))
+
+
+def dropout_summary(*, at: datetime | None = None, limit: int = 5) -> tuple[int, list[Enrollment]]:
+    """How many students are at risk, and the first `limit` of dropout_list (the console home)."""
+    missed = _dropout_missed(at or timezone.now())
+    return len(missed), _dropout_rows(missed, limit)
 
 
 def student_url(student_id: int) -> str:

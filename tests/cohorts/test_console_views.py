@@ -240,7 +240,7 @@ def test_closing_feedback_on_the_student_page(founder_client, student_client, co
 def test_the_console_home_counts_the_grading_queue(founder_client, student, world):
     f.make_submission(world["assignment"], student, attempt=2)
     response = founder_client.get("/console/")
-    assert response.context["ungraded"] == 1
+    assert response.context["grading"].count == 1
 
 
 def test_the_founder_marks_and_unmarks_a_showcase(founder_client, world):

@@ -1,7 +1,10 @@
 """The demo business: believable, deterministic, and loaded once however often it is asked."""
 
+from datetime import timedelta
+
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
 from billing.models import Order, Refund
 from cohorts.models import Assessment, Attendance, Cohort, Enrollment, Lesson, Submission
@@ -59,3 +62,15 @@ def test_the_demo_makes_every_weekly_number_non_trivial_in_recent_weeks(db):
     assert Submission.objects.filter(passed=False).exists() and Submission.objects.filter(attempt=2).exists()
     assert Enrollment.objects.filter(status="graduated").exists()
     assert Enrollment.objects.filter(status="refunded", ended_at__isnull=False).exists()
+
+
+def test_a_fresh_demo_has_follow_ups_and_consultations_for_today(db):
+    call_command("seed_demo")
+    today = timezone.localdate()
+    due = Lead.objects.filter(is_spam=False, next_follow_up_on__lte=today)
+    assert due.filter(next_follow_up_on__lt=today).exists() and due.filter(next_follow_up_on=today).exists()
+    assert Lead.objects.filter(next_follow_up_on__gt=today).exists()
+    soon = Consultation.objects.filter(
+        status="scheduled", scheduled_at__date__gte=today, scheduled_at__date__lte=today + timedelta(days=1)
+    )
+    assert soon.exclude(meeting_url="").count() >= 2
