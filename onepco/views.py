@@ -3,6 +3,7 @@ import sys
 import redis
 from django.db import DatabaseError, DataError, IntegrityError, ProgrammingError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -66,8 +67,10 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         response = JsonResponse({"detail": message}, status=503)
     else:
-        # Without the request: its context (the signed-in user, the session) needs the database.
-        page = render_to_string("error.html", {"status": 503, "message": message})
+        # Without the request's context (the signed-in user, the session need the database);
+        # the CSRF token lives in a cookie, so the page's language switch still works.
+        context = {"status": 503, "message": message, "csrf_token": get_token(request)}
+        page = render_to_string("error.html", context)
         response = HttpResponse(page, status=503)
     response["Retry-After"] = "10"
     return response
