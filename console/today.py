@@ -101,6 +101,8 @@ def today_overview(now: datetime | None = None) -> dict[str, Any]:
     consultations = _short(consultations_soon(today=today).select_related("lead"))
     for consultation in consultations.rows:
         consultation.is_today = timezone.localdate(consultation.scheduled_at) == today
+        # Held or not is a question once it has begun; before that, only its link is useful.
+        consultation.has_begun = consultation.scheduled_at <= now
     at_risk_count, at_risk = dropout_summary(at=now, limit=LIMIT)
     for enrollment in at_risk:
         enrollment.url = student_url(enrollment.student_id)  # type: ignore[attr-defined]

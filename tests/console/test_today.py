@@ -107,7 +107,7 @@ def test_new_leads_not_contacted_yet_are_counted_with_a_link(founder_client):
 def test_consultations_of_today_and_tomorrow_are_listed_in_time_order(founder_client):
     lead = f.make_lead(name="咨询者")
     tomorrow = f.make_consultation(lead, scheduled_at=at(today() + timedelta(days=1), 10))
-    now = f.make_consultation(lead, scheduled_at=at(today(), 0, 1), meeting_url="https://meeting.example/1")
+    now = f.make_consultation(lead, scheduled_at=at(today(), 0, 0), meeting_url="https://meeting.example/1")
     f.make_consultation(lead, scheduled_at=at(today() + timedelta(days=2), 10))  # the day after
     f.make_consultation(lead, scheduled_at=at(today() - timedelta(days=1), 10))  # yesterday's
     f.make_consultation(lead, scheduled_at=at(today(), 12), status="cancelled")
@@ -116,6 +116,9 @@ def test_consultations_of_today_and_tomorrow_are_listed_in_time_order(founder_cl
     html = response.content.decode()
     assert 'href="https://meeting.example/1"' in html
     assert f'action="/console/leads/{lead.pk}/consultations/{now.pk}/"' in html
+    # Held / no-show only for the one that has begun; tomorrow's offers nothing to mark yet.
+    assert html.count('name="status" value="held"') == 1
+    assert html.count('name="status" value="no_show"') == 1
 
 
 @pytest.mark.parametrize("outcome", ["held", "no_show"])

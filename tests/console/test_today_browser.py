@@ -36,7 +36,10 @@ def business(student, other_student, cohort_a, cohort_b):
     f.make_lead(name="新来的", status="new")
     trial = f.make_lead(name="赵敏", phone="+8613700137000", status="consulting")
     f.make_consultation(
-        trial, kind="trial", scheduled_at=at(today, 23, 30), meeting_url="https://meeting.tencent.com/dm/abc"
+        trial,
+        kind="trial",
+        scheduled_at=max(at(today, 0, 0), now - timedelta(minutes=20)),
+        meeting_url="https://meeting.tencent.com/dm/abc",
     )
     f.make_consultation(
         f.make_lead(name="周杰", status="consulting"), scheduled_at=at(today + timedelta(days=1), 19, 30)
