@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from django import template
+from django.utils.translation import gettext as _
 
 from cohorts import scheduling
 
@@ -17,3 +18,8 @@ def when(moment: datetime) -> str:
 @register.filter
 def day(value: date) -> str:
     return scheduling.date_text(value)
+
+
+@register.filter
+def days(values: list[date]) -> str:
+    return _(", ").join(scheduling.date_text(value) for value in values)
