@@ -24,6 +24,10 @@ class ScheduleForm(forms.Form):
         min_value=1,
         max_value=MAX_WEEKS,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "min_value": _("At least one week."),
+            "max_value": _("At most %(limit_value)s weeks."),
+        },
     )
     skip_dates = forms.CharField(
         label=_("Skip dates"),
