@@ -7,6 +7,7 @@ Times are wall-clock times in the site's time zone (settings.TIME_ZONE): a lesso
 stays at 20:00 local whatever the UTC offset of its date.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -88,6 +89,16 @@ class SchedulePlan:
     lessons: list[PlannedLesson]
     skipped: list[date] = field(default_factory=list)  # skip dates that removed a lesson
     unused_skips: list[date] = field(default_factory=list)  # skip dates no lesson fell on
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of what would be created: the create button carries the one of the
+        preview the founder read, so a pattern changed after it is previewed again first."""
+        text = "\n".join(
+            f"{lesson.starts_at.isoformat()}|{lesson.duration_minutes}|{lesson.title}"
+            for lesson in self.lessons
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def title_fill(pattern: str, *, n: int, week: int) -> str:

@@ -30,6 +30,11 @@ def schedule_generate(request: HttpRequest, pk: int) -> HttpResponse:
         plan = _schedule_checked(cohort, form, rows)
         if plan is None:
             status = 400
+        elif request.POST.get("action") == "create" and request.POST.get("previewed") != plan.digest:
+            messages.warning(
+                request,
+                _("The pattern changed after the preview. Check the lessons below, then create them."),
+            )
         elif request.POST.get("action") == "create":
             try:
                 created = scheduling.lessons_schedule_create(cohort=cohort, lessons=plan.lessons)

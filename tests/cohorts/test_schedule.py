@@ -50,6 +50,14 @@ def pattern(*rows: dict, action: str = "preview", **fields) -> dict:
     return data
 
 
+def create(client, cohort: Cohort, data: dict):
+    """Preview the pattern, then press the create button the preview shows (it carries the
+    preview's fingerprint)."""
+    preview = client.post(url(cohort), {**data, "action": "preview"})
+    assert preview.status_code == 200, preview.context and preview.context["form"].errors
+    return client.post(url(cohort), {**data, "action": "create", "previewed": preview.context["plan"].digest})
+
+
 LIVE = {"title": "直播 第{n}讲", "weekdays": ["1"], "clock": "20:00"}
 QA = {"title": "答疑 第{week}周", "weekdays": ["3"], "clock": "20:00", "duration_minutes": "60"}
 
@@ -105,9 +113,7 @@ def test_preview_lists_the_lessons_in_chinese_and_creates_nothing(founder_client
 
 
 def test_a_schedule_with_skip_dates_creates_exactly_those_lessons(founder_client, winter):
-    response = founder_client.post(
-        url(winter), pattern(LIVE, QA, skip_dates="2026-12-24，2026-12-31", action="create")
-    )
+    response = create(founder_client, winter, pattern(LIVE, QA, skip_dates="2026-12-24，2026-12-31"))
     assert response.status_code == 302 and response["Location"] == f"/console/cohorts/{winter.pk}/"
     lessons = list(Lesson.objects.filter(cohort=winter).order_by("starts_at"))
     assert [(local(lesson).date(), lesson.title, lesson.duration_minutes) for lesson in lessons] == [
@@ -124,7 +130,7 @@ def test_a_schedule_with_skip_dates_creates_exactly_those_lessons(founder_client
 
 
 def test_the_lessons_stay_editable_one_by_one(founder_client, winter):
-    founder_client.post(url(winter), pattern(LIVE, action="create", weeks="2"))
+    create(founder_client, winter, pattern(LIVE, weeks="2"))
     first = Lesson.objects.filter(cohort=winter).earliest("starts_at")
     edit = f"/console/cohorts/{winter.pk}/lessons/{first.pk}/"
     assert founder_client.get(edit).status_code == 200
@@ -138,12 +144,35 @@ def test_the_lessons_stay_editable_one_by_one(founder_client, winter):
 
 
 def test_submitting_the_same_schedule_twice_creates_it_once(founder_client, winter):
-    data = pattern(LIVE, QA, action="create")
+    data = pattern(LIVE, QA)
+    preview = founder_client.post(url(winter), data)
+    data = {**data, "action": "create", "previewed": preview.context["plan"].digest}
     assert founder_client.post(url(winter), data).status_code == 302
     again = founder_client.post(url(winter), data)
     assert again.status_code == 400
     assert "12月8日 周二 20:00" in again.content.decode() and "冲突" in again.content.decode()
     assert Lesson.objects.filter(cohort=winter).count() == 8
+
+
+def test_create_without_reading_the_preview_only_previews(founder_client, winter):
+    response = founder_client.post(url(winter), pattern(LIVE, action="create"))
+    assert response.status_code == 200
+    assert "创建 4 节课" in response.content.decode() and "预览之后" in response.content.decode()
+    assert not Lesson.objects.filter(cohort=winter).exists()
+
+
+def test_a_pattern_changed_after_its_preview_is_previewed_again(founder_client, winter):
+    preview = founder_client.post(url(winter), pattern(LIVE))
+    digest = preview.context["plan"].digest
+    response = founder_client.post(url(winter), pattern(LIVE, weeks="6", action="create", previewed=digest))
+    assert response.status_code == 200
+    assert len(response.context["plan"].lessons) == 6
+    assert not Lesson.objects.filter(cohort=winter).exists()
+    response = founder_client.post(
+        url(winter), pattern(LIVE, weeks="6", action="create", previewed=response.context["plan"].digest)
+    )
+    assert response.status_code == 302
+    assert Lesson.objects.filter(cohort=winter).count() == 6
 
 
 def test_a_clash_with_an_existing_lesson_is_refused_next_to_the_time(founder_client, winter):
