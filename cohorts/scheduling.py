@@ -210,6 +210,10 @@ class CopyPlan:
     keeps_own_instructions: bool  # the target already has its own text: it is kept
 
     @property
+    def days_earlier(self) -> int:
+        return -self.days
+
+    @property
     def weekdays_change(self) -> bool:
         return self.days % 7 != 0
 

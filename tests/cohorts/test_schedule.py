@@ -2,7 +2,7 @@
 founder: previews that write nothing, exact dates in the site's time zone, field errors, and a
 double submit that creates nothing twice."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -385,3 +385,34 @@ def test_a_copy_across_weekdays_warns_and_keeps_the_clock(founder_client, winter
     response = founder_client.post(url(winter, "copy"), {"source": autumn.pk, "action": "preview"})
     assert response.context["plan"].weekdays_change
     assert "12月9日 周三 20:00" in response.content.decode()
+
+
+def test_previews_take_a_bounded_number_of_queries(
+    founder_client, winter, autumn, django_assert_max_num_queries
+):
+    for week in range(3, 20):
+        f.make_lesson(
+            autumn, title=f"第{week}课", starts_at=f.aware(2026, 10, 13, 20) + timedelta(weeks=week)
+        )
+        f.make_assignment(
+            autumn, title=f"第{week}周作业", due_at=f.aware(2026, 10, 18, 23, 59) + timedelta(weeks=week)
+        )
+    f.make_lesson(winter, title="开营仪式", starts_at=f.aware(2026, 12, 1, 20, 0))
+    with django_assert_max_num_queries(15):
+        response = founder_client.post(url(winter), pattern(LIVE, QA, weeks="20"))
+    assert len(response.context["plan"].lessons) == 40
+    Lesson.objects.filter(cohort=winter).delete()
+    with django_assert_max_num_queries(15):
+        response = founder_client.post(url(winter, "copy"), {"source": autumn.pk, "action": "preview"})
+    assert len(response.context["plan"].lessons) == 19
+
+
+def test_a_later_cohort_can_be_copied_too_with_dates_moved_earlier(founder_client, winter):
+    spring = f.make_cohort(
+        winter.course, slug="spring", name="春季班", starts_on=date(2027, 3, 9), ends_on=date(2027, 5, 1)
+    )
+    f.make_lesson(spring, title="第1课", starts_at=f.aware(2027, 3, 11, 20, 0))
+    response = founder_client.post(url(winter, "copy"), {"source": spring.pk, "action": "preview"})
+    assert "所有日期提前 91 天" in response.content.decode()
+    founder_client.post(url(winter, "copy"), {"source": spring.pk, "action": "create"})
+    assert local(Lesson.objects.get(cohort=winter)) == datetime(2026, 12, 10, 20, 0, tzinfo=SHANGHAI)
