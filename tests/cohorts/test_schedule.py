@@ -416,3 +416,10 @@ def test_a_later_cohort_can_be_copied_too_with_dates_moved_earlier(founder_clien
     assert "所有日期提前 91 天" in response.content.decode()
     founder_client.post(url(winter, "copy"), {"source": spring.pk, "action": "create"})
     assert local(Lesson.objects.get(cohort=winter)) == datetime(2026, 12, 10, 20, 0, tzinfo=SHANGHAI)
+
+
+def test_a_post_without_the_form_is_a_400_not_a_500(founder_client, winter):
+    assert founder_client.post(url(winter), {}).status_code == 400
+    assert founder_client.post(url(winter), {**pattern(LIVE), "rows-TOTAL_FORMS": "900"}).status_code == 400
+    assert founder_client.post(url(winter, "copy"), {}).status_code == 400
+    assert not Lesson.objects.filter(cohort=winter).exists()
