@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cohorts.views import console, learner, public
+from cohorts.views import console, learner, public, schedule
 
 app_name = "cohorts"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("console/cohorts/<int:pk>/", console.cohort_detail, name="console_cohort"),
     path("console/cohorts/<int:cohort_pk>/lessons/new/", console.lesson_edit, name="lesson_new"),
     path("console/cohorts/<int:cohort_pk>/lessons/<int:pk>/", console.lesson_edit, name="lesson_edit"),
+    path("console/cohorts/<int:pk>/schedule/", schedule.schedule_generate, name="schedule_generate"),
+    path("console/cohorts/<int:pk>/copy/", schedule.cohort_copy, name="cohort_copy"),
     path("console/lessons/<int:pk>/attendance/", console.attendance, name="attendance"),
     path("console/cohorts/<int:cohort_pk>/assignments/new/", console.assignment_edit, name="assignment_new"),
     path(
