@@ -32,7 +32,7 @@ SCORE: dict[str, Any] = {
 
 
 IMAGE_INPUT = forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"})
-MARKDOWN_HELP = _("Markdown: **bold**, lists, links. The preview below follows as you type.")
+MARKDOWN_HELP = _("Markdown: **bold**, lists, links; the preview follows as you type.")
 
 
 class MarkdownTextarea(forms.Textarea):
@@ -107,7 +107,9 @@ class CourseForm(forms.ModelForm):
             "refund_policy": _("Refund policy"),
         }
         help_texts = {
-            "slug": _("The course's address: /courses/<slug>/. Letters, digits and hyphens, e.g. ai-coding."),
+            "slug": _(
+                "The end of the course's address, e.g. ai-coding for /courses/ai-coding/. Letters, digits and hyphens."
+            ),
             "status": _("A draft is seen only by you (as a preview); published, anyone can buy."),
             "cover_image": _("PNG, JPEG or WebP; 1200 × 630 shows well when shared."),
             "audience": MARKDOWN_HELP,
@@ -126,6 +128,14 @@ class CourseFAQForm(forms.ModelForm):
         model = CourseFAQ
         fields = ["question", "answer", "position"]
         widgets = {"answer": forms.Textarea(attrs={"rows": 3})}
+        labels = {"answer": _("Answer"), "position": _("Display order")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].required = False
+
+    def clean_position(self):
+        return self.cleaned_data["position"] or 0
 
 
 CourseFAQFormSet = forms.inlineformset_factory(
@@ -160,7 +170,7 @@ class CohortForm(forms.ModelForm):
             "capacity": forms.NumberInput(attrs={"inputmode": "numeric"}),
             "enrollment_instructions": MarkdownTextarea({"rows": 8}),
         }
-        labels = {"enrollment_instructions": _("Enrollment instructions e-mail")}
+        labels = {"name": _("Cohort name"), "enrollment_instructions": _("Enrollment instructions e-mail")}
         help_texts = {
             "slug": _("Blank: made from the course's, e.g. ai-coding-3. Buy links use it."),
             "name": _("e.g. 第 3 期"),

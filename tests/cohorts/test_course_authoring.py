@@ -418,3 +418,34 @@ def test_a_lesson_without_its_own_link_uses_the_cohorts_join_link(student_client
     f.make_lesson(cohort_a, starts_at=timezone.now() + timedelta(days=1), meeting_url="")
     page = student_client.get(f"/learn/cohorts/{cohort_a.pk}/").content.decode()
     assert 'href="https://meeting.tencent.com/dm/cohort"' in page
+
+
+def test_the_course_page_shows_the_authored_sales_texts(
+    client, founder_client, db, django_assert_max_num_queries
+):
+    course = f.make_course(
+        slug="ai", title="AI 编程实战营", audience="- 产品经理", outcomes="- 上线的应用",
+        graduation_standard="交付一个能访问的应用", teacher_name="陈老师", teacher_bio="十年全栈。",
+        refund_policy="开课 7 天内全额退款。",
+    )  # fmt: skip
+    CourseFAQ.objects.create(course=course, question="有回放吗？", answer="都有回放。")
+    f.make_cohort(
+        course=course, slug="ai-2", sale_open=True, starts_on=timezone.localdate() + timedelta(days=7)
+    )
+    with django_assert_max_num_queries(12):
+        page = client.get("/courses/ai/").content.decode()
+    for text in (
+        "适合谁",
+        "产品经理",
+        "上线的应用",
+        "毕业标准",
+        "陈老师",
+        "有回放吗？",
+        "都有回放。",
+        "开课 7 天内全额退款",
+    ):
+        assert text in page, text
+    assert "草稿" not in page
+    course.status = "draft"
+    course.save()
+    assert "草稿：只有工作人员能看到" in founder_client.get("/courses/ai/").content.decode()
