@@ -174,6 +174,9 @@ class CohortForm(forms.ModelForm):
         help_texts = {
             "slug": _("Blank: made from the course's, e.g. ai-coding-3. Buy links use it."),
             "name": _("e.g. 第 3 期"),
+            "sale_open": _(
+                "Listed on the course page and sold at checkout, within the enrolment window below."
+            ),
             "enrollment_instructions": _(
                 "Sent to every new student when they pay (Markdown): the group QR, the first lesson, what to prepare."
             ),
