@@ -31,6 +31,13 @@ class CourseAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
 
 
+@admin.register(CourseFAQ)
+class CourseFAQAdmin(admin.ModelAdmin):
+    list_display = ["question", "course", "position"]
+    list_filter = ["course"]
+    list_select_related = ["course"]
+
+
 @admin.register(Cohort)
 class CohortAdmin(admin.ModelAdmin):
     list_display = ["name", "course", "starts_on", "ends_on", "capacity", "price", "sale_open"]

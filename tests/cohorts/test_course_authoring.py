@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
@@ -233,10 +234,25 @@ def test_publishing_a_course_puts_its_page_online(client, founder_client, db):
     assert page.status_code == 200 and "AI 编程实战营" in page.content.decode()
 
 
-def test_the_migration_keeps_active_courses_published(db):
-    # make_course's default mirrors what 0005 did to every active course: published.
-    assert f.make_course().status == Course.Status.PUBLISHED
-    assert Course._meta.get_field("status").default == Course.Status.DRAFT
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_turns_active_courses_published_and_inactive_ones_drafts():
+    before = [("cohorts", "0004_submission_showcase_index")]
+    after = [("cohorts", "0005_course_status_sales_fields_cohort_enrolment_window")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps.get_model("cohorts", "Course")
+        old.objects.create(slug="live", title="在售", is_active=True)
+        old.objects.create(slug="retired", title="停售", is_active=False)
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        new = executor.loader.project_state(after).apps.get_model("cohorts", "Course")
+        assert dict(new.objects.values_list("slug", "status")) == {"live": "published", "retired": "draft"}
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert Course._meta.get_field("status").default == Course.Status.DRAFT  # a new course starts as a draft
 
 
 def test_the_course_list_does_not_grow_with_courses(founder_client, db, django_assert_max_num_queries):
