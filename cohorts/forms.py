@@ -218,6 +218,7 @@ class LessonForm(forms.ModelForm):
         model = Lesson
         fields = ["title", "starts_at", "duration_minutes", "meeting_url", "recording_url", "notes"]
         widgets = {"starts_at": LOCAL_DATETIME, "notes": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"meeting_url": _("Blank: the cohort's join link for live classes.")}
 
 
 class AssignmentForm(forms.ModelForm):

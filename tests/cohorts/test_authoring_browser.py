@@ -113,3 +113,14 @@ def test_the_demo_course_page_on_a_phone(phone_page, desktop_page, live_server, 
         page.locator("summary", has_text="需要会编程吗？").click()
         assert "从零讲起" in page.locator(".faq").inner_text()
         screenshot(page, name)
+
+
+def test_the_course_list(founder_pages, screenshot, course):
+    f.make_cohort(course=course, name="第 1 期", starts_on=timezone.localdate() + timedelta(days=7))
+    f.make_course(slug="data", title="数据分析训练营", tagline="用 Python 和 SQL 做出老板看得懂的分析报告")
+    for name, page in founder_pages("/console/courses/"):
+        assert page.locator(".course-list > li").count() == 2
+        assert "草稿" in page.locator(".course-list").inner_text()
+        screenshot(page, name)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= page.viewport_size["width"], f"{name}: the page scrolls sideways ({width}px)"
