@@ -99,7 +99,10 @@ def _leads(rng, total, save):
 def _cohorts(rng, total, save):
     from cohorts.models import Cohort, Course
 
-    courses = save(Course, [Course(slug=f"course-{i}", title=f"课程 {i}", tagline="") for i in range(3)])
+    courses = save(
+        Course,
+        [Course(slug=f"course-{i}", title=f"课程 {i}", tagline="", status="published") for i in range(3)],
+    )
     rows = []
     for i in range(total):
         start = FIRST_MONDAY + timedelta(weeks=int(i * (WEEKS - 12) / total))

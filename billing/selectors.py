@@ -40,12 +40,15 @@ def cohort_seats_left(cohort: Cohort, now: datetime | None = None) -> int:
     return max(cohort.capacity - taken, 0)
 
 
-def cohorts_on_sale() -> QuerySet[Cohort]:
+def cohorts_on_sale(*, drafts: bool = False) -> QuerySet[Cohort]:
     """Every cohort open for sale that has not ended, soonest first, with `seats_left`: what
-    crm's course pages list and what checkout may sell."""
-    cohorts = Cohort.objects.filter(
-        course__is_active=True, sale_open=True, ends_on__gte=timezone.localdate()
-    ).select_related("course")
+    crm's course pages list and what checkout may sell. Each may still be outside its
+    enrolment window (`Cohort.enrolment_refusal`). `drafts`: also those of draft courses (the
+    founder's preview)."""
+    cohorts = Cohort.objects.filter(sale_open=True, ends_on__gte=timezone.localdate())
+    if not drafts:
+        cohorts = cohorts.filter(course__status=Course.Status.PUBLISHED)
+    cohorts = cohorts.select_related("course")
     return cohorts_with_seats_left(cohorts).order_by("starts_on", "id")
 
 
@@ -119,13 +122,15 @@ def orders_expiring(
     )
 
 
-def course_offer(slug: str) -> tuple[Course, list[Cohort]]:
-    """An active course (by its slug, or the slug of one of its cohorts on sale) and its
-    cohorts for sale: perhaps none, the page still takes signups."""
-    course = Course.objects.filter(slug=slug, is_active=True).first()
+def course_offer(slug: str, *, preview: bool = False) -> tuple[Course, list[Cohort]]:
+    """A published course (by its slug, or the slug of one of its cohorts on sale) and its
+    cohorts for sale: perhaps none, the page still takes signups. `preview` (staff): a draft
+    course too, so that the founder sees its page before publishing it."""
+    courses = Course.objects.all() if preview else Course.objects.filter(status=Course.Status.PUBLISHED)
+    course = courses.filter(slug=slug).first()
     if course is None:
-        cohort = cohort_on_sale(slug)
+        cohort = cohorts_on_sale(drafts=preview).filter(slug=slug).first()
         if cohort is None:
             raise Http404
         course = cohort.course
-    return course, list(cohorts_on_sale().filter(course=course))
+    return course, list(cohorts_on_sale(drafts=preview).filter(course=course))

@@ -38,6 +38,7 @@ from billing.selectors import (
 )
 from billing.selectors import order_list as orders_filtered
 from cohorts.models import Cohort
+from cohorts.selectors import cohort_enrolment_refusal
 from crm.attribution import attribution_capture, attribution_from_request
 from crm.models import Lead
 from crm.services import lead_capture
@@ -85,7 +86,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     The slug is a course's, or a cohort's on sale (billing's buy links name cohorts): the latter
     shows the same page with that cohort marked.
     """
-    course, cohorts = course_offer(slug)
+    course, cohorts = course_offer(slug, preview=request.user.is_staff)
     context = {"course": course, "cohorts": cohorts, "chosen": slug if slug != course.slug else ""}
     return signup_page(request, "billing/course_detail.html", context)
 
@@ -100,6 +101,12 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
     attribution_capture(request)  # a buy link shared in a post is a landing too
     if cohort.seats_left <= 0:  # type: ignore[attr-defined]  # annotated by cohort_on_sale
         return render(request, "billing/checkout.html", {"cohort": cohort, "sold_out": True})
+    refusal = cohort_enrolment_refusal(cohort)
+    if refusal:
+        context = {"cohort": cohort, "not_open": refusal}
+        return render(
+            request, "billing/checkout.html", context, status=403 if request.method == "POST" else 200
+        )
     form = forms.CheckoutForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -6,6 +6,7 @@ from cohorts.models import (
     Attendance,
     Cohort,
     Course,
+    CourseFAQ,
     DueReminder,
     Enrollment,
     FeedbackTemplate,
@@ -16,12 +17,25 @@ from cohorts.models import (
 )
 
 
+class CourseFAQInline(admin.TabularInline):
+    model = CourseFAQ
+    extra = 0
+
+
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "is_active", "created_at"]
-    list_filter = ["is_active"]
+    inlines = [CourseFAQInline]
+    list_display = ["title", "slug", "status", "created_at"]
+    list_filter = ["status"]
     search_fields = ["title", "slug", "tagline"]
     prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(CourseFAQ)
+class CourseFAQAdmin(admin.ModelAdmin):
+    list_display = ["question", "course", "position"]
+    list_filter = ["course"]
+    list_select_related = ["course"]
 
 
 @admin.register(Cohort)

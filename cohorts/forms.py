@@ -4,10 +4,23 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cohorts.models import Assessment, Assignment, Attendance, FeedbackTemplate, Lesson
+from cohorts.models import (
+    Assessment,
+    Assignment,
+    Attendance,
+    Cohort,
+    Course,
+    CourseFAQ,
+    FeedbackTemplate,
+    Lesson,
+)
+from onepco.images import image_check
+from onepco.templatetags.onepco import render_markdown
 
 LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 SCORE: dict[str, Any] = {
@@ -18,11 +31,194 @@ SCORE: dict[str, Any] = {
 }
 
 
+IMAGE_INPUT = forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"})
+MARKDOWN_HELP = _("Markdown: **bold**, lists, links; the preview follows as you type.")
+
+
+class MarkdownTextarea(forms.Textarea):
+    """A Markdown textarea with its rendered preview under it: htmx posts the text (only that
+    field) to the console's preview view as the founder types; the first preview is rendered
+    with the page. No script of our own, nothing inline."""
+
+    template_name = "cohorts/widgets/markdown.html"
+
+    def __init__(self, attrs: dict | None = None):
+        super().__init__({"rows": 6, **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        preview_id = f"{context['widget']['attrs'].get('id', name)}-preview"
+        context["widget"]["attrs"].update(
+            {
+                "hx-post": reverse("cohorts:markdown_preview") + f"?field={name}",
+                "hx-trigger": "input changed delay:500ms",
+                "hx-target": f"#{preview_id}",
+                "hx-params": name,
+                "hx-swap": "innerHTML",
+            }
+        )
+        context["preview_id"] = preview_id
+        context["preview"] = render_markdown(value or "")
+        return context
+
+
+def _checked_image(upload, stem: str):
+    """An uploaded image checked by its bytes (onepco.images) and named by its real type."""
+    if isinstance(upload, UploadedFile):
+        upload.name = f"{stem}.{image_check(upload).extension}"
+    return upload
+
+
+class CourseForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = [
+            "title",
+            "slug",
+            "tagline",
+            "status",
+            "cover_image",
+            "audience",
+            "outcomes",
+            "description",
+            "graduation_standard",
+            "teacher_name",
+            "teacher_photo",
+            "teacher_bio",
+            "refund_policy",
+        ]
+        widgets = {
+            "cover_image": IMAGE_INPUT,
+            "teacher_photo": IMAGE_INPUT,
+            "audience": MarkdownTextarea(),
+            "outcomes": MarkdownTextarea(),
+            "description": MarkdownTextarea({"rows": 10}),
+            "graduation_standard": MarkdownTextarea(),
+            "teacher_bio": MarkdownTextarea({"rows": 4}),
+            "refund_policy": MarkdownTextarea({"rows": 4}),
+            "status": forms.RadioSelect,
+        }
+        labels = {
+            "audience": _("Who it is for"),
+            "outcomes": _("What you get"),
+            "description": _("About the course"),
+            "graduation_standard": _("Graduation standard"),
+            "teacher_bio": _("Teacher's bio"),
+            "refund_policy": _("Refund policy"),
+        }
+        help_texts = {
+            "slug": _(
+                "The end of the course's address, e.g. ai-coding for /courses/ai-coding/. Letters, digits and hyphens."
+            ),
+            "status": _("A draft is seen only by you (as a preview); published, anyone can buy."),
+            "cover_image": _("PNG, JPEG or WebP; 1200 × 630 shows well when shared."),
+            "audience": MARKDOWN_HELP,
+            "refund_policy": _("Leave blank to use the site's refund policy."),
+        }
+
+    def clean_cover_image(self):
+        return _checked_image(self.cleaned_data["cover_image"], "cover")
+
+    def clean_teacher_photo(self):
+        return _checked_image(self.cleaned_data["teacher_photo"], "teacher")
+
+
+class CourseFAQForm(forms.ModelForm):
+    class Meta:
+        model = CourseFAQ
+        fields = ["question", "answer", "position"]
+        widgets = {"answer": forms.Textarea(attrs={"rows": 3})}
+        labels = {"answer": _("Answer"), "position": _("Display order")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].required = False
+
+    def clean_position(self):
+        return self.cleaned_data["position"] or 0
+
+
+CourseFAQFormSet = forms.inlineformset_factory(
+    Course, CourseFAQ, form=CourseFAQForm, extra=2, can_delete=True, max_num=30, validate_max=True
+)
+
+
+class CohortForm(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = [
+            "name",
+            "slug",
+            "starts_on",
+            "ends_on",
+            "capacity",
+            "price",
+            "sale_open",
+            "enrolment_opens_at",
+            "enrolment_closes_at",
+            "meeting_url",
+            "entry_assessment_at",
+            "enrollment_instructions",
+        ]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "enrolment_opens_at": LOCAL_DATETIME,
+            "enrolment_closes_at": LOCAL_DATETIME,
+            "entry_assessment_at": LOCAL_DATETIME,
+            "price": forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+            "capacity": forms.NumberInput(attrs={"inputmode": "numeric"}),
+            "enrollment_instructions": MarkdownTextarea({"rows": 8}),
+        }
+        labels = {"name": _("Cohort name"), "enrollment_instructions": _("Enrollment instructions e-mail")}
+        help_texts = {
+            "slug": _("Blank: made from the course's, e.g. ai-coding-3. Buy links use it."),
+            "name": _("e.g. 第 3 期"),
+            "sale_open": _(
+                "Listed on the course page and sold at checkout, within the enrolment window below."
+            ),
+            "enrollment_instructions": _(
+                "Sent to every new student when they pay (Markdown): the group QR, the first lesson, what to prepare."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["price"].min_value = Decimal("0")
+        self.fields["price"].widget.attrs["min"] = "0"
+        self.fields["capacity"].min_value = 1
+        self.fields["capacity"].widget.attrs["min"] = "1"
+
+    def clean_price(self):
+        price = self.cleaned_data["price"]
+        if price is not None and price < 0:
+            raise forms.ValidationError(_("The price cannot be negative."))
+        return price
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data["capacity"]
+        if capacity is not None and capacity < 1:
+            raise forms.ValidationError(_("A cohort has at least one seat."))
+        return capacity
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("The cohort ends on or after the day it starts."))
+        opens, closes = data.get("enrolment_opens_at"), data.get("enrolment_closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("enrolment_closes_at", _("Enrolment closes after it opens."))
+        return data
+
+
 class LessonForm(forms.ModelForm):
     class Meta:
         model = Lesson
         fields = ["title", "starts_at", "duration_minutes", "meeting_url", "recording_url", "notes"]
         widgets = {"starts_at": LOCAL_DATETIME, "notes": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"meeting_url": _("Blank: the cohort's join link for live classes.")}
 
 
 class AssignmentForm(forms.ModelForm):

@@ -1,4 +1,5 @@
 import secrets
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 SCORE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -15,23 +17,78 @@ def _score_range(field: str) -> Q:
     return Q(**{f"{field}__gte": 0, f"{field}__lte": 100})
 
 
+def course_image_upload_to(instance: "Course", filename: str) -> str:
+    # The form names the file after its checked type (onepco.images); the stem is random.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"courses/{secrets.token_urlsafe(12)}.{suffix[:10]}"
+
+
 class Course(models.Model):
-    """What is sold: a programme run as one cohort after another."""
+    """What is sold: a programme run as one cohort after another. Its page is public once
+    published; a draft is seen by staff only."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=200)
     tagline = models.CharField(_("tagline"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    cover_image = models.FileField(
+        _("cover image"), upload_to=course_image_upload_to, blank=True, max_length=200
+    )
     description = models.TextField(_("description (Markdown)"), blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    audience = models.TextField(_("who it is for (Markdown)"), blank=True)
+    outcomes = models.TextField(_("what you get (Markdown)"), blank=True)
+    graduation_standard = models.TextField(_("graduation standard (Markdown)"), blank=True)
+    teacher_name = models.CharField(_("teacher's name"), max_length=100, blank=True)
+    teacher_photo = models.FileField(
+        _("teacher's photo"), upload_to=course_image_upload_to, blank=True, max_length=200
+    )
+    teacher_bio = models.TextField(_("teacher's bio (Markdown)"), blank=True)
+    refund_policy = models.TextField(
+        _("refund policy (Markdown)"),
+        blank=True,
+        help_text=_("Leave blank to use the site's refund policy."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("course")
         verbose_name_plural = _("courses")
         ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="course_status_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class CourseFAQ(models.Model):
+    """One question and its answer on a course's page, in the founder's order."""
+
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="faqs"
+    )
+    question = models.CharField(_("question"), max_length=300)
+    answer = models.TextField(_("answer (Markdown)"))
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("FAQ entry")
+        verbose_name_plural = _("FAQ entries")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.question
 
 
 class Cohort(models.Model):
@@ -47,6 +104,24 @@ class Cohort(models.Model):
     capacity = models.PositiveIntegerField(_("capacity"))
     price = models.DecimalField(_("price"), max_digits=10, decimal_places=2)
     sale_open = models.BooleanField(_("open for sale"), default=False)
+    enrolment_opens_at = models.DateTimeField(
+        _("enrolment opens at"), null=True, blank=True, help_text=_("Blank: as soon as it is open for sale.")
+    )
+    enrolment_closes_at = models.DateTimeField(
+        _("enrolment closes at"), null=True, blank=True, help_text=_("Blank: until the cohort ends.")
+    )
+    meeting_url = models.URLField(
+        _("join link for live classes"),
+        max_length=500,
+        blank=True,
+        help_text=_("Tencent Meeting, Zoom…: used by every lesson that has no link of its own."),
+    )
+    entry_assessment_at = models.DateTimeField(
+        _("entry assessment planned at"),
+        null=True,
+        blank=True,
+        help_text=_("When the students take the entry test: the before of before/after."),
+    )
     enrollment_instructions = models.TextField(
         _("enrollment instructions"),
         blank=True,
@@ -62,10 +137,31 @@ class Cohort(models.Model):
             models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="cohort_ends_after_start"),
             models.CheckConstraint(condition=Q(capacity__gt=0), name="cohort_capacity_positive"),
             models.CheckConstraint(condition=Q(price__gte=0), name="cohort_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(enrolment_opens_at__isnull=True)
+                | Q(enrolment_closes_at__isnull=True)
+                | Q(enrolment_closes_at__gt=F("enrolment_opens_at")),
+                name="cohort_enrolment_closes_after_opening",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.course.title} · {self.name}"
+
+    def enrolment_refusal(self, now: datetime | None = None) -> str:
+        """Why a seat cannot be bought right now because of the enrolment window ("" when it
+        can): checkout and the course page show it to the buyer."""
+        now = now or timezone.now()
+        if self.enrolment_opens_at and now < self.enrolment_opens_at:
+            opens = timezone.localtime(self.enrolment_opens_at)
+            return gettext("Enrolment opens on %(when)s.") % {"when": f"{opens:%Y-%m-%d %H:%M}"}
+        if self.enrolment_closes_at and now >= self.enrolment_closes_at:
+            return gettext("Enrolment for this cohort has closed.")
+        return ""
+
+    @property
+    def enrolment_open(self) -> bool:
+        return not self.enrolment_refusal()
 
 
 class Student(models.Model):
@@ -163,6 +259,11 @@ class Lesson(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def join_url(self) -> str:
+        """The lesson's own meeting link, else the cohort's join link for live classes."""
+        return self.meeting_url or self.cohort.meeting_url
 
 
 class Attendance(models.Model):

@@ -10,6 +10,7 @@ from cohorts.models import (
     Attendance,
     Cohort,
     Course,
+    CourseFAQ,
     DueReminder,
     Enrollment,
     FeedbackTemplate,
@@ -80,7 +81,7 @@ GRADUATION_REPORT = PersonalData(
 )
 DUE_REMINDER = PersonalData(DueReminder, kept=("id", "sent_at"), internal=("assignment", "student"))
 DESCRIBED = (STUDENT, ENROLLMENT, ATTENDANCE, SUBMISSION, ASSESSMENT, GRADUATION_REPORT, DUE_REMINDER)
-NOT_PERSONAL = (Course, Cohort, Lesson, Assignment, FeedbackTemplate)
+NOT_PERSONAL = (Course, CourseFAQ, Cohort, Lesson, Assignment, FeedbackTemplate)
 
 
 def student_personal_data(*, student: Student) -> dict:

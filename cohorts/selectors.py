@@ -13,13 +13,16 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cohorts.models import (
     Assessment,
     Assignment,
     Attendance,
     Cohort,
+    Course,
     Enrollment,
     GraduationReport,
     Lesson,
@@ -129,6 +132,86 @@ def cohorts_overview() -> QuerySet[Cohort]:
         lesson_count=_count_per_cohort(Lesson),
         assignment_count=_count_per_cohort(Assignment),
     )
+
+
+def cohort_enrolment_refusal(cohort: Cohort, now: datetime | None = None) -> str:
+    """Why checkout may not sell a seat of this cohort now because of its enrolment window,
+    in the buyer's words ("" when it may). Billing asks this before placing an order."""
+    return cohort.enrolment_refusal(now)
+
+
+def courses_overview() -> QuerySet[Course]:
+    """The console's course list: each course with its cohort count and next cohort's start."""
+    today = timezone.localdate()
+    upcoming = Cohort.objects.filter(course=OuterRef("pk"), ends_on__gte=today).order_by("starts_on", "id")
+    return Course.objects.annotate(
+        cohort_count=Count("cohorts", distinct=True),
+        next_cohort_name=Subquery(upcoming.values("name")[:1]),
+        next_cohort_starts_on=Subquery(upcoming.values("starts_on")[:1]),
+    ).order_by("status", "title")
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Something a cohort lacks before its first lesson, and where to fix it."""
+
+    message: str
+    url: str
+    fix: str
+
+
+def cohort_missing(cohort: Cohort, now: datetime | None = None) -> list[Missing]:
+    """What the founder still has to prepare (开课前：发布课表 + 作业标准), shown on the cohort's
+    page until its first lesson starts; empty afterwards or when everything is there."""
+    now = now or timezone.now()
+    lessons = list(Lesson.objects.filter(cohort=cohort).order_by("starts_at", "id"))
+    if lessons and lessons[0].starts_at <= now:
+        return []
+    edit = reverse("cohorts:cohort_edit", args=[cohort.pk])
+    missing = []
+    if not lessons:
+        missing.append(
+            Missing(
+                _("No lessons scheduled."),
+                reverse("cohorts:lesson_new", args=[cohort.pk]),
+                _("Schedule a lesson"),
+            )
+        )
+    if not cohort.meeting_url and (not lessons or any(not lesson.meeting_url for lesson in lessons)):
+        missing.append(
+            Missing(_("No join link for the live classes."), f"{edit}#id_meeting_url", _("Add the link"))
+        )
+    assignments = list(Assignment.objects.filter(cohort=cohort).order_by("due_at", "id"))
+    if not assignments:
+        missing.append(
+            Missing(
+                _("No assignment yet."),
+                reverse("cohorts:assignment_new", args=[cohort.pk]),
+                _("New assignment"),
+            )
+        )
+    for assignment in assignments:
+        if not assignment.standard.strip():
+            missing.append(
+                Missing(
+                    _("“%(title)s” has no standard to meet.") % {"title": assignment.title},
+                    reverse("cohorts:assignment_edit", args=[cohort.pk, assignment.pk]) + "#id_standard",
+                    _("Write the standard"),
+                )
+            )
+    if cohort.entry_assessment_at is None:
+        missing.append(
+            Missing(_("No entry assessment planned."), f"{edit}#id_entry_assessment_at", _("Plan it"))
+        )
+    if not cohort.enrollment_instructions.strip():
+        missing.append(
+            Missing(
+                _("No enrollment instructions e-mail."),
+                f"{edit}#id_enrollment_instructions",
+                _("Write the e-mail"),
+            )
+        )
+    return missing
 
 
 def latest_attempts() -> QuerySet[Submission]:
@@ -439,7 +522,7 @@ def learner_lessons(enrollment: Enrollment) -> list[tuple[Lesson, str]]:
             student_id=enrollment.student_id, lesson__cohort_id=enrollment.cohort_id
         ).values_list("lesson_id", "status")
     )
-    lessons = Lesson.objects.filter(cohort_id=enrollment.cohort_id)
+    lessons = Lesson.objects.filter(cohort_id=enrollment.cohort_id).select_related("cohort")
     if enrollment.is_withdrawn:
         lessons = lessons.filter(starts_at__lt=enrollment.ended_at or timezone.now())
     return [(lesson, mine.get(lesson.pk, "")) for lesson in lessons]

@@ -22,6 +22,7 @@ from cohorts.models import (
     Assignment,
     Attendance,
     Cohort,
+    Course,
     DueReminder,
     Enrollment,
     FeedbackTemplate,
@@ -87,6 +88,40 @@ def cohort_capacity_raise(*, cohort: Cohort, by: int = 1) -> Cohort:
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     cohort.capacity += by
     cohort.save(update_fields=["capacity"])
+    return cohort
+
+
+# --- courses and cohorts ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def course_save(*, course: Course, faqs=None) -> Course:
+    """Create or change a course from the console's editor, with its FAQ (a validated inline
+    formset: its deleted rows go, its filled ones are saved in the founder's order)."""
+    course.full_clean()
+    course.save()
+    if faqs is not None:
+        faqs.instance = course
+        faqs.save()
+    return course
+
+
+def _cohort_slug(course: Course) -> str:
+    taken = set(Cohort.objects.filter(slug__startswith=f"{course.slug}-").values_list("slug", flat=True))
+    number = Cohort.objects.filter(course=course).count() + 1
+    while f"{course.slug}-{number}" in taken:
+        number += 1
+    return f"{course.slug}-{number}"
+
+
+@transaction.atomic
+def cohort_save(*, cohort: Cohort) -> Cohort:
+    """Create or change a cohort from the console's form; a blank slug is made from the
+    course's (ai-coding-3)."""
+    if not cohort.slug:
+        cohort.slug = _cohort_slug(cohort.course)
+    cohort.full_clean()
+    cohort.save()
     return cohort
 
 

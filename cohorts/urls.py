@@ -6,6 +6,12 @@ app_name = "cohorts"
 
 urlpatterns = [
     # founder console
+    path("console/courses/", console.course_list, name="course_list"),
+    path("console/courses/new/", console.course_edit, name="course_new"),
+    path("console/courses/<int:pk>/", console.course_edit, name="course_edit"),
+    path("console/courses/<int:course_pk>/cohorts/new/", console.cohort_edit, name="cohort_new"),
+    path("console/cohorts/<int:pk>/edit/", console.cohort_edit, name="cohort_edit"),
+    path("console/markdown-preview/", console.markdown_preview, name="markdown_preview"),
     path("console/cohorts/", console.cohort_list, name="console_cohort_list"),
     path("console/cohorts/<int:pk>/", console.cohort_detail, name="console_cohort"),
     path("console/cohorts/<int:cohort_pk>/lessons/new/", console.lesson_edit, name="lesson_new"),
@@ -37,6 +43,7 @@ urlpatterns = [
     # files, API, public reports
     path("files/submissions/<int:pk>/", public.submission_file, name="submission_file"),
     path("api/submissions", public.api_submissions, name="api_submissions"),
+    path("courses/<slug:slug>/<str:which>.image", public.course_image, name="course_image"),
     path("graduates/<str:token>/", public.graduate_report, name="graduate_report"),
     path("graduates/<str:token>/card.png", public.graduate_card, name="graduate_card"),
 ]

@@ -21,6 +21,7 @@ from cohorts.models import (
     Attendance,
     Cohort,
     Course,
+    CourseFAQ,
     Enrollment,
     FeedbackTemplate,
     Lesson,
@@ -131,18 +132,8 @@ class DemoBuilder:
             FeedbackTemplate.objects.get_or_create(
                 title=title, defaults={"body": body, "position": len(title)}
             )
-        ai = Course.objects.create(
-            slug="ai-coding",
-            title="AI 编程实战营",
-            tagline="8 周，从零做出并上线你的第一个 AI 应用",
-            description=AI_COURSE_DESCRIPTION,
-        )
-        data = Course.objects.create(
-            slug="data-analysis",
-            title="数据分析训练营",
-            tagline="用 Python 和 SQL 做出老板看得懂的分析报告",
-            description=DATA_COURSE_DESCRIPTION,
-        )
+        ai = self.course("ai-coding", "AI 编程实战营", AI_COURSE)
+        data = self.course("data-analysis", "数据分析训练营", DATA_COURSE)
         finished = self.cohort(ai, "ai-coding-1", "第 1 期", start_week=-12, price="2999", capacity=30)
         running = self.cohort(data, "data-analysis-1", "第 1 期", start_week=-5, price="1999", capacity=25)
         upcoming = self.cohort(
@@ -163,9 +154,21 @@ class DemoBuilder:
         self.follow_ups()
         return self.summary
 
+    def course(self, slug: str, title: str, content: dict) -> Course:
+        """A published course with its whole sales page (#15): texts, teacher, FAQ; the refund
+        policy is the site's (blank)."""
+        content = dict(content)
+        faqs = content.pop("faqs")
+        course = Course.objects.create(slug=slug, title=title, status=Course.Status.PUBLISHED, **content)
+        CourseFAQ.objects.bulk_create(
+            CourseFAQ(course=course, question=q, answer=a, position=i) for i, (q, a) in enumerate(faqs, 1)
+        )
+        return course
+
     def cohort(self, course: Course, slug: str, name: str, *, start_week: int, price: str,
                capacity: int, sale_open: bool = False) -> Cohort:  # fmt: skip
         starts = self.at(weeks=start_week).date()
+        first_lesson = self.at(weeks=start_week, days=1, hour=20)
         return Cohort.objects.create(
             course=course,
             slug=slug,
@@ -175,6 +178,11 @@ class DemoBuilder:
             capacity=capacity,
             price=Decimal(price),
             sale_open=sale_open,
+            # Sold from five weeks before the start until the end of the first week.
+            enrolment_opens_at=self.at(weeks=start_week - 5, hour=10),
+            enrolment_closes_at=self.at(weeks=start_week + 1, hour=0),
+            meeting_url="https://meeting.tencent.com/dm/demo-" + slug,
+            entry_assessment_at=first_lesson - timedelta(days=2),
             enrollment_instructions=ENROLLMENT_INSTRUCTIONS.format(course=course.title, name=name),
         )
 
@@ -595,29 +603,73 @@ ENROLLMENT_INSTRUCTIONS = """欢迎加入「{course}」{name}！
 1. 用报名邮箱登录学习页面，查看课表和作业标准；
 2. 添加助教微信，备注“{name}+姓名”，进入学习群；
 3. 开营前完成入学测评（约 20 分钟），它是衡量你成长的起点。"""
-AI_COURSE_DESCRIPTION = """### 这门课适合谁
-
-- 想用 AI 工具把想法做成产品、但不知道从哪开始的人；
-- 有一点编程基础，想系统补齐“从需求到上线”全流程的人。
-
-### 你会得到什么
-
-- 每周一次直播课 + 一次集中答疑，**每周都有可验证的交付物**；
+AI_COURSE = {
+    "tagline": "8 周，从零做出并上线你的第一个 AI 应用",
+    "audience": """- 想用 AI 工具把想法做成产品、但不知道从哪开始的人；
+- 有一点编程基础，想系统补齐“从需求到上线”全流程的人；
+- 产品经理、运营、设计师：想自己动手做出可演示的原型。""",
+    "outcomes": """- 一个**已上线、可公开访问**的 AI 应用，写进简历和作品集；
+- 每周一次直播课 + 一次集中答疑，每周都有可验证的交付物；
 - 每份作业都有明确的作业标准和一对一批改反馈；
-- 入学、阶段、毕业三次测评，用数据看见自己的进步。
+- 入学、阶段、毕业三次测评，用数据看见自己的进步。""",
+    "description": """### 上课方式
 
-### 毕业标准
+每周二 20:00 直播课（90 分钟），每周四 20:00 答疑（60 分钟），都有回放。每周预计投入 6–8 小时。
 
-独立完成并上线一个可演示的 AI 应用，通过毕业测评（70 分及以上）。"""
-DATA_COURSE_DESCRIPTION = """### 这门课适合谁
+### 8 周安排
 
-运营、产品、财务等需要每天和数据打交道，却总被 Excel 卡住的人。
+从需求拆解、提示词与 API 调用、前后端最小实现，到部署上线和毕业展示：每周一个主题、一份作业。""",
+    "graduation_standard": """独立完成并上线一个可演示的 AI 应用：
 
-### 你会学到
+- 公开网址可以访问，核心功能可用；
+- 附 README：解决什么问题、怎么运行、用到了哪些 AI 能力；
+- 毕业测评 70 分及以上。""",
+    "teacher_name": "陈老师",
+    "teacher_bio": "前互联网公司全栈工程师，10 年开发经验，近两年专注 AI 应用落地，已带 300+ 名学员做出自己的第一个产品。",
+    "faqs": [
+        (
+            "零基础能学吗？",
+            "能跟上，但需要多花时间：第 1 周会带你装好环境、跑通第一个程序。完全没写过代码的同学，建议先上一节体验课。",
+        ),
+        (
+            "工作很忙，每周要投入多少时间？",
+            "直播 + 答疑约 2.5 小时，作业 4–6 小时。直播都有回放，错过可以补看。",
+        ),
+        ("作业谁来批改？", "每份作业都由老师按作业标准批改，给出分数和具体的修改建议；没通过可以改了再交。"),
+        ("可以开发票吗？", "可以，付款后在学习群里联系助教，提供抬头和税号即可。"),
+    ],
+}
+DATA_COURSE = {
+    "tagline": "用 Python 和 SQL 做出老板看得懂的分析报告",
+    "audience": """- 运营、产品、财务等每天和数据打交道，却总被 Excel 卡住的人；
+- 想从“会做表”进阶到“会分析、会讲结论”的职场人。""",
+    "outcomes": """- 用 **SQL** 从数据库里取数，用 Python（pandas）清洗和分析；
+- 把分析变成一页老板看得懂的结论和图表；
+- 8 周 8 份作业，每份都有批改和统一反馈模板；
+- 一份基于真实业务数据的分析报告，可以直接用在工作中。""",
+    "description": """### 上课方式
 
-- 用 SQL 从数据库里取数，用 Python（pandas）清洗和分析；
-- 把分析变成一页老板看得懂的结论；
-- 8 周 8 份作业，每份都有批改和统一反馈模板。"""
+每周二 20:00 直播课，每周四 20:00 答疑，都有回放。课程数据来自电商、内容平台的脱敏真实数据。
+
+### 8 周安排
+
+SQL 取数 → pandas 清洗 → 指标体系 → 可视化 → 分析报告写作 → 毕业项目答辩。""",
+    "graduation_standard": """完成一份基于真实数据的分析报告：
+
+- 提出一个业务问题，用 SQL + Python 得出结论；
+- 至少 3 张清晰的图表，一页结论摘要；
+- 毕业测评 70 分及以上。""",
+    "teacher_name": "周老师",
+    "teacher_bio": "8 年数据分析经验，曾任电商平台数据分析负责人，擅长把复杂数据讲成一句话结论。",
+    "faqs": [
+        ("需要会编程吗？", "不需要。SQL 和 Python 都从零讲起，第 1 周就能写出第一条查询。"),
+        (
+            "和自学有什么不同？",
+            "每周有作业和批改，有人盯着你把每一步做完；同学之间的分析报告也可以互相参考。",
+        ),
+        ("电脑配置有要求吗？", "普通笔记本即可，Windows 和 Mac 都可以，第 1 周会带你装好环境。"),
+    ],
+}
 LEAD_MESSAGES = [
     "想了解下一期什么时候开课",
     "零基础可以学吗？",

@@ -258,7 +258,7 @@ def consultation_update(request: HttpRequest, pk: int, consultation_pk: int) -> 
 
 def _link_pages() -> list[tuple[str, str]]:
     pages = [(reverse("billing:course_index"), _("All courses"))]
-    for course in Course.objects.filter(is_active=True).order_by("title"):
+    for course in Course.objects.filter(status=Course.Status.PUBLISHED).order_by("title"):
         pages.append((reverse("billing:course_detail", args=[course.slug]), course.title))
     return pages
 

@@ -50,6 +50,7 @@ def make_course(**fields) -> Course:
     n = seq()
     fields.setdefault("slug", f"course-{n}")
     fields.setdefault("title", f"课程 {n}")
+    fields.setdefault("status", Course.Status.PUBLISHED)
     return Course.objects.create(**fields)
 
 

@@ -18,6 +18,7 @@ from billing.models import Order
 from billing.providers import ProviderError, Start, get_provider, provider_can_close
 from billing.selectors import cohort_seats_left
 from cohorts.models import Cohort, Enrollment
+from cohorts.selectors import cohort_enrolment_refusal
 from crm.models import Lead
 from onepco.money import money
 from onepco.outbox import outbox_enqueue
@@ -58,6 +59,9 @@ def order_place(
         ).first()
         if existing is not None and created_by is None and amount is None:
             return existing
+        refusal = cohort_enrolment_refusal(cohort, now) if created_by is None else ""
+        if refusal:  # the founder's own orders (created_by) may be made outside the window
+            raise ValidationError(refusal, code="enrolment_closed")
         if cohort_seats_left(cohort, now) <= 0:
             raise ValidationError(_("Sorry, this cohort is sold out."), code="sold_out")
         order = Order(

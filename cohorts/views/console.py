@@ -17,6 +17,9 @@ from cohorts.forms import (
     AssignmentForm,
     AttendanceForm,
     ClosingFeedbackForm,
+    CohortForm,
+    CourseFAQFormSet,
+    CourseForm,
     FeedbackTemplateForm,
     GradeForm,
     LessonForm,
@@ -24,6 +27,7 @@ from cohorts.forms import (
 from cohorts.models import (
     Assignment,
     Cohort,
+    Course,
     Enrollment,
     FeedbackTemplate,
     GraduationReport,
@@ -32,6 +36,9 @@ from cohorts.models import (
     Submission,
 )
 from onepco.access import staff_required
+from onepco.templatetags.onepco import render_markdown
+
+PREVIEW_MAX_CHARS = 50_000
 
 
 @staff_required
@@ -44,6 +51,67 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+def course_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "cohorts/course_list.html", {"courses": selectors.courses_overview()})
+
+
+@staff_required
+def course_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """The course editor: the sales page's texts and images, the FAQ, draft or published."""
+    course = get_object_or_404(Course, pk=pk) if pk else Course()
+    form = CourseForm(request.POST or None, request.FILES or None, instance=course)
+    faqs = CourseFAQFormSet(request.POST or None, instance=course, prefix="faq")
+    if request.method == "POST":
+        if form.is_valid() and faqs.is_valid():
+            saved = services.course_save(course=form.instance, faqs=faqs)
+            messages.success(request, _("Course saved."))
+            return redirect("cohorts:course_edit", pk=saved.pk)
+        status = 400
+    else:
+        status = 200
+    cohorts = Cohort.objects.filter(course=course).order_by("-starts_on", "-id") if course.pk else []
+    return render(
+        request,
+        "cohorts/course_form.html",
+        {"form": form, "faqs": faqs, "course": course, "cohorts": cohorts},
+        status=status,
+    )
+
+
+@staff_required
+def cohort_edit(request: HttpRequest, course_pk: int | None = None, pk: int | None = None) -> HttpResponse:
+    """A cohort's dates, seats, price, enrolment window, join link and instructions e-mail:
+    a new one under its course, or an existing one."""
+    if pk:
+        cohort = get_object_or_404(Cohort.objects.select_related("course"), pk=pk)
+    else:
+        cohort = Cohort(course=get_object_or_404(Course, pk=course_pk))
+    form = CohortForm(request.POST or None, instance=cohort)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved = services.cohort_save(cohort=form.instance)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Cohort saved."))
+                return redirect("cohorts:console_cohort", pk=saved.pk)
+        status = 400
+    else:
+        status = 200
+    return render(request, "cohorts/cohort_form.html", {"form": form, "cohort": cohort}, status=status)
+
+
+@staff_required
+@require_POST
+def markdown_preview(request: HttpRequest) -> HttpResponse:
+    """The editor's live preview: the posted field's Markdown rendered and sanitised exactly as
+    the public pages render it."""
+    text = request.POST.get(request.GET.get("field", ""), "")[:PREVIEW_MAX_CHARS]
+    return HttpResponse(render_markdown(text))
+
+
+@staff_required
 def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = get_object_or_404(Cohort.objects.select_related("course"), pk=pk)
     now = timezone.now()
@@ -52,6 +120,7 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "cohorts/cohort_detail.html",
         {
             "cohort": cohort,
+            "missing": selectors.cohort_missing(cohort, now),
             "figures": selectors.cohort_figures(cohort, now),
             "roster": selectors.cohort_roster(cohort, now),
             "lessons": Lesson.objects.filter(cohort=cohort),

@@ -12,11 +12,29 @@ from cohorts import selectors, services
 from cohorts.cards import report_card_png
 from cohorts.files import INLINE_TYPES, FileRejected, FileTooLarge, upload_limit_mb
 from cohorts.forms import ApiSubmissionForm
-from cohorts.models import Assignment
+from cohorts.models import Assignment, Course
 from onepco.access import api_login_required, login_required, public
 from onepco.api import ApiError, api_view, field_errors, form_errors, read_payload, refuse_unknown
+from onepco.images import image_file_response
 
 SUBMISSION_FIELDS = ("assignment", "text", "link", "file")
+
+
+COURSE_IMAGES = {"cover": "cover_image", "teacher": "teacher_photo"}
+
+
+@public
+def course_image(request: HttpRequest, slug: str, which: str):
+    """A course's cover or teacher photo, served as the image its bytes say it is (sandboxed).
+    A draft course's images are for staff, like its page."""
+    field = COURSE_IMAGES.get(which)
+    course = Course.objects.filter(slug=slug).first()
+    if field is None or course is None or (not course.is_published and not request.user.is_staff):
+        raise Http404
+    image = getattr(course, field)
+    if not image:
+        raise Http404
+    return image_file_response(image)
 
 
 @login_required

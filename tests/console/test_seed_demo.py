@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from billing.models import Order, Refund
-from cohorts.models import Assessment, Attendance, Cohort, Enrollment, Lesson, Submission
+from cohorts.models import Assessment, Attendance, Cohort, Course, Enrollment, Lesson, Submission
 from crm.models import Consultation, Lead
 from onepco.weeks import Week
 
@@ -74,3 +74,28 @@ def test_a_fresh_demo_has_follow_ups_and_consultations_for_today(db):
         status="scheduled", scheduled_at__date__gte=today, scheduled_at__date__lte=today + timedelta(days=1)
     )
     assert soon.exclude(meeting_url="").count() >= 2
+
+
+def test_the_demo_courses_are_published_with_their_sales_page_filled(db, client):
+    call_command("seed_demo")
+    courses = Course.objects.prefetch_related("faqs").order_by("slug")
+    assert [c.slug for c in courses] == ["ai-coding", "data-analysis"]
+    for course in courses:
+        assert course.is_published
+        for field in (
+            "tagline",
+            "audience",
+            "outcomes",
+            "graduation_standard",
+            "teacher_name",
+            "teacher_bio",
+        ):
+            assert getattr(course, field).strip(), (course.slug, field)
+        assert course.faqs.count() >= 3
+        assert course.refund_policy == ""  # the site's
+    assert "SQL" in Course.objects.get(slug="data-analysis").outcomes
+    assert "AI 应用" in Course.objects.get(slug="ai-coding").graduation_standard
+    upcoming = Cohort.objects.get(slug="ai-coding-2")
+    assert upcoming.enrolment_open and upcoming.meeting_url and upcoming.entry_assessment_at
+    page = client.get("/courses/ai-coding/")
+    assert page.status_code == 200 and "/courses/ai-coding-2/buy/" in page.content.decode()

@@ -50,7 +50,7 @@ def test_a_sold_out_cohort_says_so(client, on_sale):
 @pytest.mark.parametrize("slug", ["nope", "closed", "retired"])
 def test_an_unknown_or_retired_course_and_a_cohort_not_on_sale_are_404(client, db, slug):
     f.make_cohort(slug="closed", sale_open=False)
-    f.make_course(slug="retired", is_active=False)
+    f.make_course(slug="retired", status="draft")
     assert client.get(f"/courses/{slug}/").status_code == 404
 
 
