@@ -150,12 +150,20 @@ def _refuse_development_beyond_loopback(host: str) -> None:
     )
 
 
+def _is_unspecified(host: str) -> bool:
+    """0.0.0.0 or :: (every address): not one a browser can open."""
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return not host
+
+
 def _site_url_default(host: str, port: int) -> None:
     """Without SITE_URL in the environment (or .env), links in e-mails and the link builder
     point at the address this run serves, not at localhost:8000; the children inherit it."""
     if os.environ.get("SITE_URL"):
         return
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    shown = "127.0.0.1" if _is_unspecified(host) else host
     url = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
     os.environ["SITE_URL"] = url
     settings.SITE_URL = url
