@@ -389,6 +389,10 @@ class SignupSettingsForm(forms.ModelForm):
             "wechat_qr": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
             "trial_booking_url": forms.URLInput(attrs={"placeholder": "https://"}),
         }
+        help_texts = {
+            "trial_booking_url": _("Where a new lead books a trial class: a calendar or form link."),
+            "wechat_id": _("Shown on the thank-you page, with a button that copies it."),
+        }
 
     def clean_wechat_id(self) -> str:
         value = self.cleaned_data["wechat_id"].strip()

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from billing.models import Order, Refund
 from cohorts.models import Assessment, Attendance, Cohort, Enrollment, Lesson, Submission
+from console.demo import demo_load
 from crm.models import Consultation, Lead
 from onepco.weeks import Week
 
@@ -74,3 +75,10 @@ def test_a_fresh_demo_has_follow_ups_and_consultations_for_today(db):
         status="scheduled", scheduled_at__date__gte=today, scheduled_at__date__lte=today + timedelta(days=1)
     )
     assert soon.exclude(meeting_url="").count() >= 2
+
+
+def test_the_demo_thank_you_page_has_a_next_step_and_its_form_is_live(db, client):
+    demo_load()
+    html = client.get("/thanks/").content.decode()
+    assert "onepco_demo" in html and "https://meeting.tencent.com/demo/book-a-trial-class" in html
+    assert 'name="email"' in client.get("/courses/ai-coding/").content.decode()
