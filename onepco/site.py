@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from onepco.models import SiteSettings
@@ -24,7 +24,11 @@ def site_settings() -> SiteSettings:
     row = cache.get(CACHE_KEY)
     if isinstance(row, SiteSettings):
         return row
-    row = SiteSettings.objects.order_by("pk").first() or SiteSettings()
+    try:
+        row = SiteSettings.objects.order_by("pk").first() or SiteSettings()
+    except DatabaseError:
+        # The database is away (the 503 page renders through here too): the defaults, uncached.
+        return SiteSettings()
     cache.set(CACHE_KEY, row, CACHE_SECONDS)
     return row
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError
 from PIL import Image
 
 from billing.models import PayeeAccount
@@ -391,3 +392,12 @@ def test_the_site_row_is_cached_and_a_change_shows_at_once(
     founder_client.post("/console/settings/brand/", {"site_name": "二号", "contact_email": "a@b.cn"})
     assert site_settings().site_name == "二号"
     assert "二号" in client.get("/privacy/").content.decode()
+
+
+def test_with_the_database_away_pages_get_the_default_site_row(db, monkeypatch):
+    def away(*args, **kwargs):
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr(SiteSettings.objects, "order_by", away)
+    row = site_settings()
+    assert row.pk is None and row.site_name == ""
