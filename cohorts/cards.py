@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
 from cohorts.formatting import score_text
+from onepco.site import site_name
 
 WIDTH, HEIGHT = 1080, 1350
 BRAND = (15, 118, 110)
@@ -111,7 +112,7 @@ def report_card_png(data) -> bytes:
         draw.text((80, 1040), _("From the teacher"), font=_font(34), fill=SOFT)
         for i, line in enumerate(_wrap(draw, feedback, _font(40), WIDTH - 160, 4)):
             draw.text((80, 1095 + i * 56), line, font=_font(40), fill=INK)
-    draw.text((80, HEIGHT - 70), settings.SITE_NAME, font=_font(30), fill=SOFT)
+    draw.text((80, HEIGHT - 70), site_name(), font=_font(30), fill=SOFT)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -41,6 +41,7 @@ from console.archive import (
 from console.models import Backup, BackupSchedule
 from onepco.config import database_url
 from onepco.outbox import outbox_enqueue
+from onepco.site import site_name
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +198,7 @@ def backups_prune(*, keep: int) -> int:
 
 def backup_failed_alert_send(*, backup: Backup) -> None:
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Backup failed: %(site)s") % {"site": settings.SITE_NAME}
+        subject = _("Backup failed: %(site)s") % {"site": site_name()}
         body = "\n".join(
             [
                 _("The backup started at %(when)s did not finish:")

@@ -28,12 +28,16 @@ from cohorts.models import (
     Student,
     Submission,
 )
-from crm.models import Consultation, Lead, LeadNote, LeadTouch
+from crm.models import Consultation, Lead, LeadNote, LeadTouch, SignupSettings
+from crm.selectors import signup_is_live
+from crm.services import signup_settings_save
 from dashboard.services import weekly_metrics_backfill_recent
 from onepco.money import money
 from onepco.weeks import Week
 
 SEED = 20260101
+DEMO_BOOKING_URL = "https://meeting.tencent.com/demo/book-a-trial-class"
+DEMO_NEXT_STEP = "下一步：加创始人微信（备注“试听”），或直接预约一节免费试听课。我们会在一个工作日内联系你。"
 DEMO_COURSE_SLUGS = ("ai-coding", "data-analysis")
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -126,8 +130,19 @@ class DemoBuilder:
 
     # --- the business -------------------------------------------------------------------
 
+    def signup_next_step(self) -> None:
+        """The thank-you page offers a next step (else the demo's signup form is not live)."""
+        signup = SignupSettings.current()
+        if signup_is_live(signup):
+            return
+        signup.wechat_id = signup.wechat_id or "onepco_demo"
+        signup.trial_booking_url = signup.trial_booking_url or DEMO_BOOKING_URL
+        signup.next_step = signup.next_step or DEMO_NEXT_STEP
+        signup_settings_save(signup=signup)
+
     @transaction.atomic
     def build(self) -> DemoSummary:
+        self.signup_next_step()
         for title, body in FEEDBACK_TEMPLATES:
             FeedbackTemplate.objects.get_or_create(
                 title=title, defaults={"body": body, "position": len(title)}

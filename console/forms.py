@@ -1,7 +1,11 @@
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from console.models import BackupSchedule
+from onepco.images import image_check
+from onepco.models import SiteSettings
 
 
 class ErasureForm(forms.Form):
@@ -52,3 +56,53 @@ class BackupScheduleForm(forms.ModelForm):
         model = BackupSchedule
         fields = ["enabled", "at", "keep"]
         widgets = {"at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+
+class BrandForm(forms.ModelForm):
+    """Setup step 1: what every page shows of the business."""
+
+    class Meta:
+        model = SiteSettings
+        fields = ["site_name", "logo", "contact_email"]
+        widgets = {"logo": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"})}
+        help_texts = {
+            "site_name": _("Shown at the top of every page and in e-mails, e.g. “小林的数据分析课”."),
+            "contact_email": _("Where buyers and students write to you; shown on the privacy page."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site_name"].required = True
+        self.fields["contact_email"].required = True
+
+    def clean_site_name(self) -> str:
+        return self.cleaned_data["site_name"].strip()
+
+    def clean_logo(self):
+        image = self.cleaned_data["logo"]
+        if isinstance(image, UploadedFile):
+            image.name = f"logo.{image_check(image).extension}"
+        return image
+
+
+class PoliciesForm(forms.ModelForm):
+    """Setup step 5: the privacy notice and the refund policy buyers read."""
+
+    class Meta:
+        model = SiteSettings
+        fields = ["privacy_notice", "refund_days", "refund_rules"]
+        widgets = {
+            "privacy_notice": forms.Textarea(attrs={"rows": 8}),
+            "refund_rules": forms.Textarea(attrs={"rows": 4}),
+            "refund_days": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 365}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["refund_days"].required = True
+        self.fields["refund_days"].max_value = 365
+        self.fields["refund_days"].validators.append(MaxValueValidator(365))
+
+
+class TestEmailForm(forms.Form):
+    to = forms.EmailField(label=_("Send to"), max_length=254)

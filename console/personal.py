@@ -13,7 +13,6 @@ import zipfile
 from collections.abc import Iterable
 from typing import IO
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q, QuerySet
@@ -31,6 +30,7 @@ from console.models import Backup, BackupSchedule, DataAccessRequest, DataExport
 from crm.models import Lead
 from crm.personal import lead_personal_data
 from onepco.personal import PersonalData, files_of
+from onepco.site import site_name
 
 # A request names the address it was made for; the code and the page's token are not the person's.
 DATA_ACCESS_REQUEST = PersonalData(
@@ -157,7 +157,7 @@ def _readme(data: dict, files: list[tuple[str, str]]) -> str:
 
     lines = [
         _("This archive holds everything %(site)s keeps about you (exported %(when)s).")
-        % {"site": settings.SITE_NAME, "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+        % {"site": site_name(), "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
         "",
         _("data.json, by part (number of records):"),
     ]

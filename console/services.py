@@ -23,6 +23,7 @@ from console.archive import erased_rows_since, export_archive, stored_archive_sc
 from console.models import DataAccessRequest, DataExport, ErasureRecord
 from console.personal import account_for_email, personal_data_archive, personal_data_held
 from onepco.outbox import get_queue, outbox_enqueue
+from onepco.site import site_name
 
 EXPORT_LIFETIME = timedelta(hours=48)
 
@@ -167,7 +168,7 @@ def _data_access_code_email_send(*, access_request: DataAccessRequest, code: str
     """The code, in the language of the page it was asked for on, with a link back to it."""
     link = settings.SITE_URL + reverse("my_data_code", args=[access_request.token])
     with translation.override(access_request.language or settings.LANGUAGE_CODE):
-        facts = {"site": settings.SITE_NAME, "code": code, "minutes": access_request.CODE_MINUTES}
+        facts = {"site": site_name(), "code": code, "minutes": access_request.CODE_MINUTES}
         subject = _("%(site)s: your code to download your data") % facts
         lines = [
             _("Someone, we hope you, asked to download the data %(site)s holds for this e-mail address.")

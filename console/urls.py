@@ -4,6 +4,11 @@ from console import openapi, views
 
 urlpatterns = [
     path("console/", views.console_home, name="console_home"),
+    path("console/settings/", views.setup_page, name="setup"),
+    path("console/settings/money/payees/new/", views.setup_payee, name="setup_payee_new"),
+    path("console/settings/money/payees/<int:pk>/", views.setup_payee, name="setup_payee"),
+    path("console/settings/<str:step>/", views.setup_step, name="setup_step"),
+    path("site/logo/", views.site_logo, name="site_logo"),
     path("console/system/", views.system, name="system"),
     path("console/system/jobs/<str:job_id>/retry/", views.system_retry_job, name="system_retry_job"),
     path("console/system/exports/", views.system_export_request, name="system_export_request"),

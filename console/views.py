@@ -16,10 +16,22 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
+from billing.forms import PayeeAccountForm
+from billing.models import PayeeAccount
+from billing.providers import providers_setup
+from billing.services import payee_account_save
 from cohorts.models import Student
 from console.backups import backup_drill_request, backup_open, backup_request, offsite_storage
 from console.erasure import person_erase, person_for
-from console.forms import BackupScheduleForm, DataAccessCodeForm, DataAccessRequestForm, ErasureForm
+from console.forms import (
+    BackupScheduleForm,
+    BrandForm,
+    DataAccessCodeForm,
+    DataAccessRequestForm,
+    ErasureForm,
+    PoliciesForm,
+    TestEmailForm,
+)
 from console.health import run_checks, worst
 from console.models import Backup, BackupSchedule, DataAccessRequest, DataExport, ErasureRecord
 from console.personal import personal_data_archive
@@ -32,17 +44,25 @@ from console.services import (
     data_export_request,
     failed_job_retry,
 )
+from console.setup import STEPS, email_backend_summary, setup_steps, setup_test_email_send
 from console.today import today_overview
-from crm.models import Lead
+from crm.forms import SignupSettingsForm
+from crm.models import Lead, SignupSettings
+from crm.services import signup_settings_save
 from onepco.access import login_required, public, staff_required
+from onepco.images import image_file_response
 from onepco.network import client_ip
 from onepco.ratelimit import rate_limited
+from onepco.site import site_settings, site_settings_fresh, site_settings_save, site_url_check
 
 
 @staff_required
 def console_home(request: HttpRequest) -> HttpResponse:
-    """今天: what is waiting for the founder, each line one tap from being done."""
-    return render(request, "console/home.html", today_overview())
+    """今天: what is waiting for the founder, each line one tap from being done; on a fresh
+    install, the setup steps not done yet first."""
+    steps = setup_steps()
+    context = {**today_overview(), "setup_steps": steps, "setup_left": sum(not s.done for s in steps)}
+    return render(request, "console/home.html", context)
 
 
 @staff_required
@@ -263,3 +283,121 @@ def backup_drill_start(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     )
     return redirect("backups")
+
+
+# --- first-run setup (设置) -----------------------------------------------------------------
+
+
+@staff_required
+def setup_page(request: HttpRequest) -> HttpResponse:
+    """设置: the five setup steps, each with its state, each re-openable."""
+    signup = SignupSettings.current()
+    context = {
+        "steps": setup_steps(signup),
+        "site": site_settings(),
+        "signup": signup,
+        "address": site_url_check(request),
+        "methods": providers_setup(),
+        "payees": PayeeAccount.objects.all(),
+        "email_backend": email_backend_summary(),
+    }
+    return render(request, "console/setup.html", context)
+
+
+@staff_required
+def setup_step(request: AuthenticatedRequest, step: str) -> HttpResponse:
+    """One setup step's short form: GET shows it, POST saves and goes back to 设置."""
+    handlers = {
+        "brand": _setup_brand,
+        "next-step": _setup_next_step,
+        "money": _setup_money,
+        "email": _setup_email,
+        "policies": _setup_policies,
+    }
+    if step not in handlers:
+        raise Http404
+    return handlers[step](request)
+
+
+def _step_render(
+    request: HttpRequest, step: str, context: dict, *, status: int | None = None
+) -> HttpResponse:
+    bad = any(getattr(value, "errors", None) for value in context.values() if hasattr(value, "is_bound"))
+    context = {"step": step, "title": STEPS[step], "steps": setup_steps(), **context}
+    template = f"console/setup_{step.replace('-', '_')}.html"
+    return render(request, template, context, status=status or (400 if bad else 200))
+
+
+def _setup_brand(request: HttpRequest) -> HttpResponse:
+    form = BrandForm(request.POST or None, request.FILES or None, instance=site_settings_fresh())
+    if request.method == "POST" and form.is_valid():
+        site_settings_save(form.save(commit=False), step="brand")
+        messages.success(request, _("Saved. Every page now shows the new name."))
+        return redirect("setup")
+    return _step_render(request, "brand", {"form": form, "address": site_url_check(request)})
+
+
+def _setup_next_step(request: HttpRequest) -> HttpResponse:
+    form = SignupSettingsForm(request.POST or None, request.FILES or None, instance=SignupSettings.current())
+    if request.method == "POST" and form.is_valid():
+        signup_settings_save(signup=form.save(commit=False))
+        messages.success(
+            request, _("Saved. The signup form is live and the thank-you page shows the next step.")
+        )
+        return redirect("setup")
+    return _step_render(request, "next-step", {"form": form})
+
+
+def _setup_money(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        raise Http404
+    context = {"methods": providers_setup(), "payees": PayeeAccount.objects.all(), "debug": settings.DEBUG}
+    return _step_render(request, "money", context)
+
+
+def _setup_email(request: AuthenticatedRequest) -> HttpResponse:
+    form = TestEmailForm(request.POST or None, initial={"to": request.user.email})
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        error = setup_test_email_send(to=form.cleaned_data["to"])
+        if not error:
+            messages.success(
+                request,
+                _("The test message went to %(to)s. Check that it arrived.")
+                % {"to": form.cleaned_data["to"]},
+            )
+            return redirect("setup")
+    context = {"form": form, "error": error, "email_backend": email_backend_summary()}
+    return _step_render(request, "email", context, status=502 if error else None)
+
+
+def _setup_policies(request: HttpRequest) -> HttpResponse:
+    form = PoliciesForm(request.POST or None, instance=site_settings_fresh())
+    if request.method == "POST" and form.is_valid():
+        site_settings_save(form.save(commit=False), step="policies")
+        messages.success(request, _("Saved. The course pages, checkout and privacy page show the new text."))
+        return redirect("setup")
+    return _step_render(request, "policies", {"form": form})
+
+
+@staff_required
+def setup_payee(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """A payee account for manual transfers: add one, or edit one (deactivate it by unticking)."""
+    account = get_object_or_404(PayeeAccount, pk=pk) if pk is not None else PayeeAccount()
+    form = PayeeAccountForm(request.POST or None, request.FILES or None, instance=account)
+    if request.method == "POST" and form.is_valid():
+        payee_account_save(account=form.save(commit=False))
+        messages.success(request, _("Saved the payee account."))
+        return redirect("setup_step", step="money")
+    return _step_render(request, "money", {"form": form, "account": account, "editing": True})
+
+
+@public
+def site_logo(request: HttpRequest) -> HttpResponseBase:
+    """The logo every page shows (uploads are otherwise not served)."""
+    row = site_settings()
+    if not row.logo:
+        raise Http404
+    response = image_file_response(row.logo)
+    response["Cache-Control"] = "public, max-age=300"
+    return response

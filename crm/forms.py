@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +15,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Channel, Consultation, Lead
+from crm.models import Channel, Consultation, Lead, SignupSettings
 from crm.normalize import email_normalize, phone_normalize
+from onepco.images import image_check
 
 HONEYPOT = "website"
 CONTACT_FIELDS = ("name", "email", "phone", "wechat", "message", "consent")
@@ -373,3 +375,46 @@ class LeadImportRowForm(LeadForm):
         super().__init__(*args, **kwargs)
         del self.fields["consent"]
         del self.fields[HONEYPOT]
+
+
+class SignupSettingsForm(forms.ModelForm):
+    """The thank-you page's next step, edited in the console's 设置 (the QR code checked as an
+    image and stored under its real type). At least one of QR, WeChat ID or booking link."""
+
+    class Meta:
+        model = SignupSettings
+        fields = ["wechat_id", "wechat_qr", "trial_booking_url", "next_step"]
+        widgets = {
+            "next_step": forms.Textarea(attrs={"rows": 3}),
+            "wechat_qr": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+            "trial_booking_url": forms.URLInput(attrs={"placeholder": "https://"}),
+        }
+        help_texts = {
+            "trial_booking_url": _("Where a new lead books a trial class: a calendar or form link."),
+            "wechat_id": _("Shown on the thank-you page, with a button that copies it."),
+        }
+
+    def clean_wechat_id(self) -> str:
+        value = self.cleaned_data["wechat_id"].strip()
+        if value and not WECHAT_ID.match(value):
+            raise ValidationError(_("A WeChat ID has 3 to 64 letters, digits, “_” or “-”."), code="wechat_id")
+        return value
+
+    def clean_wechat_qr(self):
+        image = self.cleaned_data["wechat_qr"]
+        if isinstance(image, UploadedFile):
+            image.name = f"qr.{image_check(image).extension}"
+        return image
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if not self.errors and not (
+            data.get("wechat_qr") or data.get("wechat_id") or data.get("trial_booking_url")
+        ):
+            raise ValidationError(
+                _(
+                    "Give at least one next step: a WeChat QR code, a WeChat ID or a trial class booking link."
+                ),
+                code="no_next_step",
+            )
+        return data

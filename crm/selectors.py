@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Channel, Consultation, Lead
+from crm.models import Channel, Consultation, Lead, SignupSettings
 
 
 def lead_for_user(user, pk: int) -> Lead:
@@ -150,3 +150,10 @@ def lead_timeline(lead: Lead) -> list[dict]:
         for order in lead.orders.select_related("cohort__course")
     ]
     return sorted(items, key=lambda item: item["at"], reverse=True)
+
+
+def signup_is_live(signup: SignupSettings | None = None) -> bool:
+    """The signup form goes live only when the thank-you page has a next step to offer: a
+    WeChat QR code, a WeChat ID or a trial class booking link (else a new lead hits a dead end)."""
+    signup = signup or SignupSettings.current()
+    return bool(signup.wechat_qr or signup.wechat_id.strip() or signup.trial_booking_url)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from crm import jobs
 from crm.csvio import csv_decode, csv_parse_when, csv_rows
 from crm.forms import LeadImportRowForm
-from crm.models import Channel, Consultation, Lead, LeadImport, LeadNote, LeadTouch
+from crm.models import Channel, Consultation, Lead, LeadImport, LeadNote, LeadTouch, SignupSettings
 from crm.normalize import email_normalize, phone_normalize
 from onepco.db import insert_unless_conflict
 from onepco.outbox import outbox_enqueue, outbox_message, outbox_relay_after_commit
@@ -399,3 +399,13 @@ def lead_imports_resume() -> int:
         with transaction.atomic():
             outbox_enqueue(jobs.lead_import_start, lead_import.pk)
     return len(stalled)
+
+
+def signup_settings_save(*, signup: SignupSettings) -> SignupSettings:
+    """The one row of the thank-you page's next step (the first saved one when admin made more)."""
+    if signup.pk is None:
+        existing = SignupSettings.objects.order_by("pk").first()
+        if existing is not None:
+            signup.pk = existing.pk
+    signup.save()
+    return signup

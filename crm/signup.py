@@ -11,6 +11,7 @@ from crm.attribution import SESSION_KEY, attribution_capture, attribution_from_r
 from crm.forms import LeadForm
 from crm.models import LeadTouch
 from crm.ratelimit import rate_limit_exceeded
+from crm.selectors import signup_is_live
 
 
 def lead_submit(
@@ -37,8 +38,15 @@ def lead_submit(
 
 
 def signup_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    """GET shows the offer and the form; POST signs up and goes to the thank-you page."""
+    """GET shows the offer and the form; POST signs up and goes to the thank-you page.
+
+    Without a next step for the thank-you page the form is not live: a visitor reads that
+    signup is not open yet, the founder (a staff viewer) reads why and where to fix it.
+    """
     attribution_capture(request)
+    if not signup_is_live():
+        status = 403 if request.method == "POST" else 200
+        return render(request, template, {**context, "form": None, "signup_live": False}, status=status)
     form = LeadForm(request.POST or None, with_attribution=False)
     status = 200
     if request.method == "POST":
@@ -51,4 +59,4 @@ def signup_page(request: HttpRequest, template: str, context: dict) -> HttpRespo
         if status == 429:
             form.is_valid()
             form.add_error(None, _("Too many signups from your network. Please wait a minute and try again."))
-    return render(request, template, {**context, "form": form}, status=status)
+    return render(request, template, {**context, "form": form, "signup_live": True}, status=status)

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -39,6 +39,7 @@ from crm.models import Channel, Consultation, LeadImport, LeadTouch, SignupSetti
 from crm.signup import lead_submit
 from onepco.access import public, staff_required
 from onepco.api import ApiError, api_view, field_errors, form_errors, read_payload, refuse_unknown
+from onepco.images import image_file_response
 
 LEADS_PER_PAGE = 50
 
@@ -60,7 +61,7 @@ def wechat_qr(request: HttpRequest) -> HttpResponseBase:
     signup = SignupSettings.current()
     if not signup.wechat_qr:
         raise Http404
-    return FileResponse(signup.wechat_qr.open("rb"), filename=signup.wechat_qr.name.rsplit("/", 1)[-1])
+    return image_file_response(signup.wechat_qr)
 
 
 @public

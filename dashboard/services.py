@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from dashboard.models import WeeklyMetrics
 from dashboard.selectors import COUNT_FIELDS, RATE_FIELDS, WeeklyNumbers, weekly_numbers_range
 from dashboard.selectors.pages import dropout_list, metric_rows, numbers_for_week
+from onepco.site import site_name
 from onepco.weeks import Week, week_range
 
 BACKFILL_CHUNK = 26  # weeks computed per round of queries; the progress bar moves per chunk
@@ -116,7 +117,7 @@ def weekly_report_render(*, week: Week) -> tuple[str, str, str]:
         "rows": metric_rows(current, previous),
         "dropouts": dropout_list(at=min(week.end, timezone.now())),
         "actions": _actions_of(week),
-        "SITE_NAME": settings.SITE_NAME,
+        "SITE_NAME": site_name(),
         "SITE_URL": settings.SITE_URL,
     }
     subject = render_to_string("dashboard/email/weekly_report_subject.txt", context).strip()

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from onepco.models import OutboxMessage
+from onepco.models import OutboxMessage, SiteSettings
+from onepco.site import site_settings_save
 
 
 @admin.register(OutboxMessage)
@@ -18,3 +19,17 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "completed_at",
         "last_error",
     ]
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(admin.ModelAdmin):
+    """For repairs only: the founder edits these in the console's 设置."""
+
+    list_display = ["site_name", "contact_email", "updated_at"]
+    readonly_fields = ["brand_saved_at", "policies_saved_at", "email_tested_at", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return not SiteSettings.objects.exists()
+
+    def save_model(self, request, obj, form, change) -> None:
+        site_settings_save(obj)

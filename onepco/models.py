@@ -47,3 +47,47 @@ def _export_token() -> str:
     # Named by onepco's landed migration 0002; the model itself now lives in console.models.
 
     return secrets.token_urlsafe(32)
+
+
+def site_logo_upload_to(instance: "SiteSettings", filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
+    return f"site/logo-{secrets.token_hex(8)}.{suffix}"
+
+
+class SiteSettings(models.Model):
+    """The business as every page shows it: its name, logo and contact address, and the texts
+    the buyer reads (privacy notice, refund policy). One row, edited in the console's 设置;
+    read through onepco.site (cached), so the ground floor can show it on any page."""
+
+    site_name = models.CharField(_("site name"), max_length=100, blank=True)
+    logo = models.FileField(_("logo"), upload_to=site_logo_upload_to, blank=True, max_length=300)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    privacy_notice = models.TextField(
+        _("privacy notice"),
+        blank=True,
+        help_text=_("Shown on the privacy page in place of the standard text. Empty: the standard text."),
+    )
+    refund_days = models.PositiveSmallIntegerField(
+        _("refund period (days)"),
+        null=True,
+        blank=True,
+        help_text=_("A buyer can ask for a full refund within this many days after paying."),
+    )
+    refund_rules = models.TextField(
+        _("refund rules"), blank=True, help_text=_("Anything else a buyer should know about refunds.")
+    )
+    brand_saved_at = models.DateTimeField(_("brand saved at"), null=True, blank=True)
+    policies_saved_at = models.DateTimeField(_("policies saved at"), null=True, blank=True)
+    email_tested_at = models.DateTimeField(_("test e-mail sent at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("site settings")
+        verbose_name_plural = _("site settings")
+
+    def __str__(self) -> str:
+        return str(_("Site settings"))
+
+    @property
+    def has_refund_policy(self) -> bool:
+        return self.refund_days is not None or bool(self.refund_rules.strip())

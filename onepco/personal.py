@@ -25,7 +25,7 @@ from typing import Any
 from django.db import models
 from django.db.models.fields.files import FieldFile
 
-from onepco.models import OutboxMessage
+from onepco.models import OutboxMessage, SiteSettings
 
 # {model label: primary keys} of the rows an erasure changed (or deleted), while one is recording.
 _erased_rows: ContextVar[dict[str, set[Any]] | None] = ContextVar("erased_rows", default=None)
@@ -91,4 +91,4 @@ def files_of(rows: list[dict], description: PersonalData) -> list[tuple[int, str
 
 DESCRIBED = ()
 # Follow-up jobs name rows by id, never a person's details.
-NOT_PERSONAL = (OutboxMessage,)
+NOT_PERSONAL = (OutboxMessage, SiteSettings)

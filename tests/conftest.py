@@ -14,6 +14,7 @@ from django.db import connections
 from django.test import Client
 from django.utils import translation
 
+from crm.models import SignupSettings
 from onepco import outbox
 from onepco.models import OutboxMessage
 from onepco.worker import Worker as OnepcoWorker
@@ -57,6 +58,13 @@ def _isolated(settings, tmp_path):
 
 
 # --- the standing cast -------------------------------------------------------------------
+
+
+@pytest.fixture
+def signup_ready(db):
+    """The thank-you page has a next step, so the signup form is live (#15: without one the
+    course pages show "报名暂未开放" and refuse the form)."""
+    return SignupSettings.objects.create(wechat_id="founder_wx")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
-from billing.models import Refund
+from billing.models import Provider, Refund
 
 
 class Rejected(Exception):
@@ -112,9 +112,15 @@ class PaymentProvider:
     can_query: bool = True
     # Whether the provider holds a trade that an expired or cancelled order should close.
     can_close: bool = False
+    # The settings (environment variables of the same name) the provider needs, all of them.
+    required_settings: tuple[str, ...] = ()
 
     def is_enabled(self) -> bool:
         raise NotImplementedError
+
+    def missing_settings(self) -> list[str]:
+        """The required settings that are empty: what the founder still has to set."""
+        return [name for name in self.required_settings if not getattr(settings, name, "")]
 
     def start(self, order, *, request: HttpRequest, phone: bool) -> Start:
         raise NotImplementedError
@@ -177,6 +183,29 @@ def provider_can_close(name: str) -> bool:
 
 def enabled_providers() -> list[PaymentProvider]:
     return [p for p in (get_provider(name) for name in PROVIDERS) if p is not None]
+
+
+@dataclass(frozen=True)
+class ProviderSetup:
+    """One payment method as the console's setup page shows it."""
+
+    name: str
+    label: str
+    enabled: bool
+    missing: list[str]  # environment variables still empty (alipay, wechat, stripe)
+
+
+def providers_setup() -> list[ProviderSetup]:
+    """Every payment method: on or off, and for a settings-based one what is missing."""
+    return [
+        ProviderSetup(
+            name=name,
+            label=str(Provider(name).label),
+            enabled=_instance(name).is_enabled(),
+            missing=_instance(name).missing_settings(),
+        )
+        for name in PROVIDERS
+    ]
 
 
 def pem(value: str) -> str:

@@ -73,8 +73,10 @@ class AlipayProvider(PaymentProvider):
     name = "alipay"
     can_close = True
 
+    required_settings = ("ALIPAY_APP_ID", "ALIPAY_APP_PRIVATE_KEY", "ALIPAY_PUBLIC_KEY")
+
     def is_enabled(self) -> bool:
-        return bool(settings.ALIPAY_APP_ID and settings.ALIPAY_APP_PRIVATE_KEY and settings.ALIPAY_PUBLIC_KEY)
+        return not self.missing_settings()
 
     def client(self) -> alipay_sdk.AliPay:
         return alipay_sdk.AliPay(

@@ -38,8 +38,10 @@ class StripeProvider(PaymentProvider):
     name = "stripe"
     can_close = True
 
+    required_settings = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
+
     def is_enabled(self) -> bool:
-        return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
+        return not self.missing_settings()
 
     def start(self, order, *, request: HttpRequest, phone: bool) -> Start:
         now = timezone.now()

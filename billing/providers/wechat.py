@@ -56,18 +56,18 @@ class WeChatProvider(PaymentProvider):
     name = "wechat"
     can_close = True
 
+    required_settings = (
+        "WECHAT_MCHID",
+        "WECHAT_APPID",
+        "WECHAT_PRIVATE_KEY",
+        "WECHAT_CERT_SERIAL_NO",
+        "WECHAT_APIV3_KEY",
+        "WECHAT_PUBLIC_KEY",
+        "WECHAT_PUBLIC_KEY_ID",
+    )
+
     def is_enabled(self) -> bool:
-        return all(
-            (
-                settings.WECHAT_MCHID,
-                settings.WECHAT_APPID,
-                settings.WECHAT_PRIVATE_KEY,
-                settings.WECHAT_CERT_SERIAL_NO,
-                settings.WECHAT_APIV3_KEY,
-                settings.WECHAT_PUBLIC_KEY,
-                settings.WECHAT_PUBLIC_KEY_ID,
-            )
-        )
+        return not self.missing_settings()
 
     def client(self, pay_type: WeChatPayType = WeChatPayType.NATIVE) -> WeChatPay:
         # With the platform public key given, the client never downloads certificates.

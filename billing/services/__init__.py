@@ -30,6 +30,7 @@ from billing.services.refunds import (
 )
 from billing.services.transfers import (
     order_hold_release,
+    payee_account_save,
     transfer_confirm,
     transfer_proof_reject,
     transfer_proof_upload,
@@ -50,6 +51,7 @@ __all__ = [
     "order_second_payment_alert_send",
     "order_trade_close",
     "orders_expire",
+    "payee_account_save",
     "payment_event_record",
     "payment_notice_apply",
     "payment_notification_oversized",

@@ -8,6 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from billing.models import Order, Provider
+from onepco.site import site_name
 
 
 def _order_facts(order: Order, **more) -> dict:
@@ -114,7 +115,7 @@ def order_enrollment_email_send(*, order: Order) -> None:
         "lessons": cohort.lessons.order_by("starts_at")[:50],
         "login_url": settings.SITE_URL + reverse("account_login"),
         "learn_url": settings.SITE_URL + reverse("home"),
-        "SITE_NAME": settings.SITE_NAME,
+        "SITE_NAME": site_name(),
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("You are enrolled: %(cohort)s") % {"cohort": cohort}

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from billing.models import Order, PaymentEvent, Provider, TransferProof
+from billing.models import Order, PayeeAccount, PaymentEvent, Provider, TransferProof
 from billing.providers import Notice, NoticeKind, get_provider
 from billing.services.orders import _order_trade_close_later
 from billing.services.payments import payment_event_record, payment_notice_apply
@@ -136,3 +136,10 @@ def transfer_proof_reject(*, proof: TransferProof, by: User, reason: str) -> Tra
                 order.expires_at = min(order.expires_at or normal, normal)
             order.save(update_fields=["expires_at"])
     return proof
+
+
+def payee_account_save(*, account: PayeeAccount) -> PayeeAccount:
+    """A payee account for manual transfers, from the console (its QR code already checked by
+    billing.forms.PayeeAccountForm). Manual transfer is offered while one is active."""
+    account.save()
+    return account

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from billing.models import Order, Refund
 from cohorts.models import Assessment, Attendance, Cohort, Course, Enrollment, Lesson, Submission
+from console.demo import demo_load
 from crm.models import Consultation, Lead
 from onepco.weeks import Week
 
@@ -99,3 +100,10 @@ def test_the_demo_courses_are_published_with_their_sales_page_filled(db, client)
     assert upcoming.enrolment_open and upcoming.meeting_url and upcoming.entry_assessment_at
     page = client.get("/courses/ai-coding/")
     assert page.status_code == 200 and "/courses/ai-coding-2/buy/" in page.content.decode()
+
+
+def test_the_demo_thank_you_page_has_a_next_step_and_its_form_is_live(db, client):
+    demo_load()
+    html = client.get("/thanks/").content.decode()
+    assert "onepco_demo" in html and "https://meeting.tencent.com/demo/book-a-trial-class" in html
+    assert 'name="email"' in client.get("/courses/ai-coding/").content.decode()

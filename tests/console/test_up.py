@@ -119,6 +119,9 @@ def test_up_starts_everything_from_nothing_serves_pages_and_stops_cleanly(tmp_pa
         )
         status, page = _get(opener, f"{base}/console/")
         assert status == 200 and "<h1>" in page
+        # No SITE_URL given: `up --port N` made this run's address the site address (#15).
+        status, page = _get(opener, f"{base}/console/settings/brand/")
+        assert status == 200 and "setup-ok" in page and "setup-warning" not in page, page
     finally:
         code = up.stop()
     assert code == 0, up.output

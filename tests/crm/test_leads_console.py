@@ -219,7 +219,9 @@ def test_a_consultation_of_another_lead_is_404_and_unchanged(founder_client, lea
     assert consultation.status == Consultation.Status.SCHEDULED
 
 
-def test_the_link_builder_makes_a_tagged_link_that_attributes_a_signup(founder_client, client, db, settings):
+def test_the_link_builder_makes_a_tagged_link_that_attributes_a_signup(
+    founder_client, client, signup_ready, settings
+):
     settings.SITE_URL = "https://school.example.com"
     f.make_cohort(course=f.make_course(slug="py"), slug="py-5", sale_open=True)
     response = founder_client.get(

@@ -7,6 +7,8 @@ from crm.models import Lead, LeadTouch, SignupSettings
 from tests import factories as f
 
 FORM = {"name": "张三", "phone": "13800138000", "consent": "on"}
+# The form is live only with a next step on the thank-you page (tests/console/test_setup.py).
+pytestmark = pytest.mark.usefixtures("signup_ready")
 
 
 @pytest.fixture
@@ -157,6 +159,7 @@ def test_the_privacy_notice_says_what_why_and_how_to_delete(client, db, settings
 
 
 def test_the_thank_you_page_shows_the_next_step_configured_in_admin(client, db):
+    SignupSettings.objects.all().delete()
     SignupSettings.objects.create(
         wechat_id="founder_wx",
         wechat_qr=ContentFile(b"\x89PNG fake", name="qr.png"),

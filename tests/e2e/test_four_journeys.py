@@ -60,6 +60,7 @@ def test_a_prospect_becomes_a_paying_student_who_hands_in_homework_and_shows_up_
     mailoutbox,
     run_jobs,
     settings,
+    signup_ready,
 ):
     cohort, lesson, assignment = offer
     url = settings.SITE_URL = live_server.url  # the links in e-mails and payment links

@@ -68,7 +68,7 @@ def devices(phone_page, desktop_page):
 
 
 def test_public_pages_signup_and_checkout_run_under_the_policy(
-    live_server, devices, business, screenshot, settings
+    live_server, devices, business, screenshot, settings, signup_ready
 ):
     settings.DEBUG = settings.PAYMENT_SIMULATED = True  # a provider to pay with, offline
     visit = Visit(live_server.url, screenshot)

@@ -150,6 +150,25 @@ def _refuse_development_beyond_loopback(host: str) -> None:
     )
 
 
+def _is_unspecified(host: str) -> bool:
+    """0.0.0.0 or :: (every address): not one a browser can open."""
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return not host
+
+
+def _site_url_default(host: str, port: int) -> None:
+    """Without SITE_URL in the environment (or .env), links in e-mails and the link builder
+    point at the address this run serves, not at localhost:8000; the children inherit it."""
+    if os.environ.get("SITE_URL"):
+        return
+    shown = "127.0.0.1" if _is_unspecified(host) else host
+    url = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+    os.environ["SITE_URL"] = url
+    settings.SITE_URL = url
+
+
 class Command(BaseCommand):
     help = (
         "Run onepco: migrate, create the founder and the demo on first run, serve web + worker + scheduler."
@@ -174,6 +193,7 @@ class Command(BaseCommand):
             _refuse_development_beyond_loopback(host)
         if not _port_is_free(host, port):
             raise CommandError(f"port {port} on {host} is already in use; pick another with --port")
+        _site_url_default(host, port)
 
         self.stdout.write("Preparing the database…")
         call_command("migrate", interactive=False, verbosity=0)
