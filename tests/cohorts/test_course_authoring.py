@@ -3,6 +3,7 @@ draft / published, the cohort form with its enrolment window, the window enforce
 and the cohort page's list of what is still missing before the first lesson."""
 
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -466,3 +467,15 @@ def test_the_course_page_shows_the_authored_sales_texts(
     course.status = "draft"
     course.save()
     assert "草稿：只有工作人员能看到" in founder_client.get("/courses/ai/").content.decode()
+
+
+def test_the_console_nav_leads_to_the_courses_and_marks_where_the_founder_is(founder_client, db):
+    def active(path: str) -> list[str]:
+        html = founder_client.get(path).content.decode()
+        nav = html[html.index('<nav class="nav"') : html.index("</nav>")]
+        return re.findall(r'<a href="([^"]+)" class="active">', nav)
+
+    assert 'href="/console/courses/"' in founder_client.get("/console/").content.decode()
+    assert active("/console/courses/") == ["/console/courses/"]
+    assert active("/console/courses/new/") == ["/console/courses/"]
+    assert active("/console/cohorts/") == ["/console/cohorts/"]
