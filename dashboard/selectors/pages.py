@@ -356,16 +356,15 @@ WHERE coalesce(l.n, 0) >= 2 OR coalesce(a.n, 0) >= 2
 """
 
 
+def _with_tables(sql: str) -> str:
+    """The raw SQL of this module with its {table} names filled in from the models."""
+    models = (Assessment, Assignment, Attendance, Cohort, Course, Enrollment, Lesson, Submission)
+    return sql.format(**{str(model._meta.model_name): model._meta.db_table for model in models})
+
+
 def _dropout_missed(at: datetime) -> dict[int, tuple[int, int]]:
     """enrollment id → (missed lessons, missed assignments) of the students at risk as of `at`."""
-    sql = _DROPOUT_SQL.format(
-        cohort=Cohort._meta.db_table,
-        enrollment=Enrollment._meta.db_table,
-        lesson=Lesson._meta.db_table,
-        assignment=Assignment._meta.db_table,
-        attendance=Attendance._meta.db_table,
-        submission=Submission._meta.db_table,
-    )
+    sql = _with_tables(_DROPOUT_SQL)
     params: dict[str, Any] = {
         "at": at,
         "active": Enrollment.Status.ACTIVE.value,
@@ -457,14 +456,7 @@ def cohort_outcomes() -> list[dict]:
     enrollments not refunded; `running` while the cohort has not ended: 进行中, not 0 %),
     showcase count. One query."""
     today = timezone.localdate()
-    sql = COHORT_OUTCOMES_SQL.format(
-        assessment=Assessment._meta.db_table,
-        submission=Submission._meta.db_table,
-        assignment=Assignment._meta.db_table,
-        cohort=Cohort._meta.db_table,
-        course=Course._meta.db_table,
-        enrollment=Enrollment._meta.db_table,
-    )
+    sql = _with_tables(COHORT_OUTCOMES_SQL)
     params: dict[str, str | date] = {
         "entry": str(Assessment.Kind.ENTRY),
         "graduation": str(Assessment.Kind.GRADUATION),
