@@ -185,9 +185,7 @@ class CohortForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
-        self.fields["price"].min_value = Decimal("0")
         self.fields["price"].widget.attrs["min"] = "0"
-        self.fields["capacity"].min_value = 1
         self.fields["capacity"].widget.attrs["min"] = "1"
 
     def clean_price(self):

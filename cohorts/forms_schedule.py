@@ -103,7 +103,7 @@ class BaseScheduleRowFormSet(forms.BaseFormSet):
             raise forms.ValidationError(_("Fill in at least one row: a title, weekdays and a time."))
 
     def rows(self) -> list[ScheduleRow]:
-        return [form.row() for form in self.forms if form.has_changed() and form.cleaned_data]
+        return [form.row() for form in self.filled_forms()]
 
     def filled_forms(self) -> list[ScheduleRowForm]:
         return [form for form in self.forms if form.has_changed() and form.cleaned_data]

@@ -160,11 +160,12 @@ class Missing:
     fix: str
 
 
-def cohort_missing(cohort: Cohort, now: datetime | None = None) -> list[Missing]:
+def cohort_missing(
+    cohort: Cohort, now: datetime, *, lessons: list[Lesson], assignments: list[Assignment]
+) -> list[Missing]:
     """What the founder still has to prepare (开课前：发布课表 + 作业标准), shown on the cohort's
-    page until its first lesson starts; empty afterwards or when everything is there."""
-    now = now or timezone.now()
-    lessons = list(Lesson.objects.filter(cohort=cohort).order_by("starts_at", "id"))
+    page until its first lesson starts; empty afterwards or when everything is there. Reads the
+    cohort's lessons and assignments in their order, as the page already has them."""
     if lessons and lessons[0].starts_at <= now:
         return []
     edit = reverse("cohorts:cohort_edit", args=[cohort.pk])
@@ -181,7 +182,6 @@ def cohort_missing(cohort: Cohort, now: datetime | None = None) -> list[Missing]
         missing.append(
             Missing(_("No join link for the live classes."), f"{edit}#id_meeting_url", _("Add the link"))
         )
-    assignments = list(Assignment.objects.filter(cohort=cohort).order_by("due_at", "id"))
     if not assignments:
         missing.append(
             Missing(

@@ -19,7 +19,7 @@ from billing.selectors import orders_expiring, transfers_to_confirm
 from cohorts.selectors import grading_queue
 from crm.models import Lead
 from crm.selectors import consultations_soon, follow_ups_due
-from dashboard.selectors.pages import dropout_summary, student_url
+from dashboard.selectors.pages import dropout_summary
 from onepco.money import money
 from onepco.outbox import get_queue
 from onepco.weeks import Week
@@ -104,8 +104,6 @@ def today_overview(now: datetime | None = None) -> dict[str, Any]:
         # Held or not is a question once it has begun; before that, only its link is useful.
         consultation.has_begun = consultation.scheduled_at <= now
     at_risk_count, at_risk = dropout_summary(at=now, limit=LIMIT)
-    for enrollment in at_risk:
-        enrollment.url = student_url(enrollment.student_id)  # type: ignore[attr-defined]
     return {
         "today": today,
         "tomorrow": today + timedelta(days=1),

@@ -21,12 +21,11 @@ from dashboard.selectors.pages import (
     channel_figures,
     cohort_outcomes,
     comparison_for,
-    dropout_list,
+    dropout_summary,
     lead_funnel,
     metric_rows,
     north_star_missing,
     numbers_for_week,
-    student_url,
     weekly_history,
     weekly_payload,
 )
@@ -79,12 +78,9 @@ def _render_week(
         actions_form = ActionsForm(
             initial={f"action_{i}": getattr(row, f"action_{i}", "") for i in (1, 2, 3)}
         )
-    dropouts = dropout_list(at=min(week.end, timezone.now()))
-    dropouts_total = len(dropouts)
-    if not all_dropouts:
-        dropouts = dropouts[:DROPOUTS_SHOWN]
-    for enrollment in dropouts:
-        enrollment.url = student_url(enrollment.student_id)  # type: ignore[attr-defined]  # for the template
+    dropouts_total, dropouts = dropout_summary(
+        at=min(week.end, timezone.now()), limit=None if all_dropouts else DROPOUTS_SHOWN
+    )
     context = {
         "week": week,
         "previous_week": week.previous(),

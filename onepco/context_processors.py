@@ -1,16 +1,16 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from onepco.site import site_settings
+from onepco.site import contact_email, site_name, site_settings
 
 
 def site(request: HttpRequest) -> dict:
     row = site_settings()
     return {
-        "SITE_NAME": row.site_name or settings.SITE_NAME,
+        "SITE_NAME": site_name(row),
         "SITE_LOGO": bool(row.logo),
         "SITE": row,
         "SITE_CURRENCY": settings.SITE_CURRENCY,
         "DEBUG": settings.DEBUG,
-        "FOUNDER_EMAIL": row.contact_email or settings.FOUNDER_EMAIL,
+        "FOUNDER_EMAIL": contact_email(row),
     }

@@ -57,12 +57,12 @@ def site_settings_save(row: SiteSettings, *, step: str = "") -> SiteSettings:
     return row
 
 
-def site_name() -> str:
-    return site_settings().site_name or settings.SITE_NAME
+def site_name(row: SiteSettings | None = None) -> str:
+    return (row or site_settings()).site_name or settings.SITE_NAME
 
 
-def contact_email() -> str:
-    return site_settings().contact_email or settings.FOUNDER_EMAIL
+def contact_email(row: SiteSettings | None = None) -> str:
+    return (row or site_settings()).contact_email or settings.FOUNDER_EMAIL
 
 
 @dataclass(frozen=True)

@@ -115,16 +115,18 @@ def markdown_preview(request: HttpRequest) -> HttpResponse:
 def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = get_object_or_404(Cohort.objects.select_related("course"), pk=pk)
     now = timezone.now()
+    lessons = list(Lesson.objects.filter(cohort=cohort))
+    assignments = list(Assignment.objects.filter(cohort=cohort))
     return render(
         request,
         "cohorts/cohort_detail.html",
         {
             "cohort": cohort,
-            "missing": selectors.cohort_missing(cohort, now),
+            "missing": selectors.cohort_missing(cohort, now, lessons=lessons, assignments=assignments),
             "figures": selectors.cohort_figures(cohort, now),
             "roster": selectors.cohort_roster(cohort, now),
-            "lessons": Lesson.objects.filter(cohort=cohort),
-            "assignments": Assignment.objects.filter(cohort=cohort),
+            "lessons": lessons,
+            "assignments": assignments,
             "queue_count": selectors.grading_queue(cohort).count(),
             "now": now,
         },

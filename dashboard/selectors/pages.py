@@ -386,6 +386,7 @@ def _dropout_rows(missed: dict[int, tuple[int, int]], limit: int | None = None) 
     rows = list(enrollments if limit is None else enrollments[:limit])
     for enrollment in rows:
         enrollment.missed_lessons, enrollment.missed_assignments = missed[enrollment.pk]  # type: ignore[attr-defined]
+        enrollment.url = student_url(enrollment.student_id)  # type: ignore[attr-defined]
     return rows
 
 
@@ -396,7 +397,7 @@ def dropout_list(*, at: datetime | None = None) -> list[Enrollment]:
     return _dropout_rows(_dropout_missed(at or timezone.now()))
 
 
-def dropout_summary(*, at: datetime | None = None, limit: int = 5) -> tuple[int, list[Enrollment]]:
+def dropout_summary(*, at: datetime | None = None, limit: int | None = 5) -> tuple[int, list[Enrollment]]:
     """How many students are at risk, and the first `limit` of dropout_list (the console home)."""
     missed = _dropout_missed(at or timezone.now())
     return len(missed), _dropout_rows(missed, limit)
