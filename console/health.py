@@ -154,9 +154,14 @@ def check_failed_jobs() -> Check:
     return Check(name, OK, _("none"))
 
 
+def email_backend_name() -> str:
+    """The short name of the e-mail backend in use: "smtp", "console", "locmem", …"""
+    return settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
+
+
 def check_email() -> Check:
     name = _("E-mail")
-    backend = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
+    backend = email_backend_name()
     if backend in ("console", "locmem", "dummy", "filebased"):
         status = WARN if settings.DEBUG else FAIL
         return Check(
