@@ -9,19 +9,17 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import redis
 from django.db.models import Count, Q, QuerySet, Subquery, Sum, Value
 from django.utils import timezone
-from rq.registry import FailedJobRegistry
 
 from billing.models import Order
 from billing.selectors import orders_expiring, transfers_to_confirm
 from cohorts.selectors import grading_queue
+from console.health import failed_job_count
 from crm.models import Lead
 from crm.selectors import consultations_soon, follow_ups_due
 from dashboard.selectors.pages import dropout_summary
 from onepco.money import money
-from onepco.outbox import get_queue
 from onepco.weeks import Week
 
 LIMIT = 5
@@ -81,14 +79,6 @@ def week_so_far(now: datetime) -> WeekSoFar:
         leads=leads["leads"],
         leads_before=leads["leads_before"],
     )
-
-
-def failed_job_count() -> int | None:
-    """How many jobs failed and wait in the system page; None when Redis cannot be asked."""
-    try:
-        return FailedJobRegistry(queue=get_queue()).count
-    except redis.RedisError:
-        return None
 
 
 def today_overview(now: datetime | None = None) -> dict[str, Any]:
