@@ -19,6 +19,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -38,7 +40,7 @@ from billing.selectors import (
 )
 from billing.selectors import order_list as orders_filtered
 from cohorts.models import Cohort
-from cohorts.selectors import cohort_enrolment_refusal
+from cohorts.selectors import cohort_enrolment_refusal, course_showcase, course_syllabus
 from crm.attribution import attribution_capture, attribution_from_request
 from crm.models import Lead
 from crm.services import lead_capture
@@ -47,6 +49,7 @@ from onepco.access import provider_signed, public, staff_required
 from onepco.images import image_file_response
 from onepco.network import client_ip
 from onepco.ratelimit import rate_limited
+from onepco.site import site_name
 
 QUERY_THROTTLE_SECONDS = 15
 
@@ -75,7 +78,18 @@ def _payable(order: Order) -> bool:
 @public
 @require_http_methods(["GET", "POST"])
 def course_index(request: HttpRequest) -> HttpResponse:
-    return signup_page(request, "billing/course_index.html", {"cohorts": cohorts_on_sale()})
+    cohorts = list(cohorts_on_sale())
+    titles = list(dict.fromkeys(cohort.course.title for cohort in cohorts))
+    cover = next((c.course for c in cohorts if c.course.cover_image), None)
+    share = _share_tags(
+        title=_("Courses open for signup") + " · " + site_name(),
+        description="、".join(titles)
+        if titles
+        else _("Leave your details and we will tell you when the next cohort opens."),
+        path=reverse("billing:course_index"),
+        image=reverse("cohorts:course_image", args=[cover.slug, "cover"]) if cover else "",
+    )
+    return signup_page(request, "billing/course_index.html", {"cohorts": cohorts, "share": share})
 
 
 @public
@@ -87,8 +101,47 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     shows the same page with that cohort marked.
     """
     course, cohorts = course_offer(slug, preview=request.user.is_staff)
-    context = {"course": course, "cohorts": cohorts, "chosen": slug if slug != course.slug else ""}
+    chosen = slug if slug != course.slug else ""
+    buyable = [c for c in cohorts if c.enrolment_open and c.seats_left]  # type: ignore[attr-defined]
+    featured = next((c for c in cohorts if c.slug == chosen), None) or (cohorts[0] if cohorts else None)
+    buy = featured if featured in buyable else (buyable[0] if buyable else None)
+    if buy is not None:
+        buy_refusal = ""
+    elif not cohorts:
+        buy_refusal = _("No cohort on sale right now")
+    elif featured is not None and not featured.enrolment_open:
+        buy_refusal = featured.enrolment_refusal()
+    else:
+        buy_refusal = _("Sold out")
+    context = {
+        "course": course,
+        "cohorts": cohorts,
+        "chosen": chosen,
+        "syllabus": course_syllabus(course, cohorts[0] if cohorts else None),
+        "showcase": course_showcase(course),
+        "faqs": list(course.faqs.all()),
+        "buy_cohort": buy,
+        "buy_refusal": buy_refusal,
+        "share": _share_tags(
+            title=course.title,
+            description=course.tagline or course.description,
+            path=reverse("billing:course_detail", args=[course.slug]),
+            image=reverse("cohorts:course_image", args=[course.slug, "cover"]) if course.cover_image else "",
+        ),
+    }
     return signup_page(request, "billing/course_detail.html", context)
+
+
+def _share_tags(*, title: str, description: str, path: str, image: str = "") -> dict[str, str]:
+    """What a link shared in WeChat or elsewhere previews: Open Graph title, description, image
+    and address, absolute from SITE_URL (the crawler does not know the address the founder uses)."""
+    text = " ".join(strip_tags(description).replace("#", " ").replace("*", "").split())
+    return {
+        "title": title,
+        "description": Truncator(text).chars(120),
+        "url": settings.SITE_URL + path,
+        "image": settings.SITE_URL + image if image else "",
+    }
 
 
 @public

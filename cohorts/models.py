@@ -483,6 +483,10 @@ class GraduationReport(models.Model):
     closing_feedback = models.TextField(_("closing feedback"), blank=True)
     is_published = models.BooleanField(_("published"), default=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # The graduate's consent to show their showcased work (优秀案例) on the course's public page,
+    # given and withdrawn on their progress page; independent of publishing the report.
+    shares_work = models.BooleanField(_("shares showcased work on the course page"), default=False)
+    shares_work_at = models.DateTimeField(_("consent to share work given at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

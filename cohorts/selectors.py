@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -605,4 +605,77 @@ def report_data(report: GraduationReport) -> ReportData:
         passed=row.passed,
         expected_assignments=row.expected_assignments,
         showcases=showcases,
+    )
+
+
+# --- the course's sales page -----------------------------------------------------------------
+
+
+@dataclass
+class SyllabusItem:
+    kind: str  # "lesson", "assignment" or "project"
+    title: str
+    moment: datetime
+    duration_minutes: int | None = None
+
+
+@dataclass
+class SyllabusWeek:
+    number: int
+    items: list[SyllabusItem] = field(default_factory=list)
+
+
+@dataclass
+class Syllabus:
+    cohort: Cohort
+    weeks: list[SyllabusWeek]
+    dated: bool  # the cohort is the one on sale: its dates are the buyer's; else a past one's plan
+
+
+def course_syllabus(course: Course, next_cohort: Cohort | None) -> Syllabus | None:
+    """The week-by-week plan on the course page: the lessons and homework of the next cohort on
+    sale; when it has none yet (or none is on sale), those of the course's latest cohort that has
+    lessons, without its dates. None when no cohort of the course has lessons. Three queries at
+    most, whatever the number of lessons."""
+    cohort, dated = next_cohort, True
+    if cohort is None or not cohort.lessons.exists():
+        cohort = (
+            Cohort.objects.filter(course=course, lessons__isnull=False)
+            .order_by("-starts_on", "-id")
+            .distinct()
+            .first()
+        )
+        dated = False
+        if cohort is None:
+            return None
+    tz = timezone.get_current_timezone()
+    items = [
+        SyllabusItem("lesson", lesson.title, lesson.starts_at, lesson.duration_minutes)
+        for lesson in Lesson.objects.filter(cohort=cohort).only("title", "starts_at", "duration_minutes")
+    ]
+    items += [
+        SyllabusItem("project" if a.is_graduation_project else "assignment", a.title, a.due_at)
+        for a in Assignment.objects.filter(cohort=cohort).only("title", "due_at", "is_graduation_project")
+    ]
+    weeks: dict[int, SyllabusWeek] = {}
+    for item in sorted(items, key=lambda i: (i.moment, i.kind != "lesson")):
+        number = max((timezone.localtime(item.moment, tz).date() - cohort.starts_on).days // 7 + 1, 1)
+        weeks.setdefault(number, SyllabusWeek(number)).items.append(item)
+    return Syllabus(cohort=cohort, weeks=list(weeks.values()), dated=dated)
+
+
+def course_showcase(course: Course, *, limit: int = 6) -> list[Submission]:
+    """Showcased work (优秀案例) of the course's graduates who agreed to show it on the course page
+    (GraduationReport.shares_work), newest first: one query, `limit` pieces at most. A withdrawn
+    consent, a withdrawn or refunded enrolment, hides the work at once."""
+    return list(
+        Submission.objects.filter(
+            is_showcase=True,
+            assignment__cohort__course=course,
+            student__enrollments__cohort=F("assignment__cohort"),
+            student__enrollments__status=Enrollment.Status.GRADUATED,
+            student__enrollments__report__shares_work=True,
+        )
+        .select_related("assignment__cohort", "student__user")
+        .order_by("-submitted_at", "-id")[:limit]
     )

@@ -493,3 +493,12 @@ def graduation_report_publish(*, report: GraduationReport, published: bool) -> G
     report.published_at = timezone.now() if published else None
     report.save(update_fields=["is_published", "published_at"])
     return report
+
+
+def graduation_report_share_work(*, report: GraduationReport, shares: bool) -> GraduationReport:
+    """The graduate's consent to show their showcased work on the course page, or its withdrawal
+    (the work leaves the page at once)."""
+    report.shares_work = shares
+    report.shares_work_at = timezone.now() if shares else None
+    report.save(update_fields=["shares_work", "shares_work_at"])
+    return report

@@ -40,6 +40,7 @@ urlpatterns = [
     path("learn/assignments/<int:pk>/", learner.assignment, name="learn_assignment"),
     path("learn/progress/", learner.progress, name="learn_progress"),
     path("learn/reports/<int:pk>/publish/", learner.report_publish, name="report_publish"),
+    path("learn/reports/<int:pk>/share-work/", learner.report_share_work, name="report_share_work"),
     # files, API, public reports
     path("files/submissions/<int:pk>/", public.submission_file, name="submission_file"),
     path("api/submissions", public.api_submissions, name="api_submissions"),

@@ -123,3 +123,19 @@ def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
         request, _("Your report is public.") if publish else _("Your report is no longer public.")
     )
     return redirect("cohorts:learn_progress")
+
+
+@student_required
+@require_POST
+def report_share_work(request: HttpRequest, pk: int) -> HttpResponse:
+    """The graduate's consent to show their showcased work on the course page, or its withdrawal."""
+    report = selectors.report_for_student(request.user, pk)
+    shares = request.POST.get("share") == "1"
+    services.graduation_report_share_work(report=report, shares=shares)
+    messages.success(
+        request,
+        _("Your showcased work is shown on the course page.")
+        if shares
+        else _("Your work is no longer shown on the course page."),
+    )
+    return redirect("cohorts:learn_progress")
