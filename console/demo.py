@@ -176,7 +176,9 @@ class DemoBuilder:
         self.teach(running, running_students, weeks=8, dropouts=2)
         self.refunds(finished, running)
         self.open_orders(upcoming)
-        self.lessons_only(upcoming, weeks=8)
+        lessons = self.lessons_only(upcoming, weeks=8)
+        # Published before sale (#15: 开课前发布课表 + 作业标准): the course page's syllabus.
+        self.assignments(upcoming, lessons[0].starts_at - timedelta(days=1, hours=20), weeks=8)
         self.follow_ups()
         return self.summary
 
@@ -376,7 +378,6 @@ class DemoBuilder:
     def teach(self, cohort: Cohort, students: list[Student], *, weeks: int, dropouts: int) -> None:
         lessons = self.lessons_only(cohort, weeks=weeks)
         start = lessons[0].starts_at - timedelta(days=1, hours=20)
-        topics = PLANS[cohort.course.slug][1]
         diligence = {s.pk: self.rng.uniform(0.7, 0.98) for s in students}
         dropped = {s.pk for s in students[-dropouts:]} if dropouts else set()
         for lesson in lessons:
@@ -405,19 +406,8 @@ class DemoBuilder:
                 )
             Attendance.objects.bulk_create(rows)
 
-        for week in range(weeks):
-            due = start + timedelta(weeks=week, days=6, hours=22)
-            is_final = week == weeks - 1
-            assignment = Assignment.objects.create(
-                cohort=cohort,
-                title=("毕业项目：" if is_final else f"第 {week + 1} 周作业：") + topics[week],
-                instructions=ASSIGNMENT_INSTRUCTIONS.format(topic=topics[week]),
-                standard=ASSIGNMENT_STANDARD,
-                due_at=due,
-                pass_mark=Decimal("60"),
-                is_graduation_project=is_final,
-                created_at=due - timedelta(days=7),
-            )
+        for week, assignment in enumerate(self.assignments(cohort, start, weeks)):
+            due = assignment.due_at
             if due - timedelta(days=5) > self.now:
                 continue
             for student in students:
@@ -427,6 +417,28 @@ class DemoBuilder:
                     continue
                 self.submit(assignment, student, due)
         self.assess(cohort, students, start, weeks, dropped)
+
+    def assignments(self, cohort: Cohort, start: datetime, weeks: int) -> list[Assignment]:
+        """One homework a week on the course's own topics, due Sunday 22:00; the last one is the
+        graduation project."""
+        topics = PLANS[cohort.course.slug][1]
+        made = []
+        for week in range(weeks):
+            due = start + timedelta(weeks=week, days=6, hours=22)
+            is_final = week == weeks - 1
+            made.append(
+                Assignment.objects.create(
+                    cohort=cohort,
+                    title=("毕业项目：" if is_final else f"第 {week + 1} 周作业：") + topics[week],
+                    instructions=ASSIGNMENT_INSTRUCTIONS.format(topic=topics[week]),
+                    standard=ASSIGNMENT_STANDARD,
+                    due_at=due,
+                    pass_mark=Decimal("60"),
+                    is_graduation_project=is_final,
+                    created_at=due - timedelta(days=7),
+                )
+            )
+        return made
 
     def submit(self, assignment: Assignment, student: Student, due: datetime) -> None:
         late = self.rng.random() < 0.1

@@ -38,15 +38,16 @@ def cover_png(*, title: str, tagline: str, top: Color, bottom: Color, mark: str)
     shapes.ellipse((-200, 380, 360, 940), fill=(255, 255, 255, 30))
     image = Image.alpha_composite(image.convert("RGBA"), glow.filter(ImageFilter.GaussianBlur(24)))
     draw = ImageDraw.Draw(image, "RGBA")  # translucent fills blend
-    # The symbol sits low on the right, clear of the text, however long it is.
+    # The symbol on the right of the middle band (what the page shows of a wide cover), clear
+    # of the text (wrapped at 760 px) however long it is.
     draw.text(
-        (1130, 560), mark, font=_font(190 if len(mark) < 3 else 150), fill=(255, 255, 255, 90), anchor="rs"
+        (1130, 315), mark, font=_font(190 if len(mark) < 3 else 140), fill=(255, 255, 255, 90), anchor="rm"
     )
     y = 200  # the page crops a wide cover to its middle band: the text stays inside it
-    for line in _wrap(draw, title, _font(84), 900, 2):
+    for line in _wrap(draw, title, _font(84), 760, 2):
         draw.text((80, y), line, font=_font(84), fill=(255, 255, 255))
         y += 104
-    for line in _wrap(draw, tagline, _font(38), 880, 2):
+    for line in _wrap(draw, tagline, _font(38), 760, 2):
         draw.text((80, y + 16), line, font=_font(38), fill=(240, 248, 255))
         y += 52
     return _png(image.convert("RGB"))
