@@ -90,7 +90,8 @@ def today_overview(now: datetime | None = None) -> dict[str, Any]:
         lead.days_overdue = (today - lead.next_follow_up_on).days
     consultations = _short(consultations_soon(today=today).select_related("lead"))
     for consultation in consultations.rows:
-        consultation.is_today = timezone.localdate(consultation.scheduled_at) == today
+        day = timezone.localdate(consultation.scheduled_at)
+        consultation.day = "today" if day == today else "tomorrow" if day > today else "unmarked"
         # Held or not is a question once it has begun; before that, only its link is useful.
         consultation.has_begun = consultation.scheduled_at <= now
     at_risk_count, at_risk = dropout_summary(at=now, limit=LIMIT)

@@ -82,12 +82,17 @@ def follow_ups_due(*, today: date | None = None) -> QuerySet[Lead]:
     )
 
 
+UNMARKED_DAYS = 14
+
+
 def consultations_soon(*, today: date | None = None) -> QuerySet[Consultation]:
-    """Consultations still scheduled for today or tomorrow (site time zone), in time order."""
+    """Consultations still scheduled for today or tomorrow (site time zone), and the ones of
+    the last two weeks nobody marked held or no-show yet (they stay until marked, or the
+    funnel never hears of them), in time order."""
     today = today or timezone.localdate()
     return Consultation.objects.filter(
         status=Consultation.Status.SCHEDULED,
-        scheduled_at__gte=_day_start(today),
+        scheduled_at__gte=_day_start(today - timedelta(days=UNMARKED_DAYS)),
         scheduled_at__lt=_day_start(today + timedelta(days=2)),
         lead__is_spam=False,
     ).order_by("scheduled_at", "pk")
