@@ -37,3 +37,25 @@ def test_the_sales_page(device, live_server, phone_page, desktop_page, screensho
     page.screenshot(
         path=str(screenshot(page, "data").with_name(f"test_the_sales_page[{device}]-data-bottom.png"))
     )
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_a_graduate_withdraws_consent_on_the_progress_page(
+    device, live_server, phone_page, desktop_page, login_browser, screenshot
+):
+    from cohorts.models import GraduationReport
+
+    demo_load()
+    page = phone_page if device == "phone" else desktop_page
+    report = (
+        GraduationReport.objects.filter(shares_work=True).select_related("enrollment__student__user").first()
+    )
+    assert report is not None
+    login_browser(page, report.enrollment.student.user)
+    page.goto(f"{live_server.url}/learn/progress/")
+    screenshot(page, "progress")
+    page.click("button:has-text('停止展示我的作品')")
+    page.wait_for_selector("text=你的作品已不再在课程页展示。")
+    report.refresh_from_db()
+    assert report.shares_work is False
+    assert page.locator("button:has-text('展示我的作品')").is_visible()
