@@ -62,7 +62,9 @@ class LeadForm(forms.Form):
     answered like any other, so a bot learns nothing.
     """
 
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(
+        label=_("Name"), max_length=100, error_messages={"required": _("Enter your name.")}
+    )
     phone = forms.CharField(
         label=_("Mobile phone"),
         max_length=32,
@@ -124,7 +126,12 @@ class LeadForm(forms.Form):
     def clean_email(self) -> str:
         email = email_normalize(self.cleaned_data["email"])
         if email:
-            validate_email(email)
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise ValidationError(
+                    _("Enter a valid e-mail address, like name@example.com."), code="invalid"
+                ) from None
         return email
 
     def clean_phone(self) -> str:
