@@ -47,3 +47,16 @@ def test_the_link_builder_and_its_list(
         assert page.evaluate(FITS)
         screenshot(page, f"links-{size}")
     assert TrackedLink.objects.count() == 1
+
+
+def test_checkout_with_the_number_keypad_and_its_errors(
+    live_server, phone_page, desktop_page, shop, screenshot
+):
+    for size, page in (("phone", phone_page), ("desktop", desktop_page)):
+        page.goto(f"{live_server.url}/courses/ai-2/buy/")
+        assert page.get_attribute("input[name=phone]", "inputmode") == "tel"
+        page.locator("form.card button[type=submit]").click()
+        page.wait_for_selector("#id_phone_error")
+        assert "请填写邮箱或手机号" in page.locator("#id_phone_error").inner_text()
+        assert page.evaluate(FITS)
+        screenshot(page, f"checkout-errors-{size}")
