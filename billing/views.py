@@ -44,7 +44,7 @@ from cohorts.selectors import cohort_enrolment_refusal, course_showcase, course_
 from crm.attribution import attribution_capture, attribution_from_request
 from crm.models import Lead
 from crm.services import lead_capture
-from crm.signup import signup_page
+from crm.signup import signup_contact, signup_page
 from onepco.access import provider_signed, public, staff_required
 from onepco.images import image_file_response
 from onepco.network import client_ip
@@ -160,7 +160,8 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
         return render(
             request, "billing/checkout.html", context, status=403 if request.method == "POST" else 200
         )
-    form = forms.CheckoutForm(request.POST or None)
+    # Filled in from the signup this visitor just made (their own session only).
+    form = forms.CheckoutForm(request.POST or None, initial=signup_contact(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _checkout_limited(request, email=data["email"], phone=data["phone"]):
@@ -182,7 +183,8 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, exc)
         else:
             return redirect("billing:pay", number=order.number)
-    return render(request, "billing/checkout.html", {"form": form, "cohort": cohort})
+    status = 400 if form.errors else 200
+    return render(request, "billing/checkout.html", {"form": form, "cohort": cohort}, status=status)
 
 
 def _checkout_limited(request: HttpRequest, *, email: str, phone: str) -> bool:
@@ -421,6 +423,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "pay_url": settings.SITE_URL + reverse("billing:pay", args=[order.number]),
         "refund_form": forms.RefundForm(initial={"amount": order.amount - reserved}),
         "reject_form": forms.RejectForm(),
+        "email_form": forms.BuyerEmailForm(),
         "can_query": bool(order.provider and (p := get_provider(order.provider)) and p.can_query),
         "seats_left": cohort_seats_left(order.cohort) if order.waits_for_seat else None,
         "enrolled_elsewhere": services.order_buyer_enrollment(order) if order.waits_for_seat else None,
@@ -533,6 +536,21 @@ def order_seat_grant(request: AuthenticatedRequest, number: str) -> HttpResponse
         messages.success(request, _("The buyer is enrolled; the enrollment e-mail is on its way."))
 
     return _console_action(request, number, grant)
+
+
+@staff_required
+@require_POST
+def order_buyer_email(request: HttpRequest, number: str) -> HttpResponse:
+    """Paid with only a phone number: the founder adds the buyer's e-mail, which enrolls them."""
+    form = forms.BuyerEmailForm(request.POST)
+
+    def add(order: Order) -> None:
+        if not form.is_valid():
+            raise ValidationError(list(form.errors["email"]))
+        services.order_buyer_email_add(order=order, email=form.cleaned_data["email"])
+        messages.success(request, _("The buyer is enrolled; the enrollment e-mail is on its way."))
+
+    return _console_action(request, number, add)
 
 
 @staff_required

@@ -41,7 +41,7 @@ def card_font_path() -> str | None:
     return None
 
 
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+def card_font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     path = card_font_path()
     if path:
         try:
@@ -81,19 +81,21 @@ def report_card_png(data) -> bytes:
     image = Image.new("RGB", (WIDTH, HEIGHT), BG)
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, WIDTH, 420), fill=BRAND)
-    draw.text((80, 80), _("Graduation report"), font=_font(44), fill=(204, 235, 231))
-    draw.text((80, 150), str(enrollment.student.user.name or _("A graduate")), font=_font(88), fill="white")
+    draw.text((80, 80), _("Graduation report"), font=card_font(44), fill=(204, 235, 231))
+    draw.text(
+        (80, 150), str(enrollment.student.user.name or _("A graduate")), font=card_font(88), fill="white"
+    )
     course = f"{enrollment.cohort.course.title} · {enrollment.cohort.name}"
-    for i, line in enumerate(_wrap(draw, course, _font(40), WIDTH - 160, 2)):
-        draw.text((80, 280 + i * 52), line, font=_font(40), fill=(230, 245, 243))
+    for i, line in enumerate(_wrap(draw, course, card_font(40), WIDTH - 160, 2)):
+        draw.text((80, 280 + i * 52), line, font=card_font(40), fill=(230, 245, 243))
 
     # Before → after, the number the whole report is about.
     draw.rounded_rectangle((60, 470, WIDTH - 60, 760), radius=28, fill="white")
-    draw.text((110, 510), _("Entry score"), font=_font(36), fill=SOFT)
-    draw.text((110, 570), _score(data.entry_score), font=_font(120), fill=INK)
-    draw.text((WIDTH // 2 - 30, 590), "→", font=_font(90), fill=BRAND)
-    draw.text((WIDTH // 2 + 90, 510), _("Graduation score"), font=_font(36), fill=SOFT)
-    draw.text((WIDTH // 2 + 90, 570), _score(data.graduation_score), font=_font(120), fill=BRAND)
+    draw.text((110, 510), _("Entry score"), font=card_font(36), fill=SOFT)
+    draw.text((110, 570), _score(data.entry_score), font=card_font(120), fill=INK)
+    draw.text((WIDTH // 2 - 30, 590), "→", font=card_font(90), fill=BRAND)
+    draw.text((WIDTH // 2 + 90, 510), _("Graduation score"), font=card_font(36), fill=SOFT)
+    draw.text((WIDTH // 2 + 90, 570), _score(data.graduation_score), font=card_font(120), fill=BRAND)
 
     stats = [
         (_("Attendance"), _rate(data.attendance_rate)),
@@ -104,15 +106,15 @@ def report_card_png(data) -> bytes:
     for i, (label, value) in enumerate(stats):
         x = 60 + i * column
         draw.rounded_rectangle((x + 8, 800, x + column - 8, 990), radius=24, fill="white")
-        draw.text((x + 40, 830), label, font=_font(32), fill=SOFT)
-        draw.text((x + 40, 890), value, font=_font(64), fill=INK)
+        draw.text((x + 40, 830), label, font=card_font(32), fill=SOFT)
+        draw.text((x + 40, 890), value, font=card_font(64), fill=INK)
 
     feedback = data.report.closing_feedback
     if feedback:
-        draw.text((80, 1040), _("From the teacher"), font=_font(34), fill=SOFT)
-        for i, line in enumerate(_wrap(draw, feedback, _font(40), WIDTH - 160, 4)):
-            draw.text((80, 1095 + i * 56), line, font=_font(40), fill=INK)
-    draw.text((80, HEIGHT - 70), site_name(), font=_font(30), fill=SOFT)
+        draw.text((80, 1040), _("From the teacher"), font=card_font(34), fill=SOFT)
+        for i, line in enumerate(_wrap(draw, feedback, card_font(40), WIDTH - 160, 4)):
+            draw.text((80, 1095 + i * 56), line, font=card_font(40), fill=INK)
+    draw.text((80, HEIGHT - 70), site_name(), font=card_font(30), fill=SOFT)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -7,7 +7,7 @@ import io
 import qrcode
 from PIL import Image, ImageDraw, ImageFilter
 
-from cohorts.cards import _font, _wrap
+from cohorts.cards import _wrap, card_font
 
 Color = tuple[int, int, int]
 
@@ -41,14 +41,14 @@ def cover_png(*, title: str, tagline: str, top: Color, bottom: Color, mark: str)
     # The symbol on the right of the middle band (what the page shows of a wide cover), clear
     # of the text (wrapped at 760 px) however long it is.
     draw.text(
-        (1130, 315), mark, font=_font(190 if len(mark) < 3 else 140), fill=(255, 255, 255, 90), anchor="rm"
+        (1130, 315), mark, font=card_font(190 if len(mark) < 3 else 140), fill=(255, 255, 255, 90), anchor="rm"
     )
     y = 200  # the page crops a wide cover to its middle band: the text stays inside it
-    for line in _wrap(draw, title, _font(84), 760, 2):
-        draw.text((80, y), line, font=_font(84), fill=(255, 255, 255))
+    for line in _wrap(draw, title, card_font(84), 760, 2):
+        draw.text((80, y), line, font=card_font(84), fill=(255, 255, 255))
         y += 104
-    for line in _wrap(draw, tagline, _font(38), 760, 2):
-        draw.text((80, y + 16), line, font=_font(38), fill=(240, 248, 255))
+    for line in _wrap(draw, tagline, card_font(38), 760, 2):
+        draw.text((80, y + 16), line, font=card_font(38), fill=(240, 248, 255))
         y += 52
     return _png(image.convert("RGB"))
 
@@ -61,7 +61,7 @@ def portrait_png(*, initial: str, top: Color, bottom: Color) -> bytes:
     draw.ellipse((135, 70, 265, 200), fill=(255, 255, 255, 225))
     draw.ellipse((70, 215, 330, 475), fill=(255, 255, 255, 225))
     draw.ellipse((258, 258, 372, 372), fill=(*bottom, 255), outline=(255, 255, 255, 255), width=6)
-    draw.text((315, 315), initial, font=_font(60), fill=(255, 255, 255), anchor="mm")
+    draw.text((315, 315), initial, font=card_font(60), fill=(255, 255, 255), anchor="mm")
     return _png(image.convert("RGB"))
 
 

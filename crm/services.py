@@ -12,7 +12,16 @@ from django.utils.translation import gettext as _
 from crm import jobs
 from crm.csvio import csv_decode, csv_parse_when, csv_rows
 from crm.forms import LeadImportRowForm
-from crm.models import Channel, Consultation, Lead, LeadImport, LeadNote, LeadTouch, SignupSettings
+from crm.models import (
+    Channel,
+    Consultation,
+    Lead,
+    LeadImport,
+    LeadNote,
+    LeadTouch,
+    SignupSettings,
+    TrackedLink,
+)
 from crm.normalize import email_normalize, phone_normalize
 from onepco.db import insert_unless_conflict
 from onepco.outbox import outbox_enqueue, outbox_message, outbox_relay_after_commit
@@ -267,6 +276,26 @@ def channel_save(*, channel: Channel) -> Channel:
     channel.full_clean()
     channel.save()
     return channel
+
+
+def tracked_link_make(
+    *, page: str, channel: str, campaign: str = "", content: str = "", label: str = ""
+) -> TrackedLink:
+    """The link builder's link, kept: the same page and tags give back the link made before
+    (with the new label, when one is given), so a link made twice is listed once."""
+    values = {
+        "page": page.strip(),
+        "channel": channel.strip().lower(),
+        "campaign": campaign.strip(),
+        "content": content.strip(),
+    }
+    label = label.strip()
+    # get_or_create reads the other row when an identical link is made at the same moment.
+    link, created = TrackedLink.objects.get_or_create(**values, defaults={"label": label})
+    if not created and label and label != link.label:
+        link.label = label
+        link.save(update_fields=["label"])
+    return link
 
 
 # --- CSV import ------------------------------------------------------------------------------

@@ -60,6 +60,24 @@ def order_seat_wait_alert_send(*, order: Order) -> None:
     _founder_alert_send(order=order, subject=subject, lines=lines)
 
 
+def order_needs_email_alert_send(*, order: Order) -> None:
+    """Tell the founder that a buyer who gave only a phone number paid, and what to do."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Paid, the buyer's e-mail is missing: order %(number)s") % {"number": order.number}
+        lines = [
+            _(
+                "%(buyer)s (%(email)s) paid %(amount)s for order %(number)s (%(cohort)s) and gave "
+                "only a phone number at checkout."
+            )
+            % _order_facts(order, email=order.buyer_phone or "—", amount=f"{order.amount} {order.currency}"),
+            _(
+                "The seat is theirs. Ask them for an e-mail address (sign-in codes and the "
+                "enrollment instructions go there) and add it on the order's page: that enrolls them."
+            ),
+        ]
+    _founder_alert_send(order=order, subject=subject, lines=lines)
+
+
 def order_already_enrolled_alert_send(*, order: Order) -> None:
     """Tell the founder that a buyer who is enrolled paid again through an older order."""
     with translation.override(settings.LANGUAGE_CODE):
