@@ -64,7 +64,9 @@ class LoginLink(models.Model):
     """A one-time sign-in link e-mailed to a student (the enrollment e-mail), for a device other
     than the one they paid on. Only the token's SHA-256 is stored; used once, then refused."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_links", verbose_name=_("user"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="login_links", verbose_name=_("user")
+    )
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"))

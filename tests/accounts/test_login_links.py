@@ -7,6 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import LoginLink
+from accounts.personal import user_anonymise
 from accounts.services import login_link_create
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +84,11 @@ def test_setting_a_password_cancels_unused_links(student):
 def test_the_account_page_offers_an_optional_password(student_client):
     body = student_client.get("/account/").content.decode()
     assert 'href="/accounts/password/set/"' in body
+
+
+def test_erasing_an_account_drops_its_links(student):
+    token = login_link_create(user=student.user)
+    user_anonymise(user=student.user)
+
+    assert not LoginLink.objects.exists()
+    assert Client().post(_path(token)).status_code == 410

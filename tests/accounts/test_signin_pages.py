@@ -29,14 +29,24 @@ def test_a_wrong_password_opens_the_folded_form_with_the_error(client, student):
     assert '<details class="mt-12" id="password-login" open>' in response.content.decode()
 
 
-def _no_latin_words(text: str, allowed: set[str]) -> None:
-    words = set(re.findall(r"[A-Za-z]{3,}", text)) - allowed
+def _prose(mail) -> str:
+    """The e-mail's words, without its links and its sign-in code (links are built for the
+    address the visitor used, which ALLOWED_HOSTS vouches for)."""
+    text = re.sub(r"https?://\S+", "", mail.body)
+    return re.sub(r"^[A-Z0-9]{4}-?[A-Z0-9]{4}$", "", text, flags=re.MULTILINE)
+
+
+def _no_latin_words(mail, allowed: set[str] = frozenset()) -> None:
+    words = set(re.findall(r"[A-Za-z]{2,}", _prose(mail))) - allowed
     assert not words, words
 
 
 @pytest.mark.parametrize(
     ("language", "subject", "phrase"),
-    [("zh-hans", "[码上学堂] 你的登录验证码：", "你的码上学堂登录验证码"), ("en", "[码上学堂] Your sign-in code: ", "Your code to sign in to 码上学堂")],
+    [
+        ("zh-hans", "[码上学堂] 你的登录验证码：", "你的码上学堂登录验证码"),
+        ("en", "[码上学堂] Your sign-in code: ", "Your code to sign in to 码上学堂"),
+    ],
 )
 def test_the_login_code_email_is_the_sites_own(named_site, student, mailoutbox, language, subject, phrase):
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
@@ -45,10 +55,10 @@ def test_the_login_code_email_is_the_sites_own(named_site, student, mailoutbox, 
     [mail] = mailoutbox
     assert mail.subject.startswith(subject)
     assert phrase in mail.body and "码上学堂" in mail.body
-    assert "testserver" not in mail.body + mail.subject and "Hello from" not in mail.body
+    assert "testserver" not in _prose(mail) + mail.subject and "Hello from" not in mail.body
     if language == "zh-hans":
         assert "您" not in mail.body + mail.subject
-        _no_latin_words(mail.body, {"http", "localhost"})
+        _no_latin_words(mail)
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -56,13 +66,16 @@ def test_the_password_reset_email_is_the_sites_own(named_site, student, mailoutb
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.post("/accounts/password/reset/", {"email": "student@example.com"})
     [mail] = mailoutbox
-    expected = {"zh-hans": ("[码上学堂] 设置新密码", "码上学堂账号"), "en": ("[码上学堂] Set a new password", "your 码上学堂 account")}
+    expected = {
+        "zh-hans": ("[码上学堂] 设置新密码", "码上学堂账号"),
+        "en": ("[码上学堂] Set a new password", "your 码上学堂 account"),
+    }
     assert mail.subject == expected[language][0]
     assert expected[language][1] in mail.body and "/accounts/password/reset/key/" in mail.body
-    assert "testserver" not in mail.body
+    assert "testserver" not in _prose(mail)
     if language == "zh-hans":
         assert "您" not in mail.body
-        _no_latin_words(mail.body, {"http", "localhost", "accounts", "password", "reset", "key"})
+        _no_latin_words(mail)
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -75,7 +88,7 @@ def test_the_unknown_account_email_names_the_site_and_offers_no_signup(named_sit
     assert "signup" not in mail.body
     if language == "zh-hans":
         assert "您" not in mail.body
-        _no_latin_words(mail.body, {"http", "localhost", "nobody", "example", "com"})
+        _no_latin_words(mail, {"nobody", "example", "com"})
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -85,11 +98,13 @@ def test_the_email_confirmation_is_the_sites_own(named_site, student, mailoutbox
     response = client.post("/accounts/email/", {"action_add": "", "email": "second@example.com"})
     assert response.status_code in (200, 302)
     [mail] = mailoutbox
-    subject = {"zh-hans": "[码上学堂] 确认你的邮箱地址", "en": "[码上学堂] Confirm your e-mail address"}[language]
+    subject = {"zh-hans": "[码上学堂] 确认你的邮箱地址", "en": "[码上学堂] Confirm your e-mail address"}[
+        language
+    ]
     assert mail.subject == subject and "码上学堂" in mail.body
     if language == "zh-hans":
         assert "您" not in mail.body
-        _no_latin_words(mail.body, {"http", "localhost", "accounts", "confirm", "email"})
+        _no_latin_words(mail)
 
 
 def test_without_a_site_name_the_subject_uses_the_default_name(student, mailoutbox, settings):
