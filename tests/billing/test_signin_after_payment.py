@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import LoginLink, User
 from billing.models import Order
+from crm.models import SignupSettings
 from tests import factories as f
 
 BUYER = {"name": "李雷", "email": "lilei@example.com", "phone": "13900000000", "consent": "on"}
@@ -100,3 +101,23 @@ def test_the_enrollment_email_carries_a_one_time_link_that_signs_in_elsewhere(
     assert phone.get("/learn/").wsgi_request.user.pk == order.user_id
     assert LoginLink.objects.get().used_at is not None
     assert "请加入班级微信群" in mail.body and "Hello" not in mail.body
+
+
+def test_the_enrollment_email_names_the_assistants_wechat_from_the_setup(
+    client, simulated_on, cohort, run_jobs, mailoutbox
+):
+    SignupSettings.objects.create(wechat_id="zhujiao_2026")
+    _buy_and_pay(client)
+    run_jobs()
+    [mail] = [m for m in mailoutbox if m.to == ["lilei@example.com"]]
+    assert "添加助教微信" in mail.body and "zhujiao_2026" in mail.body
+    assert "/thanks/wechat-qr" not in mail.body  # no QR uploaded: no link to one
+
+
+def test_without_a_wechat_in_the_setup_the_email_asks_for_none(
+    client, simulated_on, cohort, run_jobs, mailoutbox
+):
+    _buy_and_pay(client)
+    run_jobs()
+    [mail] = [m for m in mailoutbox if m.to == ["lilei@example.com"]]
+    assert "添加助教微信" not in mail.body and "测评" not in mail.body

@@ -36,3 +36,18 @@ def test_the_sign_in_pages(device, live_server, phone_page, desktop_page, cohort
     screenshot(page, "link-used")
     page.click("a:has-text('用邮箱验证码登录')")
     page.wait_for_url("**/accounts/login/code/")
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_the_code_pages(device, live_server, phone_page, desktop_page, student, screenshot):
+    page = phone_page if device == "phone" else desktop_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_code_email", "student@example.com")
+    page.click("#code-login button[type=submit]")
+    page.wait_for_url("**/accounts/login/code/confirm/")
+    assert page.locator("h1").inner_text() == "输入登录验证码"
+    assert "您" not in page.content()
+    screenshot(page, "code-confirm")
+    page.goto(f"{live_server.url}/accounts/login/code/")
+    assert "您" not in page.content()
+    screenshot(page, "code-request")
