@@ -152,6 +152,10 @@ def _checkout_limited(request: HttpRequest, *, email: str, phone: str) -> bool:
 def pay(request: HttpRequest, number: str) -> HttpResponse:
     """The payment page: choose a method, then scan, follow or transfer."""
     order = get_object_or_404(Order.objects.select_related("cohort__course"), number=number)
+    if order.is_paid and request.method == "GET":
+        # Paid while this page waited (a scanned QR code): the success page, which signs in
+        # the buyer of this browser.
+        return redirect("billing:pay_return", number=number)
     form = _pay_method_form(request.POST or None)
     if request.method == "POST" and _payable(order) and form.is_valid():
         method = form.cleaned_data["method"]

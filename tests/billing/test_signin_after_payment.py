@@ -121,3 +121,11 @@ def test_without_a_wechat_in_the_setup_the_email_asks_for_none(
     run_jobs()
     [mail] = [m for m in mailoutbox if m.to == ["lilei@example.com"]]
     assert "添加助教微信" not in mail.body and "测评" not in mail.body
+
+
+def test_a_qr_payment_page_that_sees_the_payment_signs_in_too(client, simulated_on, cohort):
+    # Paid by scanning a QR code: the payment page itself refreshes (htmx) once the order is paid.
+    order = _buy_and_pay(client)
+    response = client.get(f"/pay/{order.number}/", follow=True)
+    assert response.redirect_chain[-1][0] == "/learn/"
+    assert response.wsgi_request.user.pk == order.user_id
