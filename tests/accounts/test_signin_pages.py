@@ -26,7 +26,9 @@ def test_the_login_page_offers_the_code_first_and_folds_the_password(client):
 
 def test_a_wrong_password_opens_the_folded_form_with_the_error(client, student):
     response = client.post("/accounts/login/", {"login": "student@example.com", "password": "nope"})
-    assert '<details class="mt-12" id="password-login" open>' in response.content.decode()
+    body = response.content.decode()
+    assert '<details class="mt-12" id="password-login" open>' in body
+    assert "邮箱和密码不匹配。" in body and "您" not in body
 
 
 def _prose(mail) -> str:
