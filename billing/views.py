@@ -10,6 +10,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -182,6 +183,7 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            _order_placed_here(request, order)
             return redirect("billing:pay", number=order.number)
     status = 400 if form.errors else 200
     return render(request, "billing/checkout.html", {"form": form, "cohort": cohort}, status=status)
@@ -205,6 +207,10 @@ def _checkout_limited(request: HttpRequest, *, email: str, phone: str) -> bool:
 def pay(request: HttpRequest, number: str) -> HttpResponse:
     """The payment page: choose a method, then scan, follow or transfer."""
     order = get_object_or_404(Order.objects.select_related("cohort__course"), number=number)
+    if order.is_paid and request.method == "GET":
+        # Paid while this page waited (a scanned QR code): the success page, which signs in
+        # the buyer of this browser.
+        return redirect("billing:pay_return", number=number)
     form = _pay_method_form(request.POST or None)
     if request.method == "POST" and _payable(order) and form.is_valid():
         method = form.cleaned_data["method"]
@@ -283,7 +289,46 @@ def pay_return(request: HttpRequest, number: str) -> HttpResponse:
     order = get_object_or_404(Order.objects.select_related("cohort__course"), number=number)
     _query_throttled(order)
     order.refresh_from_db()
+    if _buyer_sign_in(request, order):
+        messages.success(request, _("Paid — welcome aboard! You are signed in to your learning space."))
+        return redirect("cohorts:learn_home")
     return render(request, "billing/return.html", {"order": order})
+
+
+# The orders this browser placed (its session), so that the success page signs in the buyer who
+# paid here, and nobody else who has the order's number or link.
+PLACED_ORDERS_SESSION_KEY = "billing:placed_orders"
+PLACED_ORDERS_KEPT = 5
+SIGN_IN_AFTER_PAYMENT = timedelta(minutes=30)
+
+
+def _order_placed_here(request: HttpRequest, order: Order) -> None:
+    placed = [n for n in request.session.get(PLACED_ORDERS_SESSION_KEY, []) if n != order.number]
+    request.session[PLACED_ORDERS_SESSION_KEY] = [*placed, order.number][-PLACED_ORDERS_KEPT:]
+
+
+def _buyer_sign_in(request: HttpRequest, order: Order) -> bool:
+    """Sign in the buyer of a just-paid order in the browser that placed it, once: never a
+    staff account, never an order paid more than SIGN_IN_AFTER_PAYMENT ago, never over another
+    signed-in person, never an account that existed before the order. Elsewhere the enrollment
+    e-mail's one-time link signs them in."""
+    placed = request.session.get(PLACED_ORDERS_SESSION_KEY, [])
+    user = order.user
+    if order.number not in placed or not order.is_paid or user is None or order.paid_at is None:
+        return False
+    if user.is_staff or user.is_superuser or not user.is_active:
+        return False
+    if timezone.now() - order.paid_at > SIGN_IN_AFTER_PAYMENT:
+        return False
+    if request.user.is_authenticated:
+        return request.user.pk == user.pk  # already theirs; never over another person
+    # Anyone can check out with someone else's e-mail and pay: only an account this order
+    # created, never signed in since, is opened here; an existing one signs in by code or link.
+    if user.date_joined < order.created_at or user.last_login is not None:
+        return False
+    request.session[PLACED_ORDERS_SESSION_KEY] = [n for n in placed if n != order.number]
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return True
 
 
 @public

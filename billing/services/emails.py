@@ -7,7 +7,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.services import LOGIN_LINK_DAYS, login_link_create
 from billing.models import Order, Provider
+from crm.models import SignupSettings
 from onepco.site import site_name
 
 
@@ -127,12 +129,22 @@ def order_amount_mismatch_alert_send(
 def order_enrollment_email_send(*, order: Order) -> None:
     """The enrollment instructions: the cohort's text, its schedule and how to sign in."""
     cohort = order.cohort
+    user = order.user
+    link_url = ""
+    if user is not None and user.is_active and not (user.is_staff or user.is_superuser):
+        token = login_link_create(user=user)
+        link_url = settings.SITE_URL + reverse("accounts:login_link", args=[token])
+    signup = SignupSettings.current()
     context = {
         "order": order,
         "cohort": cohort,
         "lessons": cohort.lessons.order_by("starts_at")[:50],
+        "login_link_url": link_url,
+        "login_link_days": LOGIN_LINK_DAYS,
         "login_url": settings.SITE_URL + reverse("account_login"),
-        "learn_url": settings.SITE_URL + reverse("home"),
+        "learn_url": settings.SITE_URL + reverse("cohorts:learn_home"),
+        "wechat_id": signup.wechat_id.strip(),
+        "wechat_qr_url": settings.SITE_URL + reverse("crm:wechat_qr") if signup.wechat_qr else "",
         "SITE_NAME": site_name(),
     }
     with translation.override(settings.LANGUAGE_CODE):
