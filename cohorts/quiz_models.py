@@ -7,6 +7,7 @@ becomes the student's `Assessment` row for the quiz (cohorts.quiz_services), so 
 figures follow. The rules are written down in docs/assessments.md.
 """
 
+import math
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -244,7 +245,8 @@ class QuizAttempt(models.Model):
     def seconds_left(self, now: datetime | None = None) -> int | None:
         if self.deadline is None:
             return None
-        return max(0, int((self.deadline - (now or timezone.now())).total_seconds()))
+        # Rounded up: the screen's countdown reaches zero only once the deadline has passed.
+        return max(0, math.ceil((self.deadline - (now or timezone.now())).total_seconds()))
 
 
 class QuizAnswer(models.Model):

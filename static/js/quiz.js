@@ -47,7 +47,7 @@
 
   function countAnswered() {
     var done = steps.filter(isAnswered).length;
-    progress.textContent = form.dataset.msgAnswered.replace("%(a)s", done).replace("%(b)s", steps.length);
+    progress.textContent = form.dataset.msgAnswered.replace("{a}", done).replace("{b}", steps.length);
     var dots = document.querySelectorAll(".quiz-dot");
     steps.forEach(function (step, i) { if (dots[i]) dots[i].classList.toggle("is-answered", isAnswered(step)); });
   }
@@ -155,7 +155,7 @@
 
   function tick() {
     if (endsAt === null || ended) return;
-    var left = Math.max(0, Math.round((endsAt - Date.now()) / 1000));
+    var left = Math.max(0, Math.ceil((endsAt - Date.now()) / 1000));
     var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     clock.textContent = (h ? h + ":" + String(m).padStart(2, "0") : String(m).padStart(2, "0")) + ":" + String(s).padStart(2, "0");
     clock.classList.toggle("is-low", left <= 60);
