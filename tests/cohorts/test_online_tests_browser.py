@@ -8,8 +8,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import expect
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cohorts.models import Assessment, QuizAnswer, QuizAttempt
 from tests import factories as f
