@@ -86,6 +86,13 @@ def quiz_save(*, quiz: Quiz) -> Quiz:
         raise ValidationError({"is_published": [_("Add the questions first, then publish the test.")]})
     quiz.full_clean()
     quiz.save()
+    # A closing time moved (earlier or later) moves the deadline of the attempts under way:
+    # no attempt runs past the closing time, and a later one gives them their full time.
+    for attempt in QuizAttempt.objects.filter(quiz=quiz, status=QuizAttempt.Status.IN_PROGRESS):
+        deadline = quiz.deadline_for(attempt.started_at)
+        if deadline != attempt.deadline:
+            attempt.deadline = deadline
+            attempt.save(update_fields=["deadline"])
     return quiz
 
 

@@ -227,6 +227,20 @@ def test_the_deadline_never_passes_the_closing_time(cohort_a, student, student_c
     assert QuizAttempt.objects.get(quiz=quiz).deadline == closes
 
 
+def test_moving_the_closing_time_moves_the_deadline_of_attempts_under_way(cohort_a, student):
+    quiz = f.make_quiz(cohort_a, time_limit_minutes=60, closes_at=timezone.now() + timedelta(minutes=10))
+    f.make_question(quiz, "truefalse", 1, correct_true=True)
+    attempt = quiz_services.quiz_attempt_start(quiz=quiz, student=student)
+    quiz.closes_at = timezone.now() + timedelta(days=1)
+    quiz_services.quiz_save(quiz=quiz)
+    attempt.refresh_from_db()
+    assert attempt.deadline == attempt.started_at + timedelta(minutes=60)
+    quiz.closes_at = timezone.now() + timedelta(minutes=5)
+    quiz_services.quiz_save(quiz=quiz)
+    attempt.refresh_from_db()
+    assert attempt.deadline == quiz.closes_at
+
+
 def test_a_test_not_open_or_closed_cannot_be_started(cohort_a, student_client):
     later = f.make_quiz(cohort_a, opens_at=timezone.now() + timedelta(days=1))
     closed = f.make_quiz(
