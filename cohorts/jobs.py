@@ -4,7 +4,7 @@ Jobs and services name each other through their modules (`services.x`, `jobs.y`)
 either module may be imported first.
 """
 
-from cohorts import services
+from cohorts import quiz_services, services
 from cohorts.models import Submission
 
 
@@ -18,3 +18,9 @@ def send_feedback_email(submission_id: int) -> bool:
 def send_due_reminders() -> int:
     """Hourly (console/cron.py): remind students of homework due within 24 hours."""
     return services.due_reminders_send()
+
+
+def end_overdue_quiz_attempts() -> int:
+    """Every minute (console/cron.py): end the online-test attempts whose time is up, with the
+    answers saved in time (a student who closed the page is handed in all the same)."""
+    return quiz_services.quiz_attempts_expire()

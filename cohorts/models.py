@@ -448,6 +448,15 @@ class Assessment(models.Model):
     passed = models.BooleanField(_("passed"), null=True, blank=True)
     taken_at = models.DateTimeField(_("taken at"), default=timezone.now, db_index=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    quiz = models.ForeignKey(
+        "cohorts.Quiz",
+        verbose_name=_("online test"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        help_text=_("Set when the score came from an online test; blank for a score typed in."),
+    )
 
     class Meta:
         verbose_name = _("assessment")
@@ -458,6 +467,10 @@ class Assessment(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=["entry", "stage", "graduation"]),
                 name="assessment_kind_valid",
+            ),
+            # One result per online test and student: its best final attempt (docs/assessments.md).
+            models.UniqueConstraint(
+                fields=["quiz", "student"], condition=Q(quiz__isnull=False), name="assessment_one_per_quiz"
             ),
         ]
         indexes = [
@@ -517,3 +530,9 @@ class DueReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment} · {self.student}"
+
+
+# The online tests' models live in their own module; importing them here registers them.
+from cohorts.quiz_models import Quiz, QuizAnswer, QuizAttempt, QuizChoice, QuizQuestion  # noqa: E402
+
+__all__ = ["Quiz", "QuizAnswer", "QuizAttempt", "QuizChoice", "QuizQuestion"]

@@ -41,7 +41,11 @@ def cover_png(*, title: str, tagline: str, top: Color, bottom: Color, mark: str)
     # The symbol on the right of the middle band (what the page shows of a wide cover), clear
     # of the text (wrapped at 760 px) however long it is.
     draw.text(
-        (1130, 315), mark, font=card_font(190 if len(mark) < 3 else 140), fill=(255, 255, 255, 90), anchor="rm"
+        (1130, 315),
+        mark,
+        font=card_font(190 if len(mark) < 3 else 140),
+        fill=(255, 255, 255, 90),
+        anchor="rm",
     )
     y = 200  # the page crops a wide cover to its middle band: the text stays inside it
     for line in _wrap(draw, title, card_font(84), 760, 2):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
-from cohorts import selectors, services
+from cohorts import quiz_selectors, selectors, services
 from cohorts.formatting import score_text
 from cohorts.forms import (
     AssessmentRoundForm,
@@ -46,7 +46,7 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cohorts/cohort_list.html",
-        {"cohorts": selectors.cohorts_overview(), "queue_count": selectors.grading_queue().count()},
+        {"cohorts": selectors.cohorts_overview(), "queue_count": quiz_selectors.grading_waiting()},
     )
 
 
@@ -127,7 +127,7 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "roster": selectors.cohort_roster(cohort, now),
             "lessons": lessons,
             "assignments": assignments,
-            "queue_count": selectors.grading_queue(cohort).count(),
+            "queue_count": quiz_selectors.grading_waiting(cohort),
             "now": now,
         },
     )
@@ -178,7 +178,15 @@ def assignment_edit(request: HttpRequest, cohort_pk: int, pk: int | None = None)
 
 @staff_required
 def grading_queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "cohorts/grading_queue.html", {"submissions": selectors.grading_queue()[:200]})
+    """Homework first, then the online tests' answers written by hand, each oldest first."""
+    return render(
+        request,
+        "cohorts/grading_queue.html",
+        {
+            "submissions": selectors.grading_queue()[:200],
+            "attempts": quiz_selectors.quiz_grading_queue()[:200],
+        },
+    )
 
 
 @staff_required
@@ -210,7 +218,7 @@ def grade(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": form,
             "history": history,
             "templates": FeedbackTemplate.objects.filter(is_active=True),
-            "queue_count": selectors.grading_queue().count(),
+            "queue_count": quiz_selectors.grading_waiting(),
         },
     )
 
@@ -274,7 +282,13 @@ def assessments(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "cohorts/assessments.html",
-        {"cohort": cohort, "form": form, "table": table, "ready": sum(r["can_graduate"] for r in table)},
+        {
+            "cohort": cohort,
+            "form": form,
+            "table": table,
+            "ready": sum(r["can_graduate"] for r in table),
+            "quizzes": quiz_selectors.cohort_quizzes(cohort),
+        },
     )
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cohorts import selectors, services
+from cohorts import quiz_selectors, selectors, services
 from cohorts.files import FileRejected, FileTooLarge, upload_limit_mb
 from cohorts.forms import SubmissionForm
 from cohorts.models import Submission
@@ -44,6 +44,7 @@ def cohort(request: HttpRequest, pk: int) -> HttpResponse:
             "upcoming": upcoming,
             "past": [(x, s) for x, s in lessons if enrollment.is_withdrawn or x.starts_at < recent],
             "assignments": selectors.learner_assignments(enrollment, now),
+            "quizzes": quiz_selectors.learner_quizzes(enrollment, now),
             "now": now,
         },
     )
