@@ -143,20 +143,32 @@ def check_outbox() -> Check:
     return Check(name, OK, _("%(waiting)d waiting") % {"waiting": waiting})
 
 
+def failed_job_count() -> int | None:
+    """How many jobs failed and wait on the system page; None when Redis cannot be asked."""
+    try:
+        return FailedJobRegistry(queue=get_queue()).count
+    except redis.RedisError:
+        return None
+
+
 def check_failed_jobs() -> Check:
     name = _("Failed jobs")
-    try:
-        failed = FailedJobRegistry(queue=get_queue()).count
-    except redis.RedisError:
+    failed = failed_job_count()
+    if failed is None:
         return Check(name, FAIL, _("cannot tell: Redis is unreachable"))
     if failed:
         return Check(name, FAIL, _("%(count)d failed: see the system page to retry them") % {"count": failed})
     return Check(name, OK, _("none"))
 
 
+def email_backend_name() -> str:
+    """The short name of the e-mail backend in use: "smtp", "console", "locmem", …"""
+    return settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
+
+
 def check_email() -> Check:
     name = _("E-mail")
-    backend = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
+    backend = email_backend_name()
     if backend in ("console", "locmem", "dummy", "filebased"):
         status = WARN if settings.DEBUG else FAIL
         return Check(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing.providers import enabled_providers
+from console.health import email_backend_name
 from crm.models import SignupSettings
 from crm.selectors import signup_is_live
 from onepco.site import site_name, site_settings, site_settings_fresh, site_settings_save
@@ -68,7 +69,7 @@ def setup_test_email_send(*, to: str) -> str:
 
 def email_backend_summary() -> str:
     """Where e-mail goes now, without the password."""
-    backend = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
+    backend = email_backend_name()
     if backend == "smtp":
         return f"SMTP {settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
     return backend

@@ -34,6 +34,7 @@ from onepco.access import api_staff_required, staff_required
 from onepco.api import api_view, field_errors, form_errors
 from onepco.models import OutboxMessage
 from onepco.outbox import job_path, outbox_enqueue
+from onepco.spreadsheet import spreadsheet_cell
 from onepco.weeks import InvalidWeek, Week
 
 
@@ -153,7 +154,8 @@ def history_csv(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(columns)
     for row in WeeklyMetrics.objects.order_by("week_start").values_list(*columns):
-        writer.writerow(["" if value is None else value for value in row])
+        # The actions are the founder's free text: a leading "=" must not run in a spreadsheet.
+        writer.writerow(["" if value is None else spreadsheet_cell(value) for value in row])
     return response
 
 
