@@ -14,7 +14,9 @@ from crm.models import Channel, Consultation, Lead, LeadImport, LeadNote, LeadTo
 from crm.normalize import email_normalize, phone_normalize
 from onepco.personal import PersonalData
 
-ATTRIBUTION = ("channel", "utm_source", "utm_medium", "utm_campaign", "utm_content", "landing_page")
+ATTRIBUTION = (
+    "channel", "utm_source", "utm_medium", "utm_campaign", "utm_content", "landing_page", "referral_code",
+)  # fmt: skip
 
 LEAD = PersonalData(
     Lead,
@@ -41,6 +43,8 @@ LEAD = PersonalData(
         "updated_at",
         "last_touch_at",
     ),
+    # The student whose link brought the lead: another person, so not in this one's download.
+    internal=("referred_by",),
 )
 LEAD_TOUCH = PersonalData(
     LeadTouch,
