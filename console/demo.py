@@ -164,6 +164,7 @@ class DemoBuilder:
         self.teach(finished, finished_students, weeks=8, dropouts=1)
         self.teach(running, running_students, weeks=8, dropouts=2)
         self.refunds(finished, running)
+        self.referrals(finished)
         self.open_orders(upcoming)
         self.lessons_only(upcoming, weeks=8)
         self.follow_ups()
@@ -493,6 +494,24 @@ class DemoBuilder:
                     Enrollment.objects.filter(student=student, cohort=cohort).update(
                         status=Enrollment.Status.GRADUATED, graduated_at=taken_at, ended_at=taken_at
                     )
+
+    def referrals(self, cohort: Cohort) -> None:
+        """Friends of the first cohort's graduates: the referral leads that came after the
+        graduation are credited to one of them, through their code, as a real link would."""
+        graduates = list(
+            Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.GRADUATED)
+            .select_related("student")
+            .order_by("pk")
+        )
+        if not graduates:
+            return
+        since = min(e.graduated_at for e in graduates if e.graduated_at)
+        for lead in Lead.objects.filter(channel="referral", created_at__gt=since).order_by("pk"):
+            referrer = self.rng.choice(graduates).student
+            Lead.objects.filter(pk=lead.pk).update(referred_by=referrer, referral_code=referrer.referral_code)
+            LeadTouch.objects.filter(lead=lead, channel="referral").update(
+                referral_code=referrer.referral_code
+            )
 
     def refunds(self, finished: Cohort, running: Cohort) -> None:
         """One full refund in the running cohort (week 2), one partial in the finished one."""

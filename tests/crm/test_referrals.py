@@ -148,3 +148,14 @@ def test_a_withdrawn_report_takes_its_invitation_down_with_it(client, report):
     services.graduation_report_publish(report=report, published=False)
     assert client.get(f"/graduates/{report.token}/qr.png").status_code == 404
     assert client.get(f"/graduates/{report.token}/card.png").status_code == 404
+
+
+def test_the_demo_credits_referral_leads_to_graduates_of_the_first_cohort(db):
+    from console.demo import demo_load
+
+    demo_load()
+    referred = list(Lead.objects.filter(referred_by__isnull=False).select_related("referred_by"))
+    assert referred, "the demo has leads that graduates referred"
+    for lead in referred:
+        assert (lead.channel, lead.referral_code) == ("referral", lead.referred_by.referral_code)
+        assert lead.referred_by.enrollments.filter(status="graduated").exists()
