@@ -16,6 +16,7 @@ from cohorts.models import (
     FeedbackTemplate,
     GraduationReport,
     Lesson,
+    LessonReminder,
     Quiz,
     QuizAnswer,
     QuizAttempt,
@@ -23,13 +24,16 @@ from cohorts.models import (
     QuizQuestion,
     Student,
     Submission,
+    calendar_token_new,
 )
 from onepco.personal import PersonalData
 
 STUDENT = PersonalData(
     Student,
-    erased={"phone": "", "wechat": ""},
-    kept=("id", "created_at"),
+    # A new calendar secret: the old feed address, wherever it is subscribed, stops answering.
+    erased={"phone": "", "wechat": "", "calendar_token": lambda student: calendar_token_new()},
+    # The referral code names nobody; kept, so leads it brought keep pointing at the same row.
+    kept=("id", "created_at", "referral_code"),
     internal=("user", "lead"),
 )
 ENROLLMENT = PersonalData(
@@ -112,6 +116,12 @@ GRADUATION_REPORT = PersonalData(
     context=("enrollment__cohort__name",),
 )
 DUE_REMINDER = PersonalData(DueReminder, kept=("id", "sent_at"), internal=("assignment", "student"))
+LESSON_REMINDER = PersonalData(
+    LessonReminder,
+    kept=("id", "kind", "lesson_starts_at", "created_at", "sent_at"),
+    internal=("lesson", "student"),
+    context=("lesson__title",),
+)
 DESCRIBED = (
     STUDENT,
     ENROLLMENT,
@@ -122,6 +132,7 @@ DESCRIBED = (
     QUIZ_ANSWER,
     GRADUATION_REPORT,
     DUE_REMINDER,
+    LESSON_REMINDER,
 )
 NOT_PERSONAL = (
     Course,
@@ -149,6 +160,7 @@ def student_personal_data(*, student: Student) -> dict:
             GraduationReport.objects.filter(enrollment__student=student)
         ),
         "due_reminders": DUE_REMINDER.rows(DueReminder.objects.filter(student=student)),
+        "lesson_reminders": LESSON_REMINDER.rows(LessonReminder.objects.filter(student=student)),
     }
 
 

@@ -29,6 +29,7 @@ from cohorts.models import (
     Student,
     Submission,
 )
+from cohorts.referrals import referral_url
 
 NOT_COUNTED = (Enrollment.Status.REFUNDED,)
 
@@ -563,6 +564,10 @@ class ReportData:
     passed: int
     expected_assignments: int
     showcases: list[Submission]
+    # The graduation project: the student's latest attempt at it (a passed one first).
+    project: Submission | None = None
+    # The course page with the graduate's referral code: "我也想报名" on the page and the card.
+    referral_url: str = ""
 
 
 def published_report(token: str) -> ReportData:
@@ -592,6 +597,14 @@ def report_data(report: GraduationReport) -> ReportData:
         .select_related("assignment")
         .order_by("assignment__due_at")
     )
+    project = (
+        Submission.objects.filter(
+            student=student, assignment__cohort=cohort, assignment__is_graduation_project=True
+        )
+        .select_related("assignment")
+        .order_by(F("passed").desc(nulls_last=True), "-submitted_at", "-attempt")
+        .first()
+    )
     return ReportData(
         report=report,
         enrollment=enrollment,
@@ -605,6 +618,8 @@ def report_data(report: GraduationReport) -> ReportData:
         passed=row.passed,
         expected_assignments=row.expected_assignments,
         showcases=showcases,
+        project=project,
+        referral_url=referral_url(student, cohort.course),
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cohorts.views import console, learner, public, quiz_console, quiz_learner, schedule
+from cohorts.views import calendar, console, learner, public, quiz_console, quiz_learner, schedule
 
 app_name = "cohorts"
 
@@ -24,6 +24,12 @@ urlpatterns = [
         "console/cohorts/<int:cohort_pk>/assignments/<int:pk>/",
         console.assignment_edit,
         name="assignment_edit",
+    ),
+    path(
+        "console/cohorts/<int:pk>/calendar.ics", calendar.cohort_feed_console, name="calendar_cohort_console"
+    ),
+    path(
+        "console/cohorts/<int:pk>/calendar/reset/", calendar.cohort_feed_reset, name="calendar_cohort_reset"
     ),
     path("console/cohorts/<int:pk>/assessments/", console.assessments, name="assessments"),
     path("console/cohorts/<int:pk>/graduate/", console.graduate, name="graduate"),
@@ -55,10 +61,17 @@ urlpatterns = [
     path("learn/test-attempts/<int:pk>/result/", quiz_learner.attempt_result, name="learn_attempt_result"),
     path("learn/reports/<int:pk>/publish/", learner.report_publish, name="report_publish"),
     path("learn/reports/<int:pk>/share-work/", learner.report_share_work, name="report_share_work"),
+    path("learn/calendar/", calendar.subscribe, name="learn_calendar"),
+    path("learn/calendar/reset/", calendar.subscribe_reset, name="learn_calendar_reset"),
+    path("learn/lessons/<int:pk>/calendar.ics", calendar.lesson_file, name="learn_lesson_ics"),
+    # calendar feeds: the secret token is the key (apps subscribe without a session)
+    path("calendar/s/<str:token>.ics", calendar.student_feed, name="calendar_student_feed"),
+    path("calendar/c/<str:token>.ics", calendar.cohort_feed, name="calendar_cohort_feed"),
     # files, API, public reports
     path("files/submissions/<int:pk>/", public.submission_file, name="submission_file"),
     path("api/submissions", public.api_submissions, name="api_submissions"),
     path("courses/<slug:slug>/<str:which>.image", public.course_image, name="course_image"),
     path("graduates/<str:token>/", public.graduate_report, name="graduate_report"),
     path("graduates/<str:token>/card.png", public.graduate_card, name="graduate_card"),
+    path("graduates/<str:token>/qr.png", public.graduate_qr, name="graduate_qr"),
 ]

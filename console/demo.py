@@ -175,6 +175,7 @@ class DemoBuilder:
         self.showcase_best(finished)
         self.teach(running, running_students, weeks=8, dropouts=2)
         self.refunds(finished, running)
+        self.referrals(finished)
         self.open_orders(upcoming)
         lessons = self.lessons_only(upcoming, weeks=8)
         # Published before sale (#15: 开课前发布课表 + 作业标准): the course page's syllabus.
@@ -555,6 +556,24 @@ class DemoBuilder:
             GraduationReport.objects.filter(
                 enrollment__cohort=cohort, enrollment__student_id=submission.student_id
             ).update(shares_work=True, shares_work_at=submission.graded_at)
+
+    def referrals(self, cohort: Cohort) -> None:
+        """Friends of the first cohort's graduates: the referral leads that came after the
+        graduation are credited to one of them, through their code, as a real link would."""
+        graduates = list(
+            Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.GRADUATED)
+            .select_related("student")
+            .order_by("pk")
+        )
+        if not graduates:
+            return
+        since = min(e.graduated_at for e in graduates if e.graduated_at)
+        for lead in Lead.objects.filter(channel="referral", created_at__gt=since).order_by("pk"):
+            referrer = self.rng.choice(graduates).student
+            Lead.objects.filter(pk=lead.pk).update(referred_by=referrer, referral_code=referrer.referral_code)
+            LeadTouch.objects.filter(lead=lead, channel="referral").update(
+                referral_code=referrer.referral_code
+            )
 
     def refunds(self, finished: Cohort, running: Cohort) -> None:
         """One full refund in the running cohort (week 2), one partial in the finished one."""

@@ -21,6 +21,8 @@ class Attribution(models.Model):
     utm_content = models.CharField(_("utm_content"), max_length=200, blank=True)
     landing_page = models.CharField(_("landing page"), max_length=500, blank=True)
     referrer = models.CharField(_("referrer"), max_length=500, blank=True)
+    # A student's referral code from their link (?channel=referral&ref=…), as it came.
+    referral_code = models.CharField(_("referral code"), max_length=16, blank=True)
 
     class Meta:
         abstract = True
@@ -110,6 +112,16 @@ class Lead(Attribution):
     last_touch_at = models.DateTimeField(_("last touch"), null=True, blank=True)
     # The day the founder means to contact the lead again; the console home lists those due.
     next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True, db_index=True)
+    # The student whose referral link brought the lead, if its first touch was one (the code
+    # above matched a student who is not this person). Issue 17's rewards start from here.
+    referred_by = models.ForeignKey(
+        "cohorts.Student",
+        verbose_name=_("referred by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referred_leads",
+    )
 
     class Meta:
         verbose_name = _("lead")

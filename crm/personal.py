@@ -23,7 +23,9 @@ from crm.models import (
 from crm.normalize import email_normalize, phone_normalize
 from onepco.personal import PersonalData
 
-ATTRIBUTION = ("channel", "utm_source", "utm_medium", "utm_campaign", "utm_content", "landing_page")
+ATTRIBUTION = (
+    "channel", "utm_source", "utm_medium", "utm_campaign", "utm_content", "landing_page", "referral_code",
+)  # fmt: skip
 
 LEAD = PersonalData(
     Lead,
@@ -50,6 +52,8 @@ LEAD = PersonalData(
         "updated_at",
         "last_touch_at",
     ),
+    # The student whose link brought the lead: another person, so not in this one's download.
+    internal=("referred_by",),
 )
 LEAD_TOUCH = PersonalData(
     LeadTouch,

@@ -278,6 +278,10 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # A TrueType/TTC font with Chinese glyphs; empty: WenQuanYi Micro Hei found by fontconfig.
 REPORT_CARD_FONT = env.str("REPORT_CARD_FONT", default="")
 
+# --- cohorts: lesson reminders ----------------------------------------------------------------
+# E-mail every active student 24 hours and 1 hour before each lesson (the scheduler's job).
+LESSON_REMINDERS = env.bool("LESSON_REMINDERS", default=True)
+
 # --- e-mail --------------------------------------------------------------------------------
 
 EMAIL_URL = env.str("EMAIL_URL", default="")

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
 from cohorts import quiz_selectors, selectors, services
+from cohorts.calendar import cohort_feed_url
 from cohorts.formatting import score_text
 from cohorts.forms import (
     AssessmentRoundForm,
@@ -128,6 +129,7 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lessons": lessons,
             "assignments": assignments,
             "queue_count": quiz_selectors.grading_waiting(cohort),
+            "calendar_url": cohort_feed_url(cohort),
             "now": now,
         },
     )
