@@ -12,6 +12,7 @@ from cohorts.models import (
     FeedbackTemplate,
     GraduationReport,
     Lesson,
+    LessonReminder,
     Quiz,
     QuizAnswer,
     QuizAttempt,
@@ -143,6 +144,14 @@ class DueReminderAdmin(admin.ModelAdmin):
     list_display = ["assignment", "student", "sent_at"]
     list_select_related = ["assignment", "student__user"]
     raw_id_fields = ["assignment", "student"]
+
+
+@admin.register(LessonReminder)
+class LessonReminderAdmin(admin.ModelAdmin):
+    list_display = ["lesson", "student", "kind", "lesson_starts_at", "sent_at"]
+    list_filter = ["kind"]
+    list_select_related = ["lesson", "student__user"]
+    raw_id_fields = ["lesson", "student"]
 
 
 class QuizQuestionInline(admin.StackedInline):

@@ -110,7 +110,13 @@ QUIZ_ANSWER = PersonalData(
 # A public testimonial page names the person: it goes offline and loses its words.
 GRADUATION_REPORT = PersonalData(
     GraduationReport,
-    erased={"closing_feedback": "", "is_published": False, "published_at": None},
+    erased={
+        "closing_feedback": "",
+        "is_published": False,
+        "published_at": None,
+        "shares_work": False,
+        "shares_work_at": None,
+    },
     kept=("id", "created_at"),
     internal=("enrollment", "token"),
     context=("enrollment__cohort__name",),
