@@ -16,6 +16,7 @@ from cohorts.models import (
     FeedbackTemplate,
     GraduationReport,
     Lesson,
+    LessonMaterial,
     Student,
     Submission,
 )
@@ -60,6 +61,7 @@ SUBMISSION = PersonalData(
         "passed",
         "graded_at",
         "feedback_emailed_at",
+        "feedback_seen_at",
     ),
     internal=("assignment", "student", "graded_by"),
     context=("assignment__title",),
@@ -81,7 +83,7 @@ GRADUATION_REPORT = PersonalData(
 )
 DUE_REMINDER = PersonalData(DueReminder, kept=("id", "sent_at"), internal=("assignment", "student"))
 DESCRIBED = (STUDENT, ENROLLMENT, ATTENDANCE, SUBMISSION, ASSESSMENT, GRADUATION_REPORT, DUE_REMINDER)
-NOT_PERSONAL = (Course, CourseFAQ, Cohort, Lesson, Assignment, FeedbackTemplate)
+NOT_PERSONAL = (Course, CourseFAQ, Cohort, Lesson, LessonMaterial, Assignment, FeedbackTemplate)
 
 
 def student_personal_data(*, student: Student) -> dict:
