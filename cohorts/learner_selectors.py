@@ -22,6 +22,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -217,16 +218,22 @@ def learner_cohort(enrollment: Enrollment, now: datetime | None = None) -> Cohor
         Lesson.objects.filter(cohort_id=enrollment.cohort_id)
         .alias(ends=lesson_ends())
         .select_related("cohort")
-        .prefetch_related(_materials())
     )
-    annotated = with_progress(Enrollment.objects.filter(pk=enrollment.pk), now).get()
+    next_lesson = lessons.filter(ends__gt=now).order_by("starts_at", "id").first()
+    last_lesson = lessons.filter(ends__lte=now).order_by("-starts_at", "-id").first()
+    prefetch_related_objects([x for x in (next_lesson, last_lesson) if x], _materials())
+    annotated = (
+        with_progress(Enrollment.objects.filter(pk=enrollment.pk), now)
+        .annotate(lesson_count=_count(Lesson.objects.filter(cohort=OuterRef("cohort")), "cohort"))
+        .get()
+    )
     for name in ("assignments_total", "assignments_passed", "lessons_held", "lessons_attended"):
         setattr(enrollment, name, getattr(annotated, name))
     return CohortPage(
         enrollment=enrollment,
-        next_lesson=lessons.filter(ends__gt=now).order_by("starts_at", "id").first(),
-        last_lesson=lessons.filter(ends__lte=now).order_by("-starts_at", "-id").first(),
-        lesson_count=Lesson.objects.filter(cohort_id=enrollment.cohort_id).count(),
+        next_lesson=next_lesson,
+        last_lesson=last_lesson,
+        lesson_count=annotated.lesson_count,
         assignments=learner_assignments(enrollment, now),
     )
 
