@@ -13,6 +13,11 @@ from cohorts.models import (
     GraduationReport,
     Lesson,
     LessonMaterial,
+    Quiz,
+    QuizAnswer,
+    QuizAttempt,
+    QuizChoice,
+    QuizQuestion,
     Student,
     Submission,
 )
@@ -155,3 +160,54 @@ class DueReminderAdmin(admin.ModelAdmin):
     list_display = ["assignment", "student", "sent_at"]
     list_select_related = ["assignment", "student__user"]
     raw_id_fields = ["assignment", "student"]
+
+
+class QuizQuestionInline(admin.StackedInline):
+    model = QuizQuestion
+    extra = 0
+    fields = ["position", "kind", "prompt", "points", "correct_true", "guidance"]
+
+
+@admin.register(Quiz)
+class QuizAdmin(admin.ModelAdmin):
+    list_display = ["title", "cohort", "kind", "opens_at", "closes_at", "is_published"]
+    list_filter = ["kind", "is_published"]
+    list_select_related = ["cohort__course"]
+    inlines = [QuizQuestionInline]
+
+
+@admin.register(QuizQuestion)
+class QuizQuestionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "quiz", "kind", "points", "position"]
+    list_filter = ["kind"]
+    list_select_related = ["quiz"]
+
+
+@admin.register(QuizChoice)
+class QuizChoiceAdmin(admin.ModelAdmin):
+    list_display = ["text", "question", "is_correct", "position"]
+    list_select_related = ["question"]
+
+
+class QuizAnswerInline(admin.TabularInline):
+    model = QuizAnswer
+    extra = 0
+    fields = ["question", "selected", "truth", "text", "points", "feedback", "graded_at"]
+    readonly_fields = ["question"]
+
+
+@admin.register(QuizAttempt)
+class QuizAttemptAdmin(admin.ModelAdmin):
+    list_display = ["quiz", "student", "number", "status", "submitted_at", "score"]
+    list_filter = ["status"]
+    search_fields = ["student__user__email", "student__user__name"]
+    list_select_related = ["quiz", "student__user"]
+    raw_id_fields = ["student"]
+    inlines = [QuizAnswerInline]
+
+
+@admin.register(QuizAnswer)
+class QuizAnswerAdmin(admin.ModelAdmin):
+    list_display = ["attempt", "question", "points", "graded_at"]
+    list_select_related = ["attempt__quiz", "attempt__student__user", "question"]
+    raw_id_fields = ["attempt", "question", "graded_by"]

@@ -34,6 +34,7 @@ from cohorts.models import (
     Enrollment,
     Lesson,
     LessonMaterial,
+    Quiz,
     Student,
     Submission,
 )
@@ -157,13 +158,24 @@ def learner_home(student: Student, now: datetime | None = None) -> LearnerHome:
         .select_related("assignment__cohort__course")
         .order_by("-graded_at", "-pk")
     )
+    upcoming = [e for e in enrollments if e.is_upcoming]
+    if upcoming:
+        # The checklist's entry test: the cohort's online one when the founder published it
+        # (the earliest to close), else the date of the test planned on the cohort.
+        tests: dict[int, Quiz] = {}
+        for quiz in Quiz.objects.filter(
+            cohort_id__in=[e.cohort_id for e in upcoming], kind=Quiz.Kind.ENTRY, is_published=True
+        ).order_by("opens_at", "id"):
+            tests.setdefault(quiz.cohort_id, quiz)
+        for enrollment in upcoming:
+            enrollment.entry_test = tests.get(enrollment.cohort_id)  # type: ignore[attr-defined]
     return LearnerHome(
         enrollments=enrollments,
         next_lesson=next_lesson,
         next_assignment=next((a for a in open_work if a.due_at > now), None),
         overdue=[a for a in open_work if a.due_at <= now],
         new_feedback=new_feedback,
-        upcoming=[e for e in enrollments if e.is_upcoming],
+        upcoming=upcoming,
     )
 
 

@@ -91,6 +91,25 @@ class CourseFAQ(models.Model):
         return self.question
 
 
+def calendar_token_new() -> str:
+    """The secret in a calendar feed's address: whoever has the link reads the feed."""
+    return secrets.token_urlsafe(24)
+
+
+# Lower case letters and digits without the look-alikes (0 o 1 i l): read aloud, typed from a
+# screenshot, or copied out of a WeChat chat, a code survives. 31^8 ≈ 8.5 × 10^11 codes.
+REFERRAL_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+REFERRAL_LENGTH = 8
+
+
+def referral_code_new() -> str:
+    """A fresh referral code no student has (checked: a collision would fail the insert)."""
+    while True:
+        code = "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(REFERRAL_LENGTH))
+        if not Student.objects.filter(referral_code=code).exists():
+            return code
+
+
 class Cohort(models.Model):
     """One run of a course: its dates, its seats and its price."""
 
@@ -126,6 +145,9 @@ class Cohort(models.Model):
         _("enrollment instructions"),
         blank=True,
         help_text=_("Sent to every new student when they pay (Markdown)."),
+    )
+    calendar_token = models.CharField(
+        _("calendar feed token"), max_length=64, unique=True, default=calendar_token_new, editable=False
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -183,6 +205,15 @@ class Student(models.Model):
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     wechat = models.CharField(_("WeChat ID"), max_length=64, blank=True)
+    # The code in the student's referral link (?channel=referral&ref=…): stable for good, so a
+    # link shared once keeps crediting them. Leads it brings point back here (crm.Lead.referred_by).
+    referral_code = models.CharField(
+        _("referral code"), max_length=16, unique=True, default=referral_code_new, editable=False
+    )
+    # The secret of the student's calendar feed; a new one (the student asks) kills the old link.
+    calendar_token = models.CharField(
+        _("calendar feed token"), max_length=64, unique=True, default=calendar_token_new, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -534,6 +565,15 @@ class Assessment(models.Model):
     passed = models.BooleanField(_("passed"), null=True, blank=True)
     taken_at = models.DateTimeField(_("taken at"), default=timezone.now, db_index=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    quiz = models.ForeignKey(
+        "cohorts.Quiz",
+        verbose_name=_("online test"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        help_text=_("Set when the score came from an online test; blank for a score typed in."),
+    )
 
     class Meta:
         verbose_name = _("assessment")
@@ -544,6 +584,10 @@ class Assessment(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=["entry", "stage", "graduation"]),
                 name="assessment_kind_valid",
+            ),
+            # One result per online test and student: its best final attempt (docs/assessments.md).
+            models.UniqueConstraint(
+                fields=["quiz", "student"], condition=Q(quiz__isnull=False), name="assessment_one_per_quiz"
             ),
         ]
         indexes = [
@@ -569,6 +613,10 @@ class GraduationReport(models.Model):
     closing_feedback = models.TextField(_("closing feedback"), blank=True)
     is_published = models.BooleanField(_("published"), default=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # The graduate's consent to show their showcased work (优秀案例) on the course's public page,
+    # given and withdrawn on their progress page; independent of publishing the report.
+    shares_work = models.BooleanField(_("shares showcased work on the course page"), default=False)
+    shares_work_at = models.DateTimeField(_("consent to share work given at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -599,3 +647,43 @@ class DueReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment} · {self.student}"
+
+
+class LessonReminder(models.Model):
+    """One lesson reminder e-mail (a day or an hour before) per student: the record that makes
+    the job safe to rerun. It names the start time it announced, so a lesson moved to another
+    time is announced again."""
+
+    class Kind(models.TextChoices):
+        DAY = "day", _("24 hours before")
+        HOUR = "hour", _("1 hour before")
+
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("lesson"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="lesson_reminders"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    lesson_starts_at = models.DateTimeField(_("lesson starts at"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lesson reminder")
+        verbose_name_plural = _("lesson reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lesson", "student", "kind", "lesson_starts_at"], name="lesson_reminder_unique"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["day", "hour"]), name="lesson_reminder_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson} · {self.student} · {self.get_kind_display()}"
+
+
+# The online tests' models live in their own module; importing them here registers them.
+from cohorts.quiz_models import Quiz, QuizAnswer, QuizAttempt, QuizChoice, QuizQuestion  # noqa: E402
+
+__all__ = ["Quiz", "QuizAnswer", "QuizAttempt", "QuizChoice", "QuizQuestion"]

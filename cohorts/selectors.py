@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -30,6 +30,7 @@ from cohorts.models import (
     Student,
     Submission,
 )
+from cohorts.referrals import referral_url
 
 NOT_COUNTED = (Enrollment.Status.REFUNDED,)
 
@@ -522,6 +523,10 @@ class ReportData:
     passed: int
     expected_assignments: int
     showcases: list[Submission]
+    # The graduation project: the student's latest attempt at it (a passed one first).
+    project: Submission | None = None
+    # The course page with the graduate's referral code: "我也想报名" on the page and the card.
+    referral_url: str = ""
 
 
 def published_report(token: str) -> ReportData:
@@ -551,6 +556,14 @@ def report_data(report: GraduationReport) -> ReportData:
         .select_related("assignment")
         .order_by("assignment__due_at")
     )
+    project = (
+        Submission.objects.filter(
+            student=student, assignment__cohort=cohort, assignment__is_graduation_project=True
+        )
+        .select_related("assignment")
+        .order_by(F("passed").desc(nulls_last=True), "-submitted_at", "-attempt")
+        .first()
+    )
     return ReportData(
         report=report,
         enrollment=enrollment,
@@ -564,4 +577,79 @@ def report_data(report: GraduationReport) -> ReportData:
         passed=row.passed,
         expected_assignments=row.expected_assignments,
         showcases=showcases,
+        project=project,
+        referral_url=referral_url(student, cohort.course),
+    )
+
+
+# --- the course's sales page -----------------------------------------------------------------
+
+
+@dataclass
+class SyllabusItem:
+    kind: str  # "lesson", "assignment" or "project"
+    title: str
+    moment: datetime
+    duration_minutes: int | None = None
+
+
+@dataclass
+class SyllabusWeek:
+    number: int
+    items: list[SyllabusItem] = field(default_factory=list)
+
+
+@dataclass
+class Syllabus:
+    cohort: Cohort
+    weeks: list[SyllabusWeek]
+    dated: bool  # the cohort is the one on sale: its dates are the buyer's; else a past one's plan
+
+
+def course_syllabus(course: Course, next_cohort: Cohort | None) -> Syllabus | None:
+    """The week-by-week plan on the course page: the lessons and homework of the next cohort on
+    sale; when it has none yet (or none is on sale), those of the course's latest cohort that has
+    lessons, without its dates. None when no cohort of the course has lessons. Three queries at
+    most, whatever the number of lessons."""
+    cohort, dated = next_cohort, True
+    if cohort is None or not cohort.lessons.exists():
+        cohort = (
+            Cohort.objects.filter(course=course, lessons__isnull=False)
+            .order_by("-starts_on", "-id")
+            .distinct()
+            .first()
+        )
+        dated = False
+        if cohort is None:
+            return None
+    tz = timezone.get_current_timezone()
+    items = [
+        SyllabusItem("lesson", lesson.title, lesson.starts_at, lesson.duration_minutes)
+        for lesson in Lesson.objects.filter(cohort=cohort).only("title", "starts_at", "duration_minutes")
+    ]
+    items += [
+        SyllabusItem("project" if a.is_graduation_project else "assignment", a.title, a.due_at)
+        for a in Assignment.objects.filter(cohort=cohort).only("title", "due_at", "is_graduation_project")
+    ]
+    weeks: dict[int, SyllabusWeek] = {}
+    for item in sorted(items, key=lambda i: (i.moment, i.kind != "lesson")):
+        number = max((timezone.localtime(item.moment, tz).date() - cohort.starts_on).days // 7 + 1, 1)
+        weeks.setdefault(number, SyllabusWeek(number)).items.append(item)
+    return Syllabus(cohort=cohort, weeks=list(weeks.values()), dated=dated)
+
+
+def course_showcase(course: Course, *, limit: int = 6) -> list[Submission]:
+    """Showcased work (优秀案例) of the course's graduates who agreed to show it on the course page
+    (GraduationReport.shares_work), newest first: one query, `limit` pieces at most. A withdrawn
+    consent, a withdrawn or refunded enrolment, hides the work at once."""
+    return list(
+        Submission.objects.filter(
+            is_showcase=True,
+            assignment__cohort__course=course,
+            student__enrollments__cohort=F("assignment__cohort"),
+            student__enrollments__status=Enrollment.Status.GRADUATED,
+            student__enrollments__report__shares_work=True,
+        )
+        .select_related("assignment__cohort", "student__user")
+        .order_by("-submitted_at", "-id")[:limit]
     )

@@ -143,11 +143,18 @@ def check_outbox() -> Check:
     return Check(name, OK, _("%(waiting)d waiting") % {"waiting": waiting})
 
 
+def failed_job_count() -> int | None:
+    """How many jobs failed and wait on the system page; None when Redis cannot be asked."""
+    try:
+        return FailedJobRegistry(queue=get_queue()).count
+    except redis.RedisError:
+        return None
+
+
 def check_failed_jobs() -> Check:
     name = _("Failed jobs")
-    try:
-        failed = FailedJobRegistry(queue=get_queue()).count
-    except redis.RedisError:
+    failed = failed_job_count()
+    if failed is None:
         return Check(name, FAIL, _("cannot tell: Redis is unreachable"))
     if failed:
         return Check(name, FAIL, _("%(count)d failed: see the system page to retry them") % {"count": failed})

@@ -9,19 +9,17 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import redis
 from django.db.models import Count, Q, QuerySet, Subquery, Sum, Value
 from django.utils import timezone
-from rq.registry import FailedJobRegistry
 
 from billing.models import Order
 from billing.selectors import orders_expiring, transfers_to_confirm
 from cohorts.selectors import grading_queue
+from console.health import failed_job_count
 from crm.models import Lead
 from crm.selectors import consultations_soon, follow_ups_due
 from dashboard.selectors.pages import dropout_summary
 from onepco.money import money
-from onepco.outbox import get_queue
 from onepco.weeks import Week
 
 LIMIT = 5
@@ -83,14 +81,6 @@ def week_so_far(now: datetime) -> WeekSoFar:
     )
 
 
-def failed_job_count() -> int | None:
-    """How many jobs failed and wait in the system page; None when Redis cannot be asked."""
-    try:
-        return FailedJobRegistry(queue=get_queue()).count
-    except redis.RedisError:
-        return None
-
-
 def today_overview(now: datetime | None = None) -> dict[str, Any]:
     """Everything the home shows, as of `now`."""
     now = now or timezone.now()
@@ -100,7 +90,8 @@ def today_overview(now: datetime | None = None) -> dict[str, Any]:
         lead.days_overdue = (today - lead.next_follow_up_on).days
     consultations = _short(consultations_soon(today=today).select_related("lead"))
     for consultation in consultations.rows:
-        consultation.is_today = timezone.localdate(consultation.scheduled_at) == today
+        day = timezone.localdate(consultation.scheduled_at)
+        consultation.day = "today" if day == today else "tomorrow" if day > today else "unmarked"
         # Held or not is a question once it has begun; before that, only its link is useful.
         consultation.has_begun = consultation.scheduled_at <= now
     at_risk_count, at_risk = dropout_summary(at=now, limit=LIMIT)

@@ -31,6 +31,11 @@ def _day_start(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def _follow_up_due(today: date) -> Q:
+    """The one rule for "to follow up": the date the founder set is today or past."""
+    return Q(next_follow_up_on__lte=today)
+
+
 def lead_search(filters: dict) -> QuerySet[Lead]:
     """Leads matching the list's filters; spam only when asked for."""
     leads = Lead.objects.filter(is_spam=bool(filters.get("spam")))
@@ -42,7 +47,7 @@ def lead_search(filters: dict) -> QuerySet[Lead]:
             channel |= Q(channel="")  # what "direct" names (channel_label)
         leads = leads.filter(channel)
     if filters.get("todo") == "follow_up":
-        leads = leads.filter(next_follow_up_on__lte=timezone.localdate())
+        leads = leads.filter(_follow_up_due(timezone.localdate()))
     elif filters.get("todo") == "consultation":
         leads = leads.filter(Exists(consultations_soon().filter(lead=OuterRef("pk"))))
     if filters.get("campaign"):
@@ -72,17 +77,22 @@ def lead_search(filters: dict) -> QuerySet[Lead]:
 def follow_ups_due(*, today: date | None = None) -> QuerySet[Lead]:
     """Leads whose next follow-up is today or overdue (spam never), the most overdue first."""
     today = today or timezone.localdate()
-    return Lead.objects.filter(is_spam=False, next_follow_up_on__lte=today).order_by(
+    return Lead.objects.filter(_follow_up_due(today), is_spam=False).order_by(
         "next_follow_up_on", "created_at", "pk"
     )
 
 
+UNMARKED_DAYS = 14
+
+
 def consultations_soon(*, today: date | None = None) -> QuerySet[Consultation]:
-    """Consultations still scheduled for today or tomorrow (site time zone), in time order."""
+    """Consultations still scheduled for today or tomorrow (site time zone), and the ones of
+    the last two weeks nobody marked held or no-show yet (they stay until marked, or the
+    funnel never hears of them), in time order."""
     today = today or timezone.localdate()
     return Consultation.objects.filter(
         status=Consultation.Status.SCHEDULED,
-        scheduled_at__gte=_day_start(today),
+        scheduled_at__gte=_day_start(today - timedelta(days=UNMARKED_DAYS)),
         scheduled_at__lt=_day_start(today + timedelta(days=2)),
         lead__is_spam=False,
     ).order_by("scheduled_at", "pk")

@@ -14,6 +14,7 @@ from dashboard.forms import ActionsForm, DashboardForm, WeekForm
 from dashboard.jobs import snapshot_week
 from dashboard.models import WeeklyMetrics
 from dashboard.selectors import COUNT_FIELDS, RATE_FIELDS
+from dashboard.selectors.links import tracked_link_figures
 from dashboard.selectors.pages import (
     FUNNEL_SPANS,
     METRICS,
@@ -34,6 +35,7 @@ from onepco.access import api_staff_required, staff_required
 from onepco.api import api_view, field_errors, form_errors
 from onepco.models import OutboxMessage
 from onepco.outbox import job_path, outbox_enqueue
+from onepco.spreadsheet import spreadsheet_cell
 from onepco.weeks import InvalidWeek, Week
 
 
@@ -153,7 +155,8 @@ def history_csv(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(columns)
     for row in WeeklyMetrics.objects.order_by("week_start").values_list(*columns):
-        writer.writerow(["" if value is None else value for value in row])
+        # The actions are the founder's free text: a leading "=" must not run in a spreadsheet.
+        writer.writerow(["" if value is None else spreadsheet_cell(value) for value in row])
     return response
 
 
@@ -166,3 +169,10 @@ def weekly_api(request: HttpRequest) -> JsonResponse:
         raise field_errors(form_errors(form))
     numbers, source = numbers_for_week(form.cleaned_data["week"])
     return JsonResponse(weekly_payload(numbers, source))
+
+
+@staff_required
+@require_GET
+def links(request: HttpRequest) -> HttpResponse:
+    """The link builder's links, each with its QR code and the leads and deals it brought."""
+    return render(request, "dashboard/links.html", {"rows": tracked_link_figures()})

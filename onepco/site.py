@@ -52,8 +52,10 @@ def site_settings_save(row: SiteSettings, *, step: str = "") -> SiteSettings:
     if step:
         setattr(row, STEP_FIELDS[step], timezone.now())
     row.save()
-    transaction.on_commit(site_settings_forget)
+    # Forgotten now, so the rest of this request reads the new row, and again after the commit,
+    # because another request may have cached the old row in between.
     site_settings_forget()
+    transaction.on_commit(site_settings_forget)
     return row
 
 

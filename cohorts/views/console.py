@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
-from cohorts import selectors, services
+from cohorts import quiz_selectors, selectors, services
+from cohorts.calendar import cohort_feed_url
 from cohorts.files import FileRejected, FileTooLarge, upload_limit_mb
 from cohorts.formatting import score_text
 from cohorts.forms import (
@@ -50,7 +51,7 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cohorts/cohort_list.html",
-        {"cohorts": selectors.cohorts_overview(), "queue_count": selectors.grading_queue().count()},
+        {"cohorts": selectors.cohorts_overview(), "queue_count": quiz_selectors.grading_waiting()},
     )
 
 
@@ -131,7 +132,8 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "roster": selectors.cohort_roster(cohort, now),
             "lessons": lessons,
             "assignments": assignments,
-            "queue_count": selectors.grading_queue(cohort).count(),
+            "queue_count": quiz_selectors.grading_waiting(cohort),
+            "calendar_url": cohort_feed_url(cohort),
             "now": now,
         },
     )
@@ -239,7 +241,15 @@ def assignment_edit(request: HttpRequest, cohort_pk: int, pk: int | None = None)
 
 @staff_required
 def grading_queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "cohorts/grading_queue.html", {"submissions": selectors.grading_queue()[:200]})
+    """Homework first, then the online tests' answers written by hand, each oldest first."""
+    return render(
+        request,
+        "cohorts/grading_queue.html",
+        {
+            "submissions": selectors.grading_queue()[:200],
+            "attempts": quiz_selectors.quiz_grading_queue()[:200],
+        },
+    )
 
 
 @staff_required
@@ -271,7 +281,7 @@ def grade(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": form,
             "history": history,
             "templates": FeedbackTemplate.objects.filter(is_active=True),
-            "queue_count": selectors.grading_queue().count(),
+            "queue_count": quiz_selectors.grading_waiting(),
         },
     )
 
@@ -335,7 +345,13 @@ def assessments(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "cohorts/assessments.html",
-        {"cohort": cohort, "form": form, "table": table, "ready": sum(r["can_graduate"] for r in table)},
+        {
+            "cohort": cohort,
+            "form": form,
+            "table": table,
+            "ready": sum(r["can_graduate"] for r in table),
+            "quizzes": quiz_selectors.cohort_quizzes(cohort),
+        },
     )
 
 

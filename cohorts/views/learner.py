@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
-from cohorts import learner_selectors, selectors, services
+from cohorts import learner_selectors, quiz_selectors, selectors, services
 from cohorts.files import FileRejected, FileTooLarge, upload_limit_mb
 from cohorts.forms import SubmissionForm
 from onepco.access import student_required
@@ -47,6 +47,7 @@ def cohort(request: HttpRequest, pk: int) -> HttpResponse:
             "cohort": enrollment.cohort,
             "page": page,
             "groups": learner_selectors.assignments_by_group(page.assignments),
+            "quizzes": quiz_selectors.learner_quizzes(enrollment, now),
             "now": now,
         },
     )
@@ -151,5 +152,21 @@ def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
     services.graduation_report_publish(report=report, published=publish)
     messages.success(
         request, _("Your report is public.") if publish else _("Your report is no longer public.")
+    )
+    return redirect("cohorts:learn_progress")
+
+
+@student_required
+@require_POST
+def report_share_work(request: HttpRequest, pk: int) -> HttpResponse:
+    """The graduate's consent to show their showcased work on the course page, or its withdrawal."""
+    report = selectors.report_for_student(request.user, pk)
+    shares = request.POST.get("share") == "1"
+    services.graduation_report_share_work(report=report, shares=shares)
+    messages.success(
+        request,
+        _("Your showcased work is shown on the course page.")
+        if shares
+        else _("Your work is no longer shown on the course page."),
     )
     return redirect("cohorts:learn_progress")

@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from cohorts import selectors, services
-from cohorts.cards import report_card_png
+from cohorts.cards import qr_png, report_card_png
 from cohorts.files import INLINE_TYPES, FileRejected, FileTooLarge, upload_limit_mb
 from cohorts.forms import ApiSubmissionForm
 from cohorts.models import Assignment, Course, LessonMaterial, Submission
@@ -138,5 +138,16 @@ def graduate_report(request: HttpRequest, token: str) -> HttpResponse:
 def graduate_card(request: HttpRequest, token: str) -> HttpResponse:
     data = selectors.published_report(token)
     response = HttpResponse(report_card_png(data), content_type="image/png")
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@public
+@cache_control(public=True, max_age=600)
+def graduate_qr(request: HttpRequest, token: str) -> HttpResponse:
+    """The QR code of the report's "I want to sign up too" link, for a friend reading the page
+    on a computer to scan with their phone."""
+    data = selectors.published_report(token)
+    response = HttpResponse(qr_png(data.referral_url), content_type="image/png")
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -202,7 +202,7 @@ def test_the_migration_counts_earlier_feedback_as_seen(student, homework):
 
     from django.apps import apps
 
-    migration = importlib.import_module("cohorts.migrations.0008_lesson_materials_feedback_seen")
+    migration = importlib.import_module("cohorts.migrations.0009_lesson_materials_feedback_seen")
     Submission.objects.update(feedback_seen_at=None)
     migration.earlier_feedback_seen(apps, None)
     rows = Submission.objects.values_list("graded_at", "feedback_seen_at")

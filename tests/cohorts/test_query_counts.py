@@ -128,6 +128,6 @@ def test_the_learner_pages_do_not_grow_with_lessons_homework_or_feedback(
     small = {url: count(student_client, url) for url in urls}
     _more_of_everything(cohort_a, student, founder, n=6)
     for url in urls:
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(12):
             assert student_client.get(url).status_code == 200
         assert count(student_client, url) == small[url], url

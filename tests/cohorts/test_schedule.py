@@ -407,6 +407,25 @@ def test_previews_take_a_bounded_number_of_queries(
     assert len(response.context["plan"].lessons) == 19
 
 
+def test_creating_takes_the_same_queries_for_forty_lessons_as_for_four(
+    founder_client, winter, autumn, django_assert_max_num_queries
+):
+    """Each planned row is validated without asking the database for its cohort again."""
+    data = pattern(LIVE, QA, weeks="20")
+    digest = founder_client.post(url(winter), data).context["plan"].digest
+    with django_assert_max_num_queries(18):
+        response = founder_client.post(url(winter), {**data, "action": "create", "previewed": digest})
+    assert response.status_code == 302 and Lesson.objects.filter(cohort=winter).count() == 40
+    Lesson.objects.filter(cohort=winter).delete()
+    for week in range(3, 20):
+        f.make_lesson(
+            autumn, title=f"第{week}课", starts_at=f.aware(2026, 10, 13, 20) + timedelta(weeks=week)
+        )
+    with django_assert_max_num_queries(18):
+        response = founder_client.post(url(winter, "copy"), {"source": autumn.pk, "action": "create"})
+    assert response.status_code == 302 and Lesson.objects.filter(cohort=winter).count() >= 17
+
+
 def test_a_later_cohort_can_be_copied_too_with_dates_moved_earlier(founder_client, winter):
     spring = f.make_cohort(
         winter.course, slug="spring", name="春季班", starts_on=date(2027, 3, 9), ends_on=date(2027, 5, 1)

@@ -109,7 +109,7 @@ def test_consultations_of_today_and_tomorrow_are_listed_in_time_order(founder_cl
     tomorrow = f.make_consultation(lead, scheduled_at=at(today() + timedelta(days=1), 10))
     now = f.make_consultation(lead, scheduled_at=at(today(), 0, 0), meeting_url="https://meeting.example/1")
     f.make_consultation(lead, scheduled_at=at(today() + timedelta(days=2), 10))  # the day after
-    f.make_consultation(lead, scheduled_at=at(today() - timedelta(days=1), 10))  # yesterday's
+    f.make_consultation(lead, scheduled_at=at(today() - timedelta(days=1), 10), status="held")  # marked
     f.make_consultation(lead, scheduled_at=at(today(), 12), status="cancelled")
     response = home(founder_client)
     assert response.context["consultations"].rows == [now, tomorrow]
@@ -119,6 +119,18 @@ def test_consultations_of_today_and_tomorrow_are_listed_in_time_order(founder_cl
     # Held / no-show only for the one that has begun; tomorrow's offers nothing to mark yet.
     assert html.count('name="status" value="held"') == 1
     assert html.count('name="status" value="no_show"') == 1
+
+
+def test_an_earlier_consultation_nobody_marked_stays_until_it_is_marked(founder_client):
+    lead = f.make_lead(name="上周咨询者")
+    yesterday = f.make_consultation(lead, scheduled_at=at(today() - timedelta(days=1), 10))
+    f.make_consultation(lead, scheduled_at=at(today() - timedelta(days=15), 10))  # too old to nag about
+    response = home(founder_client)
+    assert response.context["consultations"].rows == [yesterday]
+    html = response.content.decode()
+    assert "还没标记" in html and html.count('name="status" value="held"') == 1
+    founder_client.post(f"/console/leads/{lead.pk}/consultations/{yesterday.pk}/", {"status": "no_show"})
+    assert home(founder_client).context["consultations"].rows == []
 
 
 @pytest.mark.parametrize("outcome", ["held", "no_show"])

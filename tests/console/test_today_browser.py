@@ -44,6 +44,9 @@ def business(student, other_student, cohort_a, cohort_b):
     f.make_consultation(
         f.make_lead(name="周杰", status="consulting"), scheduled_at=at(today + timedelta(days=1), 19, 30)
     )
+    f.make_consultation(
+        f.make_lead(name="吴芳", status="consulting"), scheduled_at=at(today - timedelta(days=2), 20, 0)
+    )  # nobody marked it
     waiting = f.make_order(cohort_a, buyer_name="孙丽", expires_at=now + timedelta(days=2))
     proof = TransferProof(order=waiting)
     proof.image.save("proof.png", ContentFile(b"\x89PNG proof"), save=False)

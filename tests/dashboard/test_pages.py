@@ -1,5 +1,8 @@
 """The 经营看板 page: who may see it, the week picker, actions, recompute, CSV."""
 
+import csv
+import io
+
 from crm.selectors import channel_label
 from dashboard.models import WeeklyMetrics
 from dashboard.services import weekly_metrics_snapshot
@@ -89,3 +92,16 @@ def test_the_history_downloads_as_csv(business, founder_client):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     lines = response.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("week,week_start,leads") and lines[1].startswith("2026-W47,2026-11-16,2,")
+
+
+def test_the_founders_actions_never_run_as_formulas_in_a_spreadsheet(business, founder_client):
+    weekly_metrics_snapshot(week=W47)
+    WeeklyMetrics.objects.filter(week_start=W47.start).update(
+        action_1='=HYPERLINK("http://evil.example","点我")', action_2="+下线无效渠道", action_3="复盘 20:00"
+    )
+    response = founder_client.get(PAGE + "history.csv")
+    row = next(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert row["action_1"] == '\'=HYPERLINK("http://evil.example","点我")'
+    assert row["action_2"] == "'+下线无效渠道"
+    assert row["action_3"] == "复盘 20:00"
+    assert row["leads"] == "2"  # numbers stay numbers

@@ -16,7 +16,7 @@ def earlier_feedback_seen(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cohorts", "0005_course_status_sales_fields_cohort_enrolment_window"),
+        ("cohorts", "0008_calendar_referral_codes_lesson_reminders"),
     ]
 
     operations = [
