@@ -124,6 +124,13 @@ class LearnerHome:
     new_feedback: list[Submission]
     upcoming: list[Enrollment] = field(default_factory=list)  # cohorts not started: the checklist
 
+    @property
+    def checklist_first(self) -> bool:
+        """Before anything has started, getting ready comes before a lesson days away."""
+        return bool(self.upcoming) and (
+            self.next_lesson is None or self.next_lesson.cohort_id in {e.cohort_id for e in self.upcoming}
+        )
+
 
 def learner_home(student: Student, now: datetime | None = None) -> LearnerHome:
     now = now or timezone.now()

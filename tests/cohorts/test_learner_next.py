@@ -370,3 +370,19 @@ def test_only_staff_manage_materials(student_client, outsider_client, client, co
         assert c.post(f"/console/materials/{material.pk}/remove/").status_code == 403
     assert client.post(f"/console/materials/{material.pk}/remove/").status_code == 302  # to sign in
     assert list(LessonMaterial.objects.values_list("url", flat=True)) == ["https://docs.example.com/keep"]
+
+
+def test_the_checklist_links_the_published_online_entry_test(student_client, student, upcoming):
+    from cohorts.models import Quiz
+
+    draft = Quiz.objects.create(cohort=upcoming, kind="entry", title="草稿", opens_at=timezone.now())
+    page = student_client.get("/learn/").content.decode()
+    assert f'href="/learn/tests/{draft.pk}/"' not in page  # not published: the planned date instead
+    quiz = Quiz.objects.create(
+        cohort=upcoming, kind="entry", title="入学测评", opens_at=timezone.now(), is_published=True
+    )
+    page = student_client.get("/learn/").content.decode()
+    assert f'href="/learn/tests/{quiz.pk}/"' in page and "去做入学测评" in page
+    f.make_assessment(student, upcoming, "entry", 48)
+    page = student_client.get("/learn/").content.decode()
+    assert f'href="/learn/tests/{quiz.pk}/"' not in page  # taken: ticked, no link
