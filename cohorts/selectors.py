@@ -240,7 +240,7 @@ def cohort_missing(
                     _("Write the standard"),
                 )
             )
-    if cohort.entry_assessment_at is None:
+    if cohort.entry_assessment_at is None and not cohort.quizzes.filter(kind="entry").exists():
         missing.append(
             Missing(_("No entry assessment planned."), f"{edit}#id_entry_assessment_at", _("Plan it"))
         )
