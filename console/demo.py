@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.models import Order, Provider, Refund
+from cohorts import quiz_services
 from cohorts.models import (
     Assessment,
     Assignment,
@@ -27,6 +28,8 @@ from cohorts.models import (
     FeedbackTemplate,
     GraduationReport,
     Lesson,
+    Quiz,
+    QuizQuestion,
     Student,
     Submission,
 )
@@ -180,8 +183,38 @@ class DemoBuilder:
         lessons = self.lessons_only(upcoming, weeks=8)
         # Published before sale (#15: 开课前发布课表 + 作业标准): the course page's syllabus.
         self.assignments(upcoming, lessons[0].starts_at - timedelta(days=1, hours=20), weeks=8)
+        self.entry_test(upcoming, opens_at=lessons[0].starts_at - timedelta(days=3))
         self.follow_ups()
         return self.summary
+
+    def entry_test(self, cohort: Cohort, *, opens_at: datetime) -> Quiz:
+        """The next cohort's online entry test (入学测评, #16), built through the founder's own
+        services: three questions scored at once, one written answer for the grading queue."""
+        quiz = quiz_services.quiz_save(
+            quiz=Quiz(
+                cohort=cohort, kind=Quiz.Kind.ENTRY, title="入学测评：你现在在哪里",
+                instructions="不计入成绩，只用来和毕业测评对比。20 分钟，做不出来的题就跳过。",
+                opens_at=opens_at, closes_at=opens_at + timedelta(days=5), time_limit_minutes=20,
+                pass_mark=Decimal("0"),
+            )
+        )  # fmt: skip
+        questions = [
+            (QuizQuestion.Kind.SINGLE, "Python 里哪个写法得到列表 [1, 2, 3] 的长度？", 2,
+             [("len([1, 2, 3])", True), ("[1, 2, 3].length", False), ("count([1, 2, 3])", False)], None),
+            (QuizQuestion.Kind.MULTIPLE, "下面哪些可以用来调用大模型的 API？", 2,
+             [("HTTP 请求", True), ("官方 SDK", True), ("Excel 公式", False)], None),
+            (QuizQuestion.Kind.TRUE_FALSE, "把 API Key 直接写进公开的代码仓库是安全的。", 1, [], False),
+            (QuizQuestion.Kind.SHORT, "用两三句话说说：你最想用 AI 做出一个什么工具？给谁用？", 5, [], None),
+        ]  # fmt: skip
+        for position, (kind, prompt, points, choices, truth) in enumerate(questions):
+            quiz_services.quiz_question_save(
+                question=QuizQuestion(
+                    quiz=quiz, kind=kind, prompt=prompt, points=points, position=position, correct_true=truth
+                ),
+                choices=[quiz_services.ChoiceInput(text, correct) for text, correct in choices],
+            )
+        quiz.is_published = True
+        return quiz_services.quiz_save(quiz=quiz)
 
     def course(self, slug: str, title: str, content: dict) -> Course:
         """A published course with its whole sales page (#15): texts, teacher, FAQ; the refund

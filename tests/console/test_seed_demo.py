@@ -7,7 +7,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from billing.models import Order, Refund
-from cohorts.models import Assessment, Assignment, Attendance, Cohort, Course, Enrollment, Lesson, Submission
+from cohorts.models import (
+    Assessment, Assignment, Attendance, Cohort, Course, Enrollment, Lesson, Quiz, Submission,
+)  # fmt: skip
 from console.demo import demo_load
 from crm.models import Consultation, Lead
 from onepco.weeks import Week
@@ -150,3 +152,16 @@ def test_the_demo_sells_each_course_with_a_full_page(db, client):
             and Submission.objects.filter(student=report.enrollment.student, is_showcase=True).exists()
         ):
             assert f"{name} · " not in page
+
+
+def test_the_next_cohort_has_an_online_entry_test_its_students_can_open(db, client):
+    demo_load()
+    upcoming = Cohort.objects.get(slug="ai-coding-2")
+    quiz = Quiz.objects.get(cohort=upcoming, kind=Quiz.Kind.ENTRY)
+    assert quiz.is_published and quiz.questions.count() == 4
+    assert {q.kind for q in quiz.questions.all()} >= {"single", "multiple", "truefalse", "short"}
+    assert quiz.opens_at < upcoming.lessons.earliest("starts_at").starts_at
+    student = Enrollment.objects.filter(cohort=upcoming, status="active").first().student
+    client.force_login(student.user)
+    assert client.get(f"/learn/cohorts/{upcoming.pk}/").status_code == 200
+    assert quiz.title in client.get(f"/learn/cohorts/{upcoming.pk}/").content.decode()
