@@ -8,7 +8,15 @@ from django.utils import timezone
 
 from billing.models import Order, Refund
 from cohorts.models import (
-    Assessment, Assignment, Attendance, Cohort, Course, Enrollment, Lesson, Quiz, Submission,
+    Assessment,
+    Assignment,
+    Attendance,
+    Cohort,
+    Course,
+    Enrollment,
+    Lesson,
+    Quiz,
+    Submission,
 )  # fmt: skip
 from console.demo import demo_load
 from crm.models import Consultation, Lead
