@@ -18,6 +18,7 @@ class CheckoutForm(LeadForm):
         label=_("I agree that my details are used to process this order and run the course."),
         error_messages={"required": _("Tick the box to agree, so we can process your order.")},
     )
+    coupon = forms.CharField(label=_("Coupon code (optional)"), max_length=32, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, with_attribution=False, **kwargs)
@@ -26,6 +27,8 @@ class CheckoutForm(LeadForm):
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["phone"].help_text = _("E-mail or phone: either is enough.")
         self.fields["email"].help_text = _("Your enrollment instructions and sign-in codes go here.")
+        self.fields["coupon"].widget.attrs.update(autocomplete="off", autocapitalize="characters")
+        self.order_fields([name for name in self.fields if name != "consent"] + ["consent"])
 
     @property
     def is_spam(self) -> bool:

@@ -1,13 +1,15 @@
 """Reads of the billing app."""
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from billing.models import Order, TransferProof
+from billing.models import Coupon, Order, TransferProof
 from cohorts.models import Cohort, Course
 
 
@@ -134,3 +136,44 @@ def course_offer(slug: str, *, preview: bool = False) -> tuple[Course, list[Coho
             raise Http404
         course = cohort.course
     return course, list(cohorts_on_sale(drafts=preview).filter(course=course))
+
+
+def coupon_refusal(
+    coupon: Coupon | None, *, cohort: Cohort, email: str = "", phone: str = "", now: datetime | None = None
+) -> str:
+    """Why this coupon cannot be used on this cohort by this buyer now; "" when it can. Its
+    uses are the orders that hold it: paid, or pending and not expired (as seats are held)."""
+    now = now or timezone.now()
+    if coupon is None:
+        return _("There is no coupon with this code.")
+    if not coupon.is_active:
+        return _("This coupon is paused.")
+    if coupon.valid_from and now < coupon.valid_from:
+        return _("This coupon is not valid yet.")
+    if coupon.valid_until and now >= coupon.valid_until:
+        return _("This coupon has expired.")
+    if (coupon.cohort_id and coupon.cohort_id != cohort.pk) or (
+        coupon.course_id and coupon.course_id != cohort.course_id
+    ):
+        return _("This coupon does not apply to this course.")
+    uses = Order.objects.filter(seat_holding(now), coupon=coupon)
+    if coupon.max_uses is not None and uses.count() >= coupon.max_uses:
+        return _("This coupon has been used up.")
+    if coupon.once_per_person and (email or phone):
+        buyer = Q(pk__in=[])
+        if email:
+            buyer |= Q(buyer_email__iexact=email)
+        if phone:
+            buyer |= Q(buyer_phone=phone)
+        if uses.filter(buyer).exists():
+            return _("You have already used this coupon.")
+    return ""
+
+
+def coupon_preview(*, code: str, cohort: Cohort) -> dict[str, Decimal] | None:
+    """The price before and after a code on the checkout page; None when the code cannot be used."""
+    coupon = Coupon.objects.filter(code__iexact=code.strip()).first()
+    if coupon is None or coupon_refusal(coupon, cohort=cohort):
+        return None
+    discount = coupon.discount_on(cohort.price)
+    return {"list_price": cohort.price, "discount": discount, "amount": cohort.price - discount}

@@ -37,6 +37,7 @@ from billing.selectors import (
     cohort_seats_left,
     cohorts_on_sale,
     cohorts_with_unpaid_holds,
+    coupon_preview,
     course_offer,
 )
 from billing.selectors import order_list as orders_filtered
@@ -162,7 +163,8 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
             request, "billing/checkout.html", context, status=403 if request.method == "POST" else 200
         )
     # Filled in from the signup this visitor just made (their own session only).
-    form = forms.CheckoutForm(request.POST or None, initial=signup_contact(request))
+    initial = {**signup_contact(request), "coupon": request.GET.get("coupon", "")[:32]}
+    form = forms.CheckoutForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _checkout_limited(request, email=data["email"], phone=data["phone"]):
@@ -178,15 +180,23 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             order = services.order_place(
                 cohort=cohort, buyer_name=data["name"], buyer_email=data["email"],
-                buyer_phone=data["phone"], lead=touch.lead,
+                buyer_phone=data["phone"], lead=touch.lead, coupon_code=data["coupon"],
             )  # fmt: skip
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form.add_error("coupon" if exc.code == "coupon" else None, exc)
         else:
             _order_placed_here(request, order)
+            if order.amount == 0:  # a 100 %-off coupon: enrolled now, no provider asked
+                services.order_free_complete(order=order)
             return redirect("billing:pay", number=order.number)
     status = 400 if form.errors else 200
-    return render(request, "billing/checkout.html", {"form": form, "cohort": cohort}, status=status)
+    code = form["coupon"].value() or ""
+    context = {
+        "form": form,
+        "cohort": cohort,
+        "preview": coupon_preview(code=code, cohort=cohort) if code else None,
+    }
+    return render(request, "billing/checkout.html", context, status=status)
 
 
 def _checkout_limited(request: HttpRequest, *, email: str, phone: str) -> bool:

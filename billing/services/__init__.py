@@ -19,6 +19,7 @@ from billing.services.orders import (
 from billing.services.payments import (
     order_buyer_email_add,
     order_buyer_enrollment,
+    order_free_complete,
     order_query,
     order_seat_grant,
     payment_event_record,
@@ -45,6 +46,7 @@ __all__ = [
     "order_buyer_enrollment",
     "order_cancel",
     "order_enrollment_email_send",
+    "order_free_complete",
     "order_hold_release",
     "order_needs_email_alert_send",
     "order_payment_start",
