@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Greatest
 from django.http import Http404
 from django.utils import timezone
@@ -177,3 +177,15 @@ def coupon_preview(*, code: str, cohort: Cohort) -> dict[str, Decimal] | None:
         return None
     discount = coupon.discount_on(cohort.price)
     return {"list_price": cohort.price, "discount": discount, "amount": cohort.price - discount}
+
+
+def coupons_with_stats(now: datetime | None = None) -> QuerySet[Coupon]:
+    """Every coupon for the founder with `uses` (orders holding it now: paid or pending),
+    `deals` (paid orders) and `revenue` (what those orders paid, the discount already off)."""
+    now = now or timezone.now()
+    paid = Q(orders__status__in=Order.PAID_STATUSES)
+    return Coupon.objects.select_related("course", "cohort__course").annotate(
+        uses=Count("orders", filter=seat_holding(now, prefix="orders__")),
+        deals=Count("orders", filter=paid),
+        revenue=Sum("orders__amount", filter=paid, default=Decimal("0.00")),
+    )

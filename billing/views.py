@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.requests import AuthenticatedRequest
 from billing import forms, services
-from billing.models import Order, PayeeAccount, PaymentEvent, Provider, TransferProof
+from billing.models import Coupon, Order, PayeeAccount, PaymentEvent, Provider, TransferProof
 from billing.providers import ProviderError, StartKind, enabled_providers, get_provider
 from billing.providers.simulated import simulated_notification
 from billing.selectors import (
@@ -38,6 +38,7 @@ from billing.selectors import (
     cohorts_on_sale,
     cohorts_with_unpaid_holds,
     coupon_preview,
+    coupons_with_stats,
     course_offer,
 )
 from billing.selectors import order_list as orders_filtered
@@ -502,12 +503,14 @@ def order_create(request: AuthenticatedRequest) -> HttpResponse:
             order = services.order_place(
                 cohort=data["cohort"], buyer_name=data["buyer_name"], buyer_email=data["buyer_email"],
                 buyer_phone=data["buyer_phone"], lead=lead, amount=data["amount"] or data["cohort"].price,
-                created_by=request.user, note=data["note"],
+                created_by=request.user, note=data["note"], coupon_code=data["coupon"], discount=data["discount"],
                 expires_at=timezone.now() + timedelta(hours=settings.ORDER_LINK_EXPIRY_HOURS),
             )  # fmt: skip
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form.add_error(exc.code if exc.code in ("coupon", "discount") else None, exc)
         else:
+            if order.amount == 0:  # a 100 %-off coupon: the buyer is enrolled now
+                services.order_free_complete(order=order)
             messages.success(request, _("Order created. Copy the payment link and send it to the buyer."))
             return redirect("billing:order_detail", number=order.number)
     context = {"form": form, "lead": lead, "hours": settings.ORDER_LINK_EXPIRY_HOURS}
@@ -627,3 +630,43 @@ def proof_reject(request: AuthenticatedRequest, number: str, pk: int) -> HttpRes
 def proof_image(request: HttpRequest, number: str, pk: int) -> HttpResponseBase:
     proof = get_object_or_404(TransferProof, pk=pk, order__number=number)
     return image_file_response(proof.image, private=True)
+
+
+@staff_required
+def coupon_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "billing/coupon_list.html", {"coupons": coupons_with_stats()})
+
+
+@staff_required
+def coupon_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Create a coupon, or edit one (pausing is unticking 'active')."""
+    coupon = get_object_or_404(Coupon, pk=pk) if pk is not None else Coupon()
+    form = forms.CouponForm(request.POST or None, instance=coupon)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.coupon_save(coupon=form.instance)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Coupon saved."))
+            return redirect("billing:coupon_list")
+    status = 400 if form.errors else 200
+    link = ""
+    if coupon.pk and coupon.cohort is not None:  # a buy link that carries the code
+        link = (
+            settings.SITE_URL
+            + reverse("billing:checkout", args=[coupon.cohort.slug])
+            + f"?coupon={coupon.code}"
+        )
+    context = {"form": form, "coupon": coupon, "link": link}
+    return render(request, "billing/coupon_form.html", context, status=status)
+
+
+@staff_required
+@require_POST
+def coupon_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    coupon = get_object_or_404(Coupon, pk=pk)
+    coupon.is_active = not coupon.is_active
+    services.coupon_save(coupon=coupon)
+    messages.success(request, _("Coupon resumed.") if coupon.is_active else _("Coupon paused."))
+    return redirect("billing:coupon_list")

@@ -10,6 +10,7 @@ from billing.services.emails import (
     order_second_payment_alert_send,
 )
 from billing.services.orders import (
+    coupon_save,
     order_cancel,
     order_payment_start,
     order_place,
@@ -40,6 +41,7 @@ from billing.services.transfers import (
 )
 
 __all__ = [
+    "coupon_save",
     "order_already_enrolled_alert_send",
     "order_amount_mismatch_alert_send",
     "order_buyer_email_add",

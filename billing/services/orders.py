@@ -39,11 +39,14 @@ def order_place(
     expires_at: datetime | None = None,
     note: str = "",
     coupon_code: str = "",
+    discount: Decimal | None = None,
 ) -> Order:
     """A pending order holding one seat until it expires.
 
     The cohort row is locked while seats are counted, so two checkouts for the last seat
     cannot both succeed. A buyer who comes back to the same cohort gets their pending order.
+    `coupon_code` takes a coupon's discount off (its row locked the same way, so its last use
+    goes once); `discount`: the founder's own amount off, less than the price.
     """
     now = timezone.now()
     email, phone = buyer_email.strip().lower(), buyer_phone.strip()
@@ -92,7 +95,14 @@ def order_place(
         coupon = None
         if coupon_code.strip():
             coupon = coupon_hold(code=coupon_code, cohort=cohort, email=email, phone=phone, now=now)
-        discount = coupon.discount_on(list_price) if coupon else Decimal("0.00")
+        if coupon is not None:
+            discount = coupon.discount_on(list_price)
+        elif discount is not None:
+            discount = money(discount)
+            if discount < 0 or discount >= list_price:
+                raise ValidationError(_("The discount must be less than the price."), code="discount")
+        else:
+            discount = Decimal("0.00")
         order = Order(
             cohort=cohort,
             list_price=list_price,
@@ -122,6 +132,14 @@ def coupon_hold(*, code: str, cohort: Cohort, email: str, phone: str, now: datet
     refusal = coupon_refusal(coupon, cohort=cohort, email=email, phone=phone, now=now)
     if refusal or coupon is None:
         raise ValidationError(refusal, code="coupon")
+    return coupon
+
+
+def coupon_save(*, coupon: Coupon) -> Coupon:
+    """The founder creates or edits a coupon (pausing it is `is_active=False`)."""
+    coupon.code = coupon.code.strip()
+    coupon.full_clean()
+    coupon.save()
     return coupon
 
 

@@ -245,3 +245,107 @@ def test_twenty_checkouts_for_the_last_use_give_it_to_exactly_one(cohort):
     assert all(r.messages == ["这个优惠码已被用完。"] for r in refused)
     assert Order.objects.filter(coupon__code="EARLY20").count() == 1
     Client()  # the thread connections are closed; the test database is flushed after
+
+
+# --- the founder's pages --------------------------------------------------------------------
+
+
+def test_the_founder_creates_edits_and_pauses_a_coupon(client, founder, cohort):
+    client.force_login(founder)
+    response = client.post(
+        "/console/coupons/new/",
+        {
+            "code": "Launch50",
+            "kind": "fixed",
+            "value": "50",
+            "cohort": cohort.pk,
+            "once_per_person": "on",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    made = Coupon.objects.get()
+    assert (made.code, made.value, made.cohort, made.is_active) == (
+        "Launch50",
+        Decimal("50.00"),
+        cohort,
+        True,
+    )
+    page = client.get(f"/console/coupons/{made.pk}/").content.decode()
+    assert "/courses/py-7/buy/?coupon=Launch50" in page
+
+    assert client.post(f"/console/coupons/{made.pk}/pause/").status_code == 302
+    made.refresh_from_db()
+    assert not made.is_active
+
+
+@pytest.mark.parametrize(
+    "fields, field, message",
+    [
+        ({"code": "launch50"}, "code", "已经有优惠码用了这个代码。"),
+        ({"code": "有 空格"}, "code", "只能用字母、数字、- 和 _。"),
+        ({"value": "120"}, "value", "百分比最多为 100。"),
+        ({"value": "0"}, "value", "请填写大于 0 的数值。"),
+    ],
+)
+def test_a_bad_coupon_is_refused_next_to_its_field(client, founder, cohort, fields, field, message):
+    coupon("LAUNCH50")
+    client.force_login(founder)
+    data = {"code": "NEW", "kind": "percent", "value": "10", "is_active": "on", **fields}
+    response = client.post("/console/coupons/new/", data)
+    assert response.status_code == 400
+    assert response.context["form"].errors[field] == [message]
+    assert Coupon.objects.count() == 1
+
+
+@pytest.mark.parametrize("who", ["student_client", "other_client", "outsider_client", "client"])
+def test_coupon_pages_are_the_founders_only(request, cohort, who):
+    made = coupon()
+    client = request.getfixturevalue(who)
+    for url in ("/console/coupons/", "/console/coupons/new/", f"/console/coupons/{made.pk}/"):
+        assert client.get(url).status_code in (302, 403, 404)
+    assert client.post(f"/console/coupons/{made.pk}/pause/").status_code in (302, 403, 404)
+    assert client.post(
+        f"/console/coupons/{made.pk}/", {"code": "X", "kind": "percent", "value": "90"}
+    ).status_code in (302, 403, 404)
+    made.refresh_from_db()
+    assert made.is_active and made.code == "EARLY20" and made.value == Decimal("20.00")
+
+
+def test_the_coupon_list_shows_uses_deals_and_revenue_in_bounded_queries(
+    client, founder, cohort, django_assert_max_num_queries
+):
+    for i in range(6):
+        made = coupon(f"C{i}", max_uses=10)
+        paid = f.make_order(cohort, status="paid", amount=Decimal("1599.20"))
+        Order.objects.filter(pk=paid.pk).update(
+            coupon=made, list_price=Decimal("1999.00"), discount=Decimal("399.80")
+        )
+        pending = f.make_order(cohort, expires_at=timezone.now() + timedelta(minutes=30))
+        Order.objects.filter(pk=pending.pk).update(coupon=made)
+    client.force_login(founder)
+    with django_assert_max_num_queries(12):
+        response = client.get("/console/coupons/")
+    rows = {c.code: (c.uses, c.deals, c.revenue) for c in response.context["coupons"]}
+    assert rows["C0"] == (2, 1, Decimal("1599.20"))
+    assert "1,599.20" in response.content.decode() or "1599.20" in response.content.decode()
+
+
+def test_the_founders_order_form_applies_a_coupon_or_a_discount_not_above_the_price(client, founder, cohort):
+    coupon("VIP", value=Decimal("50"))
+    client.force_login(founder)
+    base = {"cohort": cohort.pk, "buyer_name": "韩梅梅", "buyer_email": "han@example.com"}
+    too_much = client.post("/console/orders/new/", {**base, "discount": "2000"})
+    assert too_much.status_code == 200 and "discount" in too_much.context["form"].errors
+    assert Order.objects.count() == 0
+
+    assert client.post("/console/orders/new/", {**base, "discount": "199"}).status_code == 302
+    manual = Order.objects.get()
+    assert (manual.list_price, manual.discount, manual.amount, manual.coupon) == (
+        Decimal("1999.00"), Decimal("199.00"), Decimal("1800.00"), None,
+    )  # fmt: skip
+    client.post("/console/orders/new/", {**base, "buyer_email": "lily@example.com", "coupon": "vip"})
+    with_code = Order.objects.get(buyer_email="lily@example.com")
+    assert with_code.amount == Decimal("999.50") and with_code.coupon.code == "VIP"
+    wrong = client.post("/console/orders/new/", {**base, "buyer_email": "x@example.com", "coupon": "NOPE"})
+    assert wrong.context["form"].errors["coupon"] == ["没有这个优惠码。"]
