@@ -92,6 +92,25 @@ class Coupon(models.Model):
         return min(off, money(price))
 
 
+class EarlyBird(models.Model):
+    """A price window on a cohort: the early price up to and including the last day (in the
+    site's time zone), the cohort's regular price after it."""
+
+    cohort = models.OneToOneField(
+        "cohorts.Cohort", verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="early_bird"
+    )
+    price = models.DecimalField(_("early-bird price"), max_digits=10, decimal_places=2)
+    last_day = models.DateField(_("last day of the early-bird price"))
+
+    class Meta:
+        verbose_name = _("early-bird price")
+        verbose_name_plural = _("early-bird prices")
+        constraints = [models.CheckConstraint(condition=Q(price__gt=0), name="early_bird_price_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.cohort} · {self.price} · {self.last_day}"
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

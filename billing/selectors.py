@@ -3,13 +3,27 @@
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Greatest
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import Coupon, Order, TransferProof
+from billing.models import Coupon, EarlyBird, Order, TransferProof
 from cohorts.models import Cohort, Course
 
 
@@ -42,6 +56,27 @@ def cohort_seats_left(cohort: Cohort, now: datetime | None = None) -> int:
     return max(cohort.capacity - taken, 0)
 
 
+def cohorts_with_price_now(cohorts: QuerySet[Cohort], now: datetime | None = None) -> QuerySet[Cohort]:
+    """Cohorts with `price_now` (the early-bird price while its window lasts, by the site's
+    date, else the regular price) and `early_until` (the window's last day, or None)."""
+    today = timezone.localdate(now or timezone.now())
+    early = Q(early_bird__last_day__gte=today)
+    return cohorts.annotate(
+        price_now=Case(
+            When(early, then=F("early_bird__price")), default=F("price"), output_field=DecimalField()
+        ),
+        early_until=Case(When(early, then=F("early_bird__last_day")), default=None, output_field=DateField()),
+    )
+
+
+def cohort_price_at(cohort: Cohort, now: datetime | None = None) -> Decimal:
+    """What a seat in the cohort costs at this moment (what checkout charges)."""
+    early = EarlyBird.objects.filter(
+        cohort=cohort, last_day__gte=timezone.localdate(now or timezone.now())
+    ).first()
+    return early.price if early is not None else cohort.price
+
+
 def cohorts_on_sale(*, drafts: bool = False) -> QuerySet[Cohort]:
     """Every cohort open for sale that has not ended, soonest first, with `seats_left`: what
     crm's course pages list and what checkout may sell. Each may still be outside its
@@ -51,7 +86,7 @@ def cohorts_on_sale(*, drafts: bool = False) -> QuerySet[Cohort]:
     if not drafts:
         cohorts = cohorts.filter(course__status=Course.Status.PUBLISHED)
     cohorts = cohorts.select_related("course")
-    return cohorts_with_seats_left(cohorts).order_by("starts_on", "id")
+    return cohorts_with_price_now(cohorts_with_seats_left(cohorts)).order_by("starts_on", "id")
 
 
 def cohort_on_sale(slug: str) -> Cohort | None:
@@ -175,8 +210,9 @@ def coupon_preview(*, code: str, cohort: Cohort) -> dict[str, Decimal] | None:
     coupon = Coupon.objects.filter(code__iexact=code.strip()).first()
     if coupon is None or coupon_refusal(coupon, cohort=cohort):
         return None
-    discount = coupon.discount_on(cohort.price)
-    return {"list_price": cohort.price, "discount": discount, "amount": cohort.price - discount}
+    price = cohort_price_at(cohort)
+    discount = coupon.discount_on(price)
+    return {"list_price": price, "discount": discount, "amount": price - discount}
 
 
 def coupons_with_stats(now: datetime | None = None) -> QuerySet[Coupon]:

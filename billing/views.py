@@ -502,7 +502,7 @@ def order_create(request: AuthenticatedRequest) -> HttpResponse:
         try:
             order = services.order_place(
                 cohort=data["cohort"], buyer_name=data["buyer_name"], buyer_email=data["buyer_email"],
-                buyer_phone=data["buyer_phone"], lead=lead, amount=data["amount"] or data["cohort"].price,
+                buyer_phone=data["buyer_phone"], lead=lead, amount=data["amount"],
                 created_by=request.user, note=data["note"], coupon_code=data["coupon"], discount=data["discount"],
                 expires_at=timezone.now() + timedelta(hours=settings.ORDER_LINK_EXPIRY_HOURS),
             )  # fmt: skip

@@ -17,7 +17,7 @@ from accounts.models import User
 from billing import jobs
 from billing.models import Coupon, Order
 from billing.providers import ProviderError, Start, get_provider, provider_can_close
-from billing.selectors import cohort_seats_left, coupon_refusal
+from billing.selectors import cohort_price_at, cohort_seats_left, coupon_refusal
 from cohorts.models import Cohort, Enrollment
 from cohorts.selectors import cohort_enrolment_refusal
 from crm.models import Lead
@@ -91,7 +91,7 @@ def order_place(
             raise ValidationError(refusal, code="enrolment_closed")
         if cohort_seats_left(cohort, now) <= 0:
             raise ValidationError(_("Sorry, this cohort is sold out."), code="sold_out")
-        list_price = money(amount if amount is not None else cohort.price)
+        list_price = money(amount if amount is not None else cohort_price_at(cohort, now))
         coupon = None
         if coupon_code.strip():
             coupon = coupon_hold(code=coupon_code, cohort=cohort, email=email, phone=phone, now=now)

@@ -1,8 +1,9 @@
 """Coupons: the code at checkout, the discounted amount every provider is asked for and paid,
 a 100 %-off order completed without a provider, the reasons a code is refused, the last use."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import alipay
 import pytest
@@ -11,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from billing.models import Coupon, Order, PaymentEvent
+from billing.models import Coupon, EarlyBird, Order, PaymentEvent
+from billing.selectors import cohort_price_at
 from billing.services import order_place, orders_expire
 from cohorts.models import Enrollment
 from tests import factories as f
@@ -349,3 +351,41 @@ def test_the_founders_order_form_applies_a_coupon_or_a_discount_not_above_the_pr
     assert with_code.amount == Decimal("999.50") and with_code.coupon.code == "VIP"
     wrong = client.post("/console/orders/new/", {**base, "buyer_email": "x@example.com", "coupon": "NOPE"})
     assert wrong.context["form"].errors["coupon"] == ["没有这个优惠码。"]
+
+
+# --- early-bird -----------------------------------------------------------------------------
+
+
+def test_early_bird_price_is_shown_and_charged_until_its_last_day_in_the_site_time_zone(
+    client, cohort, settings, monkeypatch
+):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    shanghai = ZoneInfo("Asia/Shanghai")
+    last = timezone.localdate() + timedelta(days=2)
+    EarlyBird.objects.create(cohort=cohort, price=Decimal("1499.00"), last_day=last)
+    late_evening = datetime(last.year, last.month, last.day, 23, 59, 59, tzinfo=shanghai)
+    monkeypatch.setattr(timezone, "now", lambda: late_evening)  # 15:59 UTC: still the last day there
+
+    page = client.get("/courses/python-bootcamp/").content.decode()
+    assert f"早鸟价，{last.month} 月 {last.day} 日截止" in page and "1,499.00" in page
+    client.post("/courses/py-7/buy/", BUYER)
+    assert Order.objects.get().amount == Decimal("1499.00")
+
+    monkeypatch.setattr(timezone, "now", lambda: late_evening + timedelta(seconds=1))
+    page = client.get("/courses/python-bootcamp/").content.decode()
+    assert "早鸟价" not in page and "1,999.00" in page
+    assert cohort_price_at(cohort) == Decimal("1999.00")
+    client.post("/courses/py-7/buy/", {**BUYER, "email": "late@example.com", "phone": ""})
+    assert Order.objects.get(buyer_email="late@example.com").amount == Decimal("1999.00")
+
+
+def test_a_coupon_comes_off_the_early_bird_price(client, cohort):
+    EarlyBird.objects.create(cohort=cohort, price=Decimal("1500.00"), last_day=timezone.localdate())
+    coupon()
+    buy(client, "EARLY20")
+    order = Order.objects.get()
+    assert (order.list_price, order.discount, order.amount) == (
+        Decimal("1500.00"),
+        Decimal("300.00"),
+        Decimal("1200.00"),
+    )
