@@ -464,7 +464,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 def _order_for_staff(number: str) -> Order:
-    orders = Order.objects.select_related("cohort__course", "lead", "user", "enrollment").prefetch_related(
+    orders = Order.objects.select_related(
+        "cohort__course", "lead", "user", "enrollment", "coupon"
+    ).prefetch_related(
         Prefetch("events", queryset=PaymentEvent.objects.order_by("-received_at", "-id")), "refunds", "proofs"
     )
     return get_object_or_404(orders, number=number)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from billing.models import Coupon, EarlyBird, Order, PaymentEvent
 from billing.selectors import cohort_price_at
-from billing.services import order_place, orders_expire
+from billing.services import order_cancel, order_place, orders_expire
 from cohorts.models import Enrollment
 from tests import factories as f
 from tests.billing.conftest import (
@@ -389,3 +389,13 @@ def test_a_coupon_comes_off_the_early_bird_price(client, cohort):
         Decimal("300.00"),
         Decimal("1200.00"),
     )
+
+
+def test_a_cancelled_order_gives_its_last_use_back(cohort):
+    coupon(max_uses=1)
+    first = order_place(cohort=cohort, buyer_name="甲", buyer_email="a@example.com", coupon_code="EARLY20")
+    with pytest.raises(ValidationError, match="这个优惠码已被用完。"):
+        order_place(cohort=cohort, buyer_name="乙", buyer_email="b@example.com", coupon_code="EARLY20")
+    order_cancel(order=first)
+    second = order_place(cohort=cohort, buyer_name="乙", buyer_email="b@example.com", coupon_code="EARLY20")
+    assert second.coupon is not None and second.amount == Decimal("1599.20")

@@ -51,3 +51,19 @@ def test_checkout_with_a_coupon_link_and_the_early_bird_sales_page(
     page.click("button[type=submit]")
     assert "没有这个优惠码。" in page.inner_text("body")
     screenshot(page, "checkout-bad-coupon")
+
+
+def test_the_coupon_pages_of_the_console(founder_pages, screenshot):
+    cohort = f.make_cohort(course=f.make_course(slug="python-bootcamp", title="Python 实战营"), slug="py-7")
+    made = Coupon.objects.create(
+        code="LAUNCH50", kind="fixed", value=Decimal("50"), cohort=cohort, max_uses=30
+    )
+    Coupon.objects.create(code="EARLY20", kind="percent", value=Decimal("20"), is_active=False)
+    paid = f.make_order(cohort, status="paid", amount=Decimal("1949.00"))
+    Order.objects.filter(pk=paid.pk).update(coupon=made, list_price=cohort.price + 50, discount=Decimal("50"))
+    for _device, page in founder_pages("/console/coupons/"):
+        assert "LAUNCH50" in page.inner_text("table") and "1 / 30" in page.inner_text("table")
+        screenshot(page, f"list-{_device}")
+        page.goto(page.url + f"{made.pk}/")
+        assert "?coupon=LAUNCH50" in page.inner_text("body")
+        screenshot(page, f"edit-{_device}")
