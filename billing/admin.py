@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from billing.forms import PayeeAccountForm
-from billing.models import Order, PayeeAccount, PaymentEvent, Refund, TransferProof
+from billing.models import Coupon, EarlyBird, Order, PayeeAccount, PaymentEvent, Refund, TransferProof
 
 
 class PaymentEventInline(admin.TabularInline):
@@ -78,3 +78,15 @@ class TransferProofAdmin(admin.ModelAdmin):
     list_select_related = ["order", "reviewed_by"]
     raw_id_fields = ["order", "reviewed_by"]
     readonly_fields = ["status", "reviewed_at", "reviewed_by"]  # decided in the console, through the service
+
+
+@admin.register(EarlyBird)
+class EarlyBirdAdmin(admin.ModelAdmin):
+    list_display = ["cohort", "price", "last_day"]
+    list_select_related = ["cohort__course"]
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    list_display = ["code", "kind", "value", "course", "cohort", "valid_until", "max_uses", "is_active"]
+    search_fields = ["code"]

@@ -4,8 +4,8 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Order, PayeeAccount, Provider
-from cohorts.models import Cohort
+from billing.models import Coupon, Order, PayeeAccount, Provider
+from cohorts.models import Cohort, Course
 from crm.forms import HONEYPOT, LeadForm
 from onepco.images import image_check
 
@@ -18,6 +18,7 @@ class CheckoutForm(LeadForm):
         label=_("I agree that my details are used to process this order and run the course."),
         error_messages={"required": _("Tick the box to agree, so we can process your order.")},
     )
+    coupon = forms.CharField(label=_("Coupon code (optional)"), max_length=32, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, with_attribution=False, **kwargs)
@@ -26,6 +27,8 @@ class CheckoutForm(LeadForm):
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["phone"].help_text = _("E-mail or phone: either is enough.")
         self.fields["email"].help_text = _("Your enrollment instructions and sign-in codes go here.")
+        self.fields["coupon"].widget.attrs.update(autocomplete="off", autocapitalize="characters")
+        self.order_fields([name for name in self.fields if name != "consent"] + ["consent"])
 
     @property
     def is_spam(self) -> bool:
@@ -73,7 +76,22 @@ class OrderCreateForm(forms.Form):
         label=_("Price"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"),
         help_text=_("Leave empty for the cohort's price."), required=False,
     )  # fmt: skip
+    coupon = forms.CharField(label=_("Coupon code"), max_length=32, required=False)
+    discount = forms.DecimalField(
+        label=_("Discount"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"), required=False,
+        help_text=_("An amount off the price, instead of a coupon."),
+    )  # fmt: skip
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("coupon") and data.get("discount"):
+            self.add_error("discount", _("Apply a coupon or a discount, not both."))
+        cohort = data.get("cohort")
+        price = data.get("amount") or (cohort.price if cohort else None)
+        if price is not None and data.get("discount") and data["discount"] >= price:
+            self.add_error("discount", _("The discount must be less than the price."))
+        return data
 
     def __init__(self, *args, cohorts, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,3 +136,43 @@ class OrderFilterForm(forms.Form):
         self.fields["status"].choices = [("", _("All")), *Order.Status.choices]
         self.fields["provider"].choices = [("", _("All")), *Provider.choices]
         self.fields["cohort"].queryset = Cohort.objects.select_related("course")
+
+
+class CouponForm(forms.ModelForm):
+    class Meta:
+        model = Coupon
+        fields = [
+            "code", "kind", "value", "course", "cohort", "valid_from", "valid_until",
+            "max_uses", "once_per_person", "is_active",
+        ]  # fmt: skip
+        widgets = {
+            "valid_from": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "valid_until": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = Course.objects.order_by("title")
+        self.fields["cohort"].queryset = Cohort.objects.select_related("course").order_by("-starts_on")
+        self.fields["code"].help_text = _("Letters and digits; buyers may type it in any case.")
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if not code.isascii() or not code.replace("-", "").replace("_", "").isalnum():
+            raise forms.ValidationError(_("Use only letters, digits, - and _."))
+        taken = Coupon.objects.filter(code__iexact=code).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("Another coupon already has this code."))
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if data.get("value") is not None and data["value"] <= 0:
+            self.add_error("value", _("Enter a value above 0."))
+        elif data.get("kind") == Coupon.Kind.PERCENT and data.get("value") and data["value"] > 100:
+            self.add_error("value", _("A percentage is at most 100."))
+        if data.get("course") and data.get("cohort"):
+            self.add_error("cohort", _("Choose a course or a cohort, not both."))
+        if data.get("valid_from") and data.get("valid_until") and data["valid_until"] <= data["valid_from"]:
+            self.add_error("valid_until", _("The end must come after the start."))
+        return data

@@ -1,12 +1,15 @@
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onepco.images import IMAGE_TYPES
+from onepco.money import money
 
 # No 0/O/1/I/L: order numbers are read aloud and typed from screenshots.
 ORDER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -24,6 +27,88 @@ class Provider(models.TextChoices):
     STRIPE = "stripe", _("Stripe")
     MANUAL = "manual", _("Bank / personal transfer")
     SIMULATED = "simulated", _("Simulated (development)")
+
+
+class Coupon(models.Model):
+    """A code that takes a percentage or a fixed amount off, for every course, one course or one
+    cohort, within its dates and its number of uses. A use is an order that holds it: paid, or
+    pending and not expired (like a seat), so an expired or cancelled order gives its use back."""
+
+    class Kind(models.TextChoices):
+        PERCENT = "percent", _("Percentage off")
+        FIXED = "fixed", _("Fixed amount off")
+
+    code = models.CharField(_("code"), max_length=32)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.PERCENT)
+    value = models.DecimalField(
+        _("value"), max_digits=10, decimal_places=2, help_text=_("Percent (1–100) or amount off.")
+    )
+    course = models.ForeignKey(
+        "cohorts.Course",
+        verbose_name=_("only for the course"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="coupons",
+    )
+    cohort = models.ForeignKey(
+        "cohorts.Cohort",
+        verbose_name=_("only for the cohort"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="coupons",
+    )
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    max_uses = models.PositiveIntegerField(
+        _("total uses"), null=True, blank=True, help_text=_("Leave empty for no limit.")
+    )
+    once_per_person = models.BooleanField(_("one use per person"), default=True)
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Untick to pause the code."))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(Upper("code"), name="coupon_code_unique_ci"),
+            models.CheckConstraint(condition=Q(value__gt=0), name="coupon_value_positive"),
+            models.CheckConstraint(
+                condition=~Q(kind="percent") | Q(value__lte=100), name="coupon_percent_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(course__isnull=True) | Q(cohort__isnull=True), name="coupon_one_scope"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def discount_on(self, price: Decimal) -> Decimal:
+        """What the code takes off a price: never more than the price."""
+        off = money(price * self.value / 100) if self.kind == self.Kind.PERCENT else money(self.value)
+        return min(off, money(price))
+
+
+class EarlyBird(models.Model):
+    """A price window on a cohort: the early price up to and including the last day (in the
+    site's time zone), the cohort's regular price after it."""
+
+    cohort = models.OneToOneField(
+        "cohorts.Cohort", verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="early_bird"
+    )
+    price = models.DecimalField(_("early-bird price"), max_digits=10, decimal_places=2)
+    last_day = models.DateField(_("last day of the early-bird price"))
+
+    class Meta:
+        verbose_name = _("early-bird price")
+        verbose_name_plural = _("early-bird prices")
+        constraints = [models.CheckConstraint(condition=Q(price__gt=0), name="early_bird_price_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.cohort} · {self.price} · {self.last_day}"
 
 
 class Order(models.Model):
@@ -60,7 +145,18 @@ class Order(models.Model):
     buyer_name = models.CharField(_("buyer name"), max_length=100)
     buyer_email = models.EmailField(_("buyer e-mail"), blank=True)
     buyer_phone = models.CharField(_("buyer phone"), max_length=32, blank=True)
-    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    # What the buyer pays and every provider is asked for: the list price less the discount.
+    amount = models.DecimalField(_("amount to pay"), max_digits=10, decimal_places=2)
+    list_price = models.DecimalField(_("list price"), max_digits=10, decimal_places=2, null=True, blank=True)
+    discount = models.DecimalField(_("discount"), max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    coupon = models.ForeignKey(
+        Coupon,
+        verbose_name=_("coupon"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     status = models.CharField(
         _("status"), max_length=24, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -97,7 +193,12 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="order_amount_positive"),
+            # Free only through a 100 %-off coupon: such an order is paid without a provider.
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) | Q(amount=0, coupon__isnull=False),
+                name="order_amount_positive_or_free",
+            ),
+            models.CheckConstraint(condition=Q(discount__gte=0), name="order_discount_not_negative"),
             models.UniqueConstraint(
                 fields=["provider", "provider_trade_no"],
                 condition=~Q(provider_trade_no=""),

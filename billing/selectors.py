@@ -1,13 +1,29 @@
 """Reads of the billing app."""
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Greatest
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from billing.models import Order, TransferProof
+from billing.models import Coupon, EarlyBird, Order, TransferProof
 from cohorts.models import Cohort, Course
 
 
@@ -40,6 +56,27 @@ def cohort_seats_left(cohort: Cohort, now: datetime | None = None) -> int:
     return max(cohort.capacity - taken, 0)
 
 
+def cohorts_with_price_now(cohorts: QuerySet[Cohort], now: datetime | None = None) -> QuerySet[Cohort]:
+    """Cohorts with `price_now` (the early-bird price while its window lasts, by the site's
+    date, else the regular price) and `early_until` (the window's last day, or None)."""
+    today = timezone.localdate(now or timezone.now())
+    early = Q(early_bird__last_day__gte=today)
+    return cohorts.annotate(
+        price_now=Case(
+            When(early, then=F("early_bird__price")), default=F("price"), output_field=DecimalField()
+        ),
+        early_until=Case(When(early, then=F("early_bird__last_day")), default=None, output_field=DateField()),
+    )
+
+
+def cohort_price_at(cohort: Cohort, now: datetime | None = None) -> Decimal:
+    """What a seat in the cohort costs at this moment (what checkout charges)."""
+    early = EarlyBird.objects.filter(
+        cohort=cohort, last_day__gte=timezone.localdate(now or timezone.now())
+    ).first()
+    return early.price if early is not None else cohort.price
+
+
 def cohorts_on_sale(*, drafts: bool = False) -> QuerySet[Cohort]:
     """Every cohort open for sale that has not ended, soonest first, with `seats_left`: what
     crm's course pages list and what checkout may sell. Each may still be outside its
@@ -49,7 +86,7 @@ def cohorts_on_sale(*, drafts: bool = False) -> QuerySet[Cohort]:
     if not drafts:
         cohorts = cohorts.filter(course__status=Course.Status.PUBLISHED)
     cohorts = cohorts.select_related("course")
-    return cohorts_with_seats_left(cohorts).order_by("starts_on", "id")
+    return cohorts_with_price_now(cohorts_with_seats_left(cohorts)).order_by("starts_on", "id")
 
 
 def cohort_on_sale(slug: str) -> Cohort | None:
@@ -134,3 +171,57 @@ def course_offer(slug: str, *, preview: bool = False) -> tuple[Course, list[Coho
             raise Http404
         course = cohort.course
     return course, list(cohorts_on_sale(drafts=preview).filter(course=course))
+
+
+def coupon_refusal(
+    coupon: Coupon | None, *, cohort: Cohort, email: str = "", phone: str = "", now: datetime | None = None
+) -> str:
+    """Why this coupon cannot be used on this cohort by this buyer now; "" when it can. Its
+    uses are the orders that hold it: paid, or pending and not expired (as seats are held)."""
+    now = now or timezone.now()
+    if coupon is None:
+        return _("There is no coupon with this code.")
+    if not coupon.is_active:
+        return _("This coupon is paused.")
+    if coupon.valid_from and now < coupon.valid_from:
+        return _("This coupon is not valid yet.")
+    if coupon.valid_until and now >= coupon.valid_until:
+        return _("This coupon has expired.")
+    if (coupon.cohort_id and coupon.cohort_id != cohort.pk) or (
+        coupon.course_id and coupon.course_id != cohort.course_id
+    ):
+        return _("This coupon does not apply to this course.")
+    uses = Order.objects.filter(seat_holding(now), coupon=coupon)
+    if coupon.max_uses is not None and uses.count() >= coupon.max_uses:
+        return _("This coupon has been used up.")
+    if coupon.once_per_person and (email or phone):
+        buyer = Q(pk__in=[])
+        if email:
+            buyer |= Q(buyer_email__iexact=email)
+        if phone:
+            buyer |= Q(buyer_phone=phone)
+        if uses.filter(buyer).exists():
+            return _("You have already used this coupon.")
+    return ""
+
+
+def coupon_preview(*, code: str, cohort: Cohort) -> dict[str, Decimal] | None:
+    """The price before and after a code on the checkout page; None when the code cannot be used."""
+    coupon = Coupon.objects.filter(code__iexact=code.strip()).first()
+    if coupon is None or coupon_refusal(coupon, cohort=cohort):
+        return None
+    price = cohort_price_at(cohort)
+    discount = coupon.discount_on(price)
+    return {"list_price": price, "discount": discount, "amount": price - discount}
+
+
+def coupons_with_stats(now: datetime | None = None) -> QuerySet[Coupon]:
+    """Every coupon for the founder with `uses` (orders holding it now: paid or pending),
+    `deals` (paid orders) and `revenue` (what those orders paid, the discount already off)."""
+    now = now or timezone.now()
+    paid = Q(orders__status__in=Order.PAID_STATUSES)
+    return Coupon.objects.select_related("course", "cohort__course").annotate(
+        uses=Count("orders", filter=seat_holding(now, prefix="orders__")),
+        deals=Count("orders", filter=paid),
+        revenue=Sum("orders__amount", filter=paid, default=Decimal("0.00")),
+    )

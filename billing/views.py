@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.requests import AuthenticatedRequest
 from billing import forms, services
-from billing.models import Order, PayeeAccount, PaymentEvent, Provider, TransferProof
+from billing.models import Coupon, Order, PayeeAccount, PaymentEvent, Provider, TransferProof
 from billing.providers import ProviderError, StartKind, enabled_providers, get_provider
 from billing.providers.simulated import simulated_notification
 from billing.selectors import (
@@ -37,6 +37,8 @@ from billing.selectors import (
     cohort_seats_left,
     cohorts_on_sale,
     cohorts_with_unpaid_holds,
+    coupon_preview,
+    coupons_with_stats,
     course_offer,
 )
 from billing.selectors import order_list as orders_filtered
@@ -162,7 +164,8 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
             request, "billing/checkout.html", context, status=403 if request.method == "POST" else 200
         )
     # Filled in from the signup this visitor just made (their own session only).
-    form = forms.CheckoutForm(request.POST or None, initial=signup_contact(request))
+    initial = {**signup_contact(request), "coupon": request.GET.get("coupon", "")[:32]}
+    form = forms.CheckoutForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _checkout_limited(request, email=data["email"], phone=data["phone"]):
@@ -178,15 +181,23 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             order = services.order_place(
                 cohort=cohort, buyer_name=data["name"], buyer_email=data["email"],
-                buyer_phone=data["phone"], lead=touch.lead,
+                buyer_phone=data["phone"], lead=touch.lead, coupon_code=data["coupon"],
             )  # fmt: skip
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form.add_error("coupon" if exc.code == "coupon" else None, exc)
         else:
             _order_placed_here(request, order)
+            if order.amount == 0:  # a 100 %-off coupon: enrolled now, no provider asked
+                services.order_free_complete(order=order)
             return redirect("billing:pay", number=order.number)
     status = 400 if form.errors else 200
-    return render(request, "billing/checkout.html", {"form": form, "cohort": cohort}, status=status)
+    code = form["coupon"].value() or ""
+    context = {
+        "form": form,
+        "cohort": cohort,
+        "preview": coupon_preview(code=code, cohort=cohort) if code else None,
+    }
+    return render(request, "billing/checkout.html", context, status=status)
 
 
 def _checkout_limited(request: HttpRequest, *, email: str, phone: str) -> bool:
@@ -453,7 +464,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 def _order_for_staff(number: str) -> Order:
-    orders = Order.objects.select_related("cohort__course", "lead", "user", "enrollment").prefetch_related(
+    orders = Order.objects.select_related(
+        "cohort__course", "lead", "user", "enrollment", "coupon"
+    ).prefetch_related(
         Prefetch("events", queryset=PaymentEvent.objects.order_by("-received_at", "-id")), "refunds", "proofs"
     )
     return get_object_or_404(orders, number=number)
@@ -491,13 +504,15 @@ def order_create(request: AuthenticatedRequest) -> HttpResponse:
         try:
             order = services.order_place(
                 cohort=data["cohort"], buyer_name=data["buyer_name"], buyer_email=data["buyer_email"],
-                buyer_phone=data["buyer_phone"], lead=lead, amount=data["amount"] or data["cohort"].price,
-                created_by=request.user, note=data["note"],
+                buyer_phone=data["buyer_phone"], lead=lead, amount=data["amount"],
+                created_by=request.user, note=data["note"], coupon_code=data["coupon"], discount=data["discount"],
                 expires_at=timezone.now() + timedelta(hours=settings.ORDER_LINK_EXPIRY_HOURS),
             )  # fmt: skip
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form.add_error(exc.code if exc.code in ("coupon", "discount") else None, exc)
         else:
+            if order.amount == 0:  # a 100 %-off coupon: the buyer is enrolled now
+                services.order_free_complete(order=order)
             messages.success(request, _("Order created. Copy the payment link and send it to the buyer."))
             return redirect("billing:order_detail", number=order.number)
     context = {"form": form, "lead": lead, "hours": settings.ORDER_LINK_EXPIRY_HOURS}
@@ -617,3 +632,43 @@ def proof_reject(request: AuthenticatedRequest, number: str, pk: int) -> HttpRes
 def proof_image(request: HttpRequest, number: str, pk: int) -> HttpResponseBase:
     proof = get_object_or_404(TransferProof, pk=pk, order__number=number)
     return image_file_response(proof.image, private=True)
+
+
+@staff_required
+def coupon_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "billing/coupon_list.html", {"coupons": coupons_with_stats()})
+
+
+@staff_required
+def coupon_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Create a coupon, or edit one (pausing is unticking 'active')."""
+    coupon = get_object_or_404(Coupon, pk=pk) if pk is not None else Coupon()
+    form = forms.CouponForm(request.POST or None, instance=coupon)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.coupon_save(coupon=form.instance)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Coupon saved."))
+            return redirect("billing:coupon_list")
+    status = 400 if form.errors else 200
+    link = ""
+    if coupon.pk and coupon.cohort is not None:  # a buy link that carries the code
+        link = (
+            settings.SITE_URL
+            + reverse("billing:checkout", args=[coupon.cohort.slug])
+            + f"?coupon={coupon.code}"
+        )
+    context = {"form": form, "coupon": coupon, "link": link}
+    return render(request, "billing/coupon_form.html", context, status=status)
+
+
+@staff_required
+@require_POST
+def coupon_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    coupon = get_object_or_404(Coupon, pk=pk)
+    coupon.is_active = not coupon.is_active
+    services.coupon_save(coupon=coupon)
+    messages.success(request, _("Coupon resumed.") if coupon.is_active else _("Coupon paused."))
+    return redirect("billing:coupon_list")

@@ -10,6 +10,7 @@ from billing.services.emails import (
     order_second_payment_alert_send,
 )
 from billing.services.orders import (
+    coupon_save,
     order_cancel,
     order_payment_start,
     order_place,
@@ -19,6 +20,7 @@ from billing.services.orders import (
 from billing.services.payments import (
     order_buyer_email_add,
     order_buyer_enrollment,
+    order_free_complete,
     order_query,
     order_seat_grant,
     payment_event_record,
@@ -39,12 +41,14 @@ from billing.services.transfers import (
 )
 
 __all__ = [
+    "coupon_save",
     "order_already_enrolled_alert_send",
     "order_amount_mismatch_alert_send",
     "order_buyer_email_add",
     "order_buyer_enrollment",
     "order_cancel",
     "order_enrollment_email_send",
+    "order_free_complete",
     "order_hold_release",
     "order_needs_email_alert_send",
     "order_payment_start",

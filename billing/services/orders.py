@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing import jobs
-from billing.models import Order
+from billing.models import Coupon, Order
 from billing.providers import ProviderError, Start, get_provider, provider_can_close
-from billing.selectors import cohort_seats_left
+from billing.selectors import cohort_price_at, cohort_seats_left, coupon_refusal
 from cohorts.models import Cohort, Enrollment
 from cohorts.selectors import cohort_enrolment_refusal
 from crm.models import Lead
@@ -38,11 +38,15 @@ def order_place(
     created_by: User | None = None,
     expires_at: datetime | None = None,
     note: str = "",
+    coupon_code: str = "",
+    discount: Decimal | None = None,
 ) -> Order:
     """A pending order holding one seat until it expires.
 
     The cohort row is locked while seats are counted, so two checkouts for the last seat
     cannot both succeed. A buyer who comes back to the same cohort gets their pending order.
+    `coupon_code` takes a coupon's discount off (its row locked the same way, so its last use
+    goes once); `discount`: the founder's own amount off, less than the price.
     """
     now = timezone.now()
     email, phone = buyer_email.strip().lower(), buyer_phone.strip()
@@ -73,19 +77,42 @@ def order_place(
             else None
         )
         if existing is not None and created_by is None and amount is None:
-            return existing
+            same_code = (
+                existing.coupon is not None and existing.coupon.code.upper() == coupon_code.strip().upper()
+            )
+            if not coupon_code or same_code:
+                return existing
+            # The buyer came back with another code: a new order replaces their earlier one.
+            existing.status, existing.closed_at = Order.Status.CANCELLED, now
+            existing.save(update_fields=["status", "closed_at"])
+            _order_trade_close_later(existing)
         refusal = cohort_enrolment_refusal(cohort, now) if created_by is None else ""
         if refusal:  # the founder's own orders (created_by) may be made outside the window
             raise ValidationError(refusal, code="enrolment_closed")
         if cohort_seats_left(cohort, now) <= 0:
             raise ValidationError(_("Sorry, this cohort is sold out."), code="sold_out")
+        list_price = money(amount if amount is not None else cohort_price_at(cohort, now))
+        coupon = None
+        if coupon_code.strip():
+            coupon = coupon_hold(code=coupon_code, cohort=cohort, email=email, phone=phone, now=now)
+        if coupon is not None:
+            discount = coupon.discount_on(list_price)
+        elif discount is not None:
+            discount = money(discount)
+            if discount < 0 or discount >= list_price:
+                raise ValidationError(_("The discount must be less than the price."), code="discount")
+        else:
+            discount = Decimal("0.00")
         order = Order(
             cohort=cohort,
+            list_price=list_price,
+            discount=discount,
+            coupon=coupon,
             lead=lead,
             buyer_name=buyer_name.strip(),
             buyer_email=email,
             buyer_phone=phone,
-            amount=money(amount if amount is not None else cohort.price),
+            amount=list_price - discount,
             currency=settings.SITE_CURRENCY,
             created_at=now,
             expires_at=expires_at or now + timedelta(minutes=settings.ORDER_EXPIRY_MINUTES),
@@ -95,6 +122,25 @@ def order_place(
         order.full_clean()
         order.save()
     return order
+
+
+def coupon_hold(*, code: str, cohort: Cohort, email: str, phone: str, now: datetime) -> Coupon:
+    """The coupon a code names, locked, when it may be used on this cohort by this buyer now;
+    else a ValidationError saying why (code "coupon"). Called inside order_place's transaction:
+    the coupon row stays locked until the order holding it is saved, so its last use goes once."""
+    coupon = Coupon.objects.select_for_update().filter(code__iexact=code.strip()).first()
+    refusal = coupon_refusal(coupon, cohort=cohort, email=email, phone=phone, now=now)
+    if refusal or coupon is None:
+        raise ValidationError(refusal, code="coupon")
+    return coupon
+
+
+def coupon_save(*, coupon: Coupon) -> Coupon:
+    """The founder creates or edits a coupon (pausing it is `is_active=False`)."""
+    coupon.code = coupon.code.strip()
+    coupon.full_clean()
+    coupon.save()
+    return coupon
 
 
 def order_payment_start(*, order: Order, provider_name: str, request, phone: bool) -> Start:
@@ -107,6 +153,8 @@ def order_payment_start(*, order: Order, provider_name: str, request, phone: boo
         now = timezone.now()
         if order.status != Order.Status.PENDING or (order.expires_at and order.expires_at <= now):
             raise ValidationError(_("This order can no longer be paid."))
+        if order.amount <= 0:  # free through a coupon: completed without a provider
+            raise ValidationError(_("This order has nothing to pay."))
         if order.expires_at is None:  # made in admin: the providers need an end to the trade
             order.expires_at = now + timedelta(minutes=settings.ORDER_EXPIRY_MINUTES)
             order.save(update_fields=["expires_at"])

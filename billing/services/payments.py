@@ -302,6 +302,19 @@ def _order_apply_held_refunds(order: Order) -> None:
         _event_close(event, outcome=outcome, error=error)
 
 
+def order_free_complete(*, order: Order) -> Order:
+    """An order a 100 %-off coupon made free is paid at once, without a provider: the buyer is
+    enrolled, and it counts as a deal with no revenue."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != Order.Status.PENDING or order.amount != 0:
+            raise ValidationError(_("Only a free pending order is completed without payment."))
+        order.status, order.paid_at = Order.Status.PAID, timezone.now()
+        order.save(update_fields=["status", "paid_at"])
+        _order_fulfil(order)
+    return order
+
+
 def _order_fulfil(order: Order, *, enrolled_at: datetime | None = None) -> None:
     """The buyer becomes a student of the cohort; the lead is won; the instructions go out."""
     lead = order.lead or lead_find(email=order.buyer_email, phone=order.buyer_phone)
