@@ -123,6 +123,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "faqs": list(course.faqs.all()),
         "buy_cohort": buy,
         "buy_refusal": buy_refusal,
+        "waitlist_cohort": featured if buy is None else None,  # full or closed: 加入候补
         "share": _share_tags(
             title=course.title,
             description=course.tagline or course.description,

@@ -37,6 +37,15 @@ from billing.services.transfers import (
     transfer_proof_reject,
     transfer_proof_upload,
 )
+from billing.services.waitlist import (
+    waitlist_join,
+    waitlist_move,
+    waitlist_offer,
+    waitlist_offer_accept,
+    waitlist_offer_email_send,
+    waitlist_offers_run,
+    waitlist_remove,
+)
 
 __all__ = [
     "order_already_enrolled_alert_send",
@@ -65,4 +74,11 @@ __all__ = [
     "transfer_confirm",
     "transfer_proof_reject",
     "transfer_proof_upload",
+    "waitlist_join",
+    "waitlist_move",
+    "waitlist_offer",
+    "waitlist_offer_accept",
+    "waitlist_offer_email_send",
+    "waitlist_offers_run",
+    "waitlist_remove",
 ]
