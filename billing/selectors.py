@@ -58,6 +58,17 @@ def cohort_seats_left(cohort: Cohort, now: datetime | None = None) -> int:
     return max(cohort.capacity - taken - held, 0)
 
 
+def cohorts_with_waitlist() -> QuerySet[Cohort]:
+    """Cohorts with people waiting or offered a seat: `waiting` counts them. For the founder."""
+    active = Q(waitlist__status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED])
+    return (
+        Cohort.objects.annotate(waiting=Count("waitlist", filter=active))
+        .filter(waiting__gt=0)
+        .select_related("course")
+        .order_by("starts_on", "id")
+    )
+
+
 def cohort_waitlist(cohort: Cohort) -> QuerySet[WaitlistEntry]:
     """The founder's view of a cohort's waitlist: everyone still in line or offered, in order."""
     active = [WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED]

@@ -37,6 +37,7 @@ from billing.selectors import (
     cohort_seats_left,
     cohorts_on_sale,
     cohorts_with_unpaid_holds,
+    cohorts_with_waitlist,
     course_offer,
 )
 from billing.selectors import order_list as orders_filtered
@@ -449,6 +450,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "page_obj": page,
         "query_string": query.urlencode(),
         "unpaid_holds": cohorts_with_unpaid_holds(),
+        "waitlists": cohorts_with_waitlist(),
     }
     return render(request, "billing/order_list.html", context)
 

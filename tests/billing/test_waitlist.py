@@ -171,6 +171,7 @@ def test_the_founder_sees_reorders_and_offers_by_hand(
         waitlist_join(cohort=cohort, name=f"候补{i}", email=f"w{i}@example.com", phone="") for i in range(5)
     ]
     url = reverse("billing:waitlist_console", args=[cohort.pk])
+    assert url in founder_client.get(reverse("billing:order_list")).text  # found from 订单
     with django_assert_max_num_queries(12):
         page = founder_client.get(url)
     assert page.status_code == 200 and all(e.name in page.text for e in entries)
