@@ -70,3 +70,14 @@ def send_waitlist_offer(entry_id: int) -> None:
 
 def offer_waitlist_seats() -> int:
     return services.waitlist_offers_run()
+
+
+def send_checkout_follow_up(order_id: int) -> None:
+    order = Order.objects.select_related("cohort").filter(pk=order_id).first()
+    # Paid, unsubscribed or out of seats since it was queued: no e-mail.
+    if order is not None and order.buyer_email and services.checkout_follow_up_still_wanted(order=order):
+        services.checkout_follow_up_email_send(order=order)
+
+
+def send_checkout_follow_ups() -> int:
+    return services.checkout_follow_ups_run()

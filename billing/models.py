@@ -389,3 +389,38 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cohort} · {self.name}"
+
+
+class CheckoutFollowUp(models.Model):
+    """The one e-mail sent to a buyer whose order expired unpaid: one per person per cohort."""
+
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="+"
+    )
+    email = models.EmailField(_("e-mail"))
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("abandoned-checkout e-mail")
+        verbose_name_plural = _("abandoned-checkout e-mails")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "email"], name="checkout_follow_up_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort} · {self.email}"
+
+
+class FollowUpOptOut(models.Model):
+    """An address that asked (one click, no sign-in) for no more abandoned-checkout e-mails."""
+
+    email = models.EmailField(_("e-mail"), unique=True)
+    created_at = models.DateTimeField(_("unsubscribed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follow-up opt-out")
+        verbose_name_plural = _("follow-up opt-outs")
+
+    def __str__(self) -> str:
+        return self.email

@@ -10,6 +10,7 @@ urlpatterns = [
     path("courses/<slug:slug>/buy/", views.checkout, name="checkout"),
     path("courses/<slug:slug>/waitlist/", views_waitlist.waitlist_join, name="waitlist_join"),
     path("waitlist/<str:token>/", views_waitlist.waitlist_offer, name="waitlist_offer"),
+    path("unsubscribe/<str:token>/", views_waitlist.follow_up_unsubscribe, name="follow_up_unsubscribe"),
     path("console/waitlist/<int:pk>/", views_waitlist.waitlist_console, name="waitlist_console"),
     path(
         "console/waitlist/<int:pk>/<int:entry_pk>/<str:action>/",

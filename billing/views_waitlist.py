@@ -3,12 +3,14 @@ by unguessable token), and the founder's line per cohort (console)."""
 
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing import forms, services
@@ -109,3 +111,15 @@ def waitlist_action(request: HttpRequest, pk: int, entry_pk: int, action: str) -
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("billing:waitlist_console", pk=pk)
+
+
+@public
+@csrf_exempt  # RFC 8058: a mail client's one-click POST carries no CSRF token; the token is signed
+@require_http_methods(["GET", "POST"])
+def follow_up_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-click link of an abandoned-checkout e-mail: no sign-in, no more such e-mails."""
+    try:
+        email = services.follow_up_unsubscribe(token=token)
+    except signing.BadSignature:
+        return render(request, "billing/follow_up_unsubscribed.html", {"invalid": True}, status=400)
+    return render(request, "billing/follow_up_unsubscribed.html", {"email": email})

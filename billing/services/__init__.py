@@ -9,6 +9,12 @@ from billing.services.emails import (
     order_seat_wait_alert_send,
     order_second_payment_alert_send,
 )
+from billing.services.follow_ups import (
+    checkout_follow_up_email_send,
+    checkout_follow_up_still_wanted,
+    checkout_follow_ups_run,
+    follow_up_unsubscribe,
+)
 from billing.services.orders import (
     order_cancel,
     order_payment_start,
@@ -48,6 +54,10 @@ from billing.services.waitlist import (
 )
 
 __all__ = [
+    "checkout_follow_up_email_send",
+    "checkout_follow_up_still_wanted",
+    "checkout_follow_ups_run",
+    "follow_up_unsubscribe",
     "order_already_enrolled_alert_send",
     "order_amount_mismatch_alert_send",
     "order_buyer_email_add",
