@@ -12,6 +12,8 @@ from cohorts.models import (
     FeedbackTemplate,
     GraduationReport,
     Lesson,
+    LessonMaterial,
+    LessonReminder,
     Quiz,
     QuizAnswer,
     QuizAttempt,
@@ -68,12 +70,28 @@ class EnrollmentAdmin(admin.ModelAdmin):
     raw_id_fields = ["student"]
 
 
+class LessonMaterialInline(admin.TabularInline):
+    model = LessonMaterial
+    extra = 0
+    fields = ["title", "url", "file_name", "file_size", "content_type", "created_at"]
+    readonly_fields = ["file_name", "file_size", "content_type", "created_at"]
+
+
 @admin.register(Lesson)
 class LessonAdmin(admin.ModelAdmin):
     list_display = ["title", "cohort", "starts_at", "duration_minutes"]
     list_filter = ["cohort", "starts_at"]
     search_fields = ["title", "cohort__name"]
     list_select_related = ["cohort__course"]
+    inlines = [LessonMaterialInline]
+
+
+@admin.register(LessonMaterial)
+class LessonMaterialAdmin(admin.ModelAdmin):
+    list_display = ["title", "lesson", "file_name", "url", "created_at"]
+    search_fields = ["title", "lesson__title"]
+    list_select_related = ["lesson__cohort"]
+    raw_id_fields = ["lesson"]
 
 
 @admin.register(Attendance)
@@ -143,6 +161,14 @@ class DueReminderAdmin(admin.ModelAdmin):
     list_display = ["assignment", "student", "sent_at"]
     list_select_related = ["assignment", "student__user"]
     raw_id_fields = ["assignment", "student"]
+
+
+@admin.register(LessonReminder)
+class LessonReminderAdmin(admin.ModelAdmin):
+    list_display = ["lesson", "student", "kind", "lesson_starts_at", "sent_at"]
+    list_filter = ["kind"]
+    list_select_related = ["lesson", "student__user"]
+    raw_id_fields = ["lesson", "student"]
 
 
 class QuizQuestionInline(admin.StackedInline):

@@ -1,5 +1,5 @@
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -270,6 +270,23 @@ class Enrollment(models.Model):
         student, who keeps reading their own work. A graduate is not withdrawn."""
         return self.status in (self.Status.DROPPED, self.Status.REFUNDED)
 
+    @property
+    def is_upcoming(self) -> bool:
+        """Active in a cohort that has not started yet (the student reads 即将开课, not 在读)."""
+        return self.status == self.Status.ACTIVE and self.cohort.starts_on > timezone.localdate()
+
+    @property
+    def student_state(self) -> str:
+        """The status as the student reads it: "upcoming" before the cohort starts, else the status."""
+        return "upcoming" if self.is_upcoming else self.status
+
+    @property
+    def student_state_label(self) -> str:
+        return gettext("Starting soon") if self.is_upcoming else self.get_status_display()
+
+
+JOIN_EARLY = timedelta(minutes=15)
+
 
 class Lesson(models.Model):
     cohort = models.ForeignKey(
@@ -279,7 +296,12 @@ class Lesson(models.Model):
     starts_at = models.DateTimeField(_("starts at"), db_index=True)
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=90)
     meeting_url = models.URLField(_("meeting link"), max_length=500, blank=True)
-    recording_url = models.URLField(_("recording link"), max_length=500, blank=True)
+    recording_url = models.URLField(
+        _("recording link"),
+        max_length=500,
+        blank=True,
+        help_text=_("The replay, once the class is over: students see it in their lesson list."),
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
@@ -295,6 +317,57 @@ class Lesson(models.Model):
     def join_url(self) -> str:
         """The lesson's own meeting link, else the cohort's join link for live classes."""
         return self.meeting_url or self.cohort.meeting_url
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def join_opens_at(self) -> datetime:
+        return self.starts_at - JOIN_EARLY
+
+    def join_state(self, now: datetime) -> str:
+        """ "soon" until 15 minutes before the start, "open" from then until the end, "ended" after:
+        进入课堂 is a live button only while open."""
+        if now < self.join_opens_at:
+            return "soon"
+        return "open" if now < self.ends_at else "ended"
+
+
+def material_upload_to(instance: "LessonMaterial", filename: str) -> str:
+    # Random names like homework files: the original name is kept in file_name.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"materials/{timezone.now():%Y/%m}/{secrets.token_urlsafe(16)}.{suffix[:10]}"
+
+
+class LessonMaterial(models.Model):
+    """A file or a link the founder adds to a lesson (slides, code, reading). Served only to the
+    cohort's students who have not left it, and to staff."""
+
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("lesson"), on_delete=models.CASCADE, related_name="materials"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    file = models.FileField(_("file"), upload_to=material_upload_to, blank=True, max_length=200)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(_("file size"), null=True, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lesson material")
+        verbose_name_plural = _("lesson materials")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(url="") & ~Q(file="")) | (~Q(url="") & Q(file="")),
+                name="lesson_material_file_or_link",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Attendance(models.Model):
@@ -407,6 +480,12 @@ class Submission(models.Model):
     )
     is_showcase = models.BooleanField(_("showcase"), default=False)
     feedback_emailed_at = models.DateTimeField(_("feedback e-mailed at"), null=True, blank=True)
+    feedback_seen_at = models.DateTimeField(
+        _("feedback seen at"),
+        null=True,
+        blank=True,
+        help_text=_("When the student last opened this attempt's feedback (new feedback carries a badge)."),
+    )
 
     class Meta:
         verbose_name = _("submission")
@@ -440,6 +519,13 @@ class Submission(models.Model):
     @property
     def is_graded(self) -> bool:
         return self.graded_at is not None
+
+    @property
+    def has_new_feedback(self) -> bool:
+        """Graded (or graded again) since the student last opened it."""
+        return self.graded_at is not None and (
+            self.feedback_seen_at is None or self.feedback_seen_at < self.graded_at
+        )
 
 
 class FeedbackTemplate(models.Model):

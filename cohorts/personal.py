@@ -16,6 +16,7 @@ from cohorts.models import (
     FeedbackTemplate,
     GraduationReport,
     Lesson,
+    LessonMaterial,
     LessonReminder,
     Quiz,
     QuizAnswer,
@@ -69,6 +70,7 @@ SUBMISSION = PersonalData(
         "passed",
         "graded_at",
         "feedback_emailed_at",
+        "feedback_seen_at",
     ),
     internal=("assignment", "student", "graded_by"),
     context=("assignment__title",),
@@ -110,7 +112,13 @@ QUIZ_ANSWER = PersonalData(
 # A public testimonial page names the person: it goes offline and loses its words.
 GRADUATION_REPORT = PersonalData(
     GraduationReport,
-    erased={"closing_feedback": "", "is_published": False, "published_at": None},
+    erased={
+        "closing_feedback": "",
+        "is_published": False,
+        "published_at": None,
+        "shares_work": False,
+        "shares_work_at": None,
+    },
     kept=("id", "created_at"),
     internal=("enrollment", "token"),
     context=("enrollment__cohort__name",),
@@ -139,6 +147,7 @@ NOT_PERSONAL = (
     CourseFAQ,
     Cohort,
     Lesson,
+    LessonMaterial,
     Assignment,
     FeedbackTemplate,
     Quiz,

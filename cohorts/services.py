@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from cohorts.models import (
     FeedbackTemplate,
     GraduationReport,
     Lesson,
+    LessonMaterial,
     LessonReminder,
     Student,
     Submission,
@@ -135,6 +136,38 @@ def lesson_save(*, lesson: Lesson) -> Lesson:
     lesson.full_clean()
     lesson.save()
     return lesson
+
+
+def lesson_material_add(
+    *, lesson: Lesson, title: str = "", url: str = "", file: UploadedFile | None = None
+) -> LessonMaterial:
+    """Add a file or a link to a lesson (slides, code, reading), usually after the class.
+
+    A file goes through the same content check as homework (FileTooLarge / FileRejected before
+    anything is written); exactly one of a link and a file, else ValidationError."""
+    title, url = (title or "").strip(), (url or "").strip()
+    if bool(url) == bool(file):
+        raise ValidationError({"url": [_("Give either a link or a file.")]})
+    material = LessonMaterial(lesson=lesson, url=url)
+    if file:
+        checked = file_check(file)
+        material.file = file
+        material.file_name = checked.name
+        material.file_size = checked.size
+        material.content_type = checked.content_type
+    material.title = (title or material.file_name or url)[:200]
+    material.full_clean(exclude=["file", "lesson"])
+    material.save()
+    return material
+
+
+def lesson_material_remove(*, material: LessonMaterial) -> None:
+    """Take a material off its lesson; its file is deleted once the removal is committed."""
+    file = material.file
+    material.delete()
+    if file:
+        storage, name = file.storage, file.name
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic
@@ -278,6 +311,15 @@ def submission_submit(
         )
         submission.save()
     return submission
+
+
+def feedback_mark_seen(*, student: Student, assignment: Assignment, now: datetime | None = None) -> int:
+    """The student opened the assignment: its feedback is no longer new (until graded again)."""
+    return (
+        Submission.objects.filter(student=student, assignment=assignment, graded_at__isnull=False)
+        .filter(Q(feedback_seen_at__isnull=True) | Q(feedback_seen_at__lt=F("graded_at")))
+        .update(feedback_seen_at=now or timezone.now())
+    )
 
 
 @transaction.atomic

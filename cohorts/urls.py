@@ -19,6 +19,8 @@ urlpatterns = [
     path("console/cohorts/<int:pk>/schedule/", schedule.schedule_generate, name="schedule_generate"),
     path("console/cohorts/<int:pk>/copy/", schedule.cohort_copy, name="cohort_copy"),
     path("console/lessons/<int:pk>/attendance/", console.attendance, name="attendance"),
+    path("console/lessons/<int:pk>/materials/", console.material_add, name="material_add"),
+    path("console/materials/<int:pk>/remove/", console.material_remove, name="material_remove"),
     path("console/cohorts/<int:cohort_pk>/assignments/new/", console.assignment_edit, name="assignment_new"),
     path(
         "console/cohorts/<int:cohort_pk>/assignments/<int:pk>/",
@@ -51,6 +53,7 @@ urlpatterns = [
     # learner pages
     path("learn/", learner.home, name="learn_home"),
     path("learn/cohorts/<int:pk>/", learner.cohort, name="learn_cohort"),
+    path("learn/cohorts/<int:pk>/lessons/", learner.lessons, name="learn_lessons"),
     path("learn/assignments/<int:pk>/", learner.assignment, name="learn_assignment"),
     path("learn/progress/", learner.progress, name="learn_progress"),
     path("learn/tests/<int:pk>/", quiz_learner.quiz, name="learn_quiz"),
@@ -69,6 +72,7 @@ urlpatterns = [
     path("calendar/c/<str:token>.ics", calendar.cohort_feed, name="calendar_cohort_feed"),
     # files, API, public reports
     path("files/submissions/<int:pk>/", public.submission_file, name="submission_file"),
+    path("files/materials/<int:pk>/", public.material_file, name="material_file"),
     path("api/submissions", public.api_submissions, name="api_submissions"),
     path("courses/<slug:slug>/<str:which>.image", public.course_image, name="course_image"),
     path("graduates/<str:token>/", public.graduate_report, name="graduate_report"),
