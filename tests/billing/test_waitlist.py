@@ -55,6 +55,7 @@ def test_a_full_cohort_offers_join_the_waitlist_and_takes_names_once(client, sig
     page = client.get(reverse("billing:course_detail", args=["sql-camp"]))
     join = reverse("billing:waitlist_join", args=[cohort.slug])
     assert page.status_code == 200 and join in page.text and "加入候补" in page.text
+    assert join in client.get(reverse("billing:checkout", args=[cohort.slug])).text  # the buy link too
     data = {"name": "小王", "email": "Wang@Example.com", "phone": "", "consent": "on"}
     assert client.post(join, data).status_code == 200
     again = client.post(join, data)
