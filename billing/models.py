@@ -350,7 +350,7 @@ class WaitlistEntry(models.Model):
     """
 
     class Status(models.TextChoices):
-        WAITING = "waiting", _("Waiting")
+        WAITING = "waiting", _("In line")
         OFFERED = "offered", _("Seat offered")
         ACCEPTED = "accepted", _("Order placed")
         LAPSED = "lapsed", _("Offer lapsed")

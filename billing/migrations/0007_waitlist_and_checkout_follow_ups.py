@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
                 ('phone', models.CharField(blank=True, max_length=32, verbose_name='phone')),
                 ('position', models.PositiveIntegerField(default=0, verbose_name='position')),
-                ('status', models.CharField(choices=[('waiting', 'Waiting'), ('offered', 'Seat offered'), ('accepted', 'Order placed'), ('lapsed', 'Offer lapsed'), ('removed', 'Removed')], default='waiting', max_length=16, verbose_name='status')),
+                ('status', models.CharField(choices=[('waiting', 'In line'), ('offered', 'Seat offered'), ('accepted', 'Order placed'), ('lapsed', 'Offer lapsed'), ('removed', 'Removed')], default='waiting', max_length=16, verbose_name='status')),
                 ('token', models.CharField(default=billing.models.waitlist_token_new, max_length=64, unique=True, verbose_name='offer token')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='joined at')),
                 ('offered_at', models.DateTimeField(blank=True, null=True, verbose_name='offered at')),

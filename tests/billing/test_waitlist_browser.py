@@ -49,3 +49,17 @@ def test_the_waitlist_pages(device, live_server, phone_page, desktop_page, scree
     page.goto(f"{live_server.url}/waitlist/{entry.token}/")
     assert "这个名额已被使用" in page.inner_text("h2")
     screenshot(page, "used")
+
+
+def test_the_founders_waitlist_page(founder_pages, screenshot):
+    course = f.make_course(slug="sql-camp", title="SQL 训练营", status="published")
+    cohort = f.make_cohort(course, slug="sql-camp-3", name="第 3 期", capacity=2, sale_open=True)
+    f.make_order(cohort, status=Order.Status.PAID)
+    for i, name in enumerate(["王小明", "李华", "张伟"]):
+        waitlist_join(cohort=cohort, name=name, email=f"w{i}@example.com", phone="")
+    waitlist_join(cohort=cohort, name="赵六", email="", phone="13800138000")
+    assert waitlist_offers_run() == 1
+    for device, page in founder_pages(f"/console/waitlist/{cohort.pk}/"):
+        assert page.locator("tbody tr").count() == 4
+        assert "已发名额" in page.locator("tbody tr").first.inner_text()
+        screenshot(page, device)
