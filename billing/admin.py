@@ -1,7 +1,16 @@
 from django.contrib import admin
 
 from billing.forms import PayeeAccountForm
-from billing.models import Order, PayeeAccount, PaymentEvent, Refund, TransferProof
+from billing.models import (
+    CheckoutFollowUp,
+    FollowUpOptOut,
+    Order,
+    PayeeAccount,
+    PaymentEvent,
+    Refund,
+    TransferProof,
+    WaitlistEntry,
+)
 
 
 class PaymentEventInline(admin.TabularInline):
@@ -78,3 +87,25 @@ class TransferProofAdmin(admin.ModelAdmin):
     list_select_related = ["order", "reviewed_by"]
     raw_id_fields = ["order", "reviewed_by"]
     readonly_fields = ["status", "reviewed_at", "reviewed_by"]  # decided in the console, through the service
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    list_display = ["name", "cohort", "position", "status", "offer_expires_at", "created_at"]
+    list_filter = ["status", "cohort"]
+    search_fields = ["name", "email", "phone"]
+    list_select_related = ["cohort__course"]
+    raw_id_fields = ["lead", "order"]
+
+
+@admin.register(CheckoutFollowUp)
+class CheckoutFollowUpAdmin(admin.ModelAdmin):
+    list_display = ["email", "cohort", "sent_at"]
+    list_select_related = ["cohort__course"]
+    raw_id_fields = ["order"]
+
+
+@admin.register(FollowUpOptOut)
+class FollowUpOptOutAdmin(admin.ModelAdmin):
+    list_display = ["email", "created_at"]
+    search_fields = ["email"]
