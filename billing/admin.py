@@ -1,7 +1,18 @@
 from django.contrib import admin
 
 from billing.forms import PayeeAccountForm
-from billing.models import Coupon, EarlyBird, Order, PayeeAccount, PaymentEvent, Refund, TransferProof
+from billing.models import (
+    CheckoutFollowUp,
+    Coupon,
+    EarlyBird,
+    FollowUpOptOut,
+    Order,
+    PayeeAccount,
+    PaymentEvent,
+    Refund,
+    TransferProof,
+    WaitlistEntry,
+)
 
 
 class PaymentEventInline(admin.TabularInline):
@@ -90,3 +101,25 @@ class EarlyBirdAdmin(admin.ModelAdmin):
 class CouponAdmin(admin.ModelAdmin):
     list_display = ["code", "kind", "value", "course", "cohort", "valid_until", "max_uses", "is_active"]
     search_fields = ["code"]
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    list_display = ["name", "cohort", "position", "status", "offer_expires_at", "created_at"]
+    list_filter = ["status", "cohort"]
+    search_fields = ["name", "email", "phone"]
+    list_select_related = ["cohort__course"]
+    raw_id_fields = ["lead", "order"]
+
+
+@admin.register(CheckoutFollowUp)
+class CheckoutFollowUpAdmin(admin.ModelAdmin):
+    list_display = ["email", "cohort", "sent_at"]
+    list_select_related = ["cohort__course"]
+    raw_id_fields = ["order"]
+
+
+@admin.register(FollowUpOptOut)
+class FollowUpOptOutAdmin(admin.ModelAdmin):
+    list_display = ["email", "created_at"]
+    search_fields = ["email"]

@@ -35,6 +35,22 @@ class CheckoutForm(LeadForm):
         return False
 
 
+class WaitlistForm(CheckoutForm):
+    """Joining a full cohort's waitlist: the same details as checkout, another consent."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].label = _("I agree that my details are used to tell me when a seat is free.")
+        self.fields["consent"].error_messages["required"] = _(
+            "Tick the box to agree, so we can tell you when a seat is free."
+        )
+        self.fields["email"].help_text = _("The seat offer goes here: without an e-mail we call you.")
+
+
+class WaitlistOfferForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+
+
 class PayMethodForm(forms.Form):
     method = forms.ChoiceField(label=_("Payment method"), choices=())
 

@@ -6,7 +6,7 @@ Jobs and services name each other through their modules, so that either may be i
 from django.conf import settings
 
 from billing import services
-from billing.models import Order
+from billing.models import Order, WaitlistEntry
 
 
 def send_enrollment_email(order_id: int) -> None:
@@ -59,3 +59,25 @@ def alert_already_enrolled(order_id: int) -> None:
     order = Order.objects.select_related("cohort").filter(pk=order_id).first()
     if order is not None and order.waits_for_seat and settings.FOUNDER_EMAIL:
         services.order_already_enrolled_alert_send(order=order)
+
+
+def send_waitlist_offer(entry_id: int) -> None:
+    entry = WaitlistEntry.objects.select_related("cohort__course").filter(pk=entry_id).first()
+    # Lapsed or taken up before this ran: nothing to send.
+    if entry is not None and entry.status == WaitlistEntry.Status.OFFERED and entry.email:
+        services.waitlist_offer_email_send(entry=entry)
+
+
+def offer_waitlist_seats() -> int:
+    return services.waitlist_offers_run()
+
+
+def send_checkout_follow_up(order_id: int) -> None:
+    order = Order.objects.select_related("cohort").filter(pk=order_id).first()
+    # Paid, unsubscribed or out of seats since it was queued: no e-mail.
+    if order is not None and order.buyer_email and services.checkout_follow_up_still_wanted(order=order):
+        services.checkout_follow_up_email_send(order=order)
+
+
+def send_checkout_follow_ups() -> int:
+    return services.checkout_follow_ups_run()

@@ -437,3 +437,91 @@ class TransferProof(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order.number} · {self.get_status_display()}"
+
+
+def waitlist_token_new() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class WaitlistEntry(models.Model):
+    """A person waiting for a seat in a full (or not yet open) cohort: one per lead per cohort.
+
+    An offer holds one seat for WAITLIST_OFFER_HOURS (it counts against capacity like a pending
+    order); unanswered, it lapses and the next person in line gets it.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("In line")
+        OFFERED = "offered", _("Seat offered")
+        ACCEPTED = "accepted", _("Order placed")
+        LAPSED = "lapsed", _("Offer lapsed")
+        REMOVED = "removed", _("Removed")
+
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="waitlist"
+    )
+    lead = models.ForeignKey(
+        "crm.Lead", verbose_name=_("lead"), on_delete=models.CASCADE, related_name="waitlist_entries"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.WAITING)
+    token = models.CharField(_("offer token"), max_length=64, unique=True, default=waitlist_token_new)
+    created_at = models.DateTimeField(_("joined at"), default=timezone.now)
+    offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
+    offer_expires_at = models.DateTimeField(_("offer held until"), null=True, blank=True, db_index=True)
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("waitlist entry")
+        verbose_name_plural = _("waitlist entries")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "lead"], name="waitlist_one_per_lead"),
+            models.CheckConstraint(
+                condition=~Q(status="offered") | Q(offer_expires_at__isnull=False),
+                name="waitlist_offer_has_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort} · {self.name}"
+
+
+class CheckoutFollowUp(models.Model):
+    """The one e-mail sent to a buyer whose order expired unpaid: one per person per cohort."""
+
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="+"
+    )
+    email = models.EmailField(_("e-mail"))
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("abandoned-checkout e-mail")
+        verbose_name_plural = _("abandoned-checkout e-mails")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "email"], name="checkout_follow_up_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort} · {self.email}"
+
+
+class FollowUpOptOut(models.Model):
+    """An address that asked (one click, no sign-in) for no more abandoned-checkout e-mails."""
+
+    email = models.EmailField(_("e-mail"), unique=True)
+    created_at = models.DateTimeField(_("unsubscribed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follow-up opt-out")
+        verbose_name_plural = _("follow-up opt-outs")
+
+    def __str__(self) -> str:
+        return self.email

@@ -14,16 +14,17 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Greatest
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import Coupon, EarlyBird, Order, TransferProof
+from billing.models import Coupon, EarlyBird, Order, TransferProof, WaitlistEntry
 from cohorts.models import Cohort, Course
 
 
@@ -43,17 +44,52 @@ def seat_holding(now: datetime | None = None, prefix: str = "") -> Q:
 def cohorts_with_seats_left(
     cohorts: QuerySet[Cohort] | None = None, now: datetime | None = None
 ) -> QuerySet[Cohort]:
-    """Cohorts annotated with `seats_left` = capacity − seat-holding orders (never below 0)."""
+    """Cohorts annotated with `seats_left` = capacity − seat-holding orders − seats held by a
+    waitlist offer (never below 0)."""
     taken = Count("orders", filter=seat_holding(now, prefix="orders__"))
+    offers = (
+        waitlist_offers_holding(now)
+        .filter(cohort=OuterRef("pk"))
+        .order_by()
+        .values("cohort")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    held = Coalesce(Subquery(offers, output_field=IntegerField()), Value(0))
     queryset = cohorts if cohorts is not None else Cohort.objects.all()
     return queryset.annotate(
-        seats_left=Greatest(Value(0), F("capacity") - taken, output_field=IntegerField())
+        seats_left=Greatest(Value(0), F("capacity") - taken - held, output_field=IntegerField())
     )
 
 
+def waitlist_offers_holding(now: datetime | None = None) -> QuerySet[WaitlistEntry]:
+    """Waitlist offers holding a seat right now: offered, not yet lapsed, no order placed."""
+    now = now or timezone.now()
+    return WaitlistEntry.objects.filter(status=WaitlistEntry.Status.OFFERED, offer_expires_at__gt=now)
+
+
 def cohort_seats_left(cohort: Cohort, now: datetime | None = None) -> int:
+    """Seats free for a new order: capacity − seat-holding orders − held waitlist offers."""
     taken = Order.objects.filter(seat_holding(now), cohort=cohort).count()
-    return max(cohort.capacity - taken, 0)
+    held = waitlist_offers_holding(now).filter(cohort=cohort).count()
+    return max(cohort.capacity - taken - held, 0)
+
+
+def cohorts_with_waitlist() -> QuerySet[Cohort]:
+    """Cohorts with people waiting or offered a seat: `waiting` counts them. For the founder."""
+    active = Q(waitlist__status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED])
+    return (
+        Cohort.objects.annotate(waiting=Count("waitlist", filter=active))
+        .filter(waiting__gt=0)
+        .select_related("course")
+        .order_by("starts_on", "id")
+    )
+
+
+def cohort_waitlist(cohort: Cohort) -> QuerySet[WaitlistEntry]:
+    """The founder's view of a cohort's waitlist: everyone still in line or offered, in order."""
+    active = [WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED]
+    return WaitlistEntry.objects.filter(cohort=cohort, status__in=active).select_related("lead")
 
 
 def cohorts_with_price_now(cohorts: QuerySet[Cohort], now: datetime | None = None) -> QuerySet[Cohort]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views
+from billing import views, views_waitlist
 
 app_name = "billing"
 
@@ -8,6 +8,15 @@ urlpatterns = [
     path("courses/", views.course_index, name="course_index"),
     path("courses/<slug:slug>/", views.course_detail, name="course_detail"),
     path("courses/<slug:slug>/buy/", views.checkout, name="checkout"),
+    path("courses/<slug:slug>/waitlist/", views_waitlist.waitlist_join, name="waitlist_join"),
+    path("waitlist/<str:token>/", views_waitlist.waitlist_offer, name="waitlist_offer"),
+    path("unsubscribe/<str:token>/", views_waitlist.follow_up_unsubscribe, name="follow_up_unsubscribe"),
+    path("console/waitlist/<int:pk>/", views_waitlist.waitlist_console, name="waitlist_console"),
+    path(
+        "console/waitlist/<int:pk>/<int:entry_pk>/<str:action>/",
+        views_waitlist.waitlist_action,
+        name="waitlist_action",
+    ),
     path("pay/<str:number>/", views.pay, name="pay"),
     path("pay/<str:number>/status/", views.pay_status, name="pay_status"),
     path("pay/<str:number>/return/", views.pay_return, name="pay_return"),

@@ -37,6 +37,7 @@ from billing.selectors import (
     cohort_seats_left,
     cohorts_on_sale,
     cohorts_with_unpaid_holds,
+    cohorts_with_waitlist,
     coupon_preview,
     coupons_with_stats,
     course_offer,
@@ -125,6 +126,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "faqs": list(course.faqs.all()),
         "buy_cohort": buy,
         "buy_refusal": buy_refusal,
+        "waitlist_cohort": featured if buy is None else None,  # full or closed: 加入候补
         "share": _share_tags(
             title=course.title,
             description=course.tagline or course.description,
@@ -459,6 +461,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "page_obj": page,
         "query_string": query.urlencode(),
         "unpaid_holds": cohorts_with_unpaid_holds(),
+        "waitlists": cohorts_with_waitlist(),
     }
     return render(request, "billing/order_list.html", context)
 

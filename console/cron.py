@@ -7,7 +7,7 @@ job; the worker runs it.
 
 from rq import cron
 
-from billing.jobs import reconcile_payments
+from billing.jobs import offer_waitlist_seats, reconcile_payments, send_checkout_follow_ups
 from cohorts.jobs import end_overdue_quiz_attempts, send_due_reminders, send_lesson_reminders
 from console.jobs import backup_if_due, purge_data_exports
 from crm.jobs import resume_stalled_imports
@@ -32,3 +32,7 @@ cron.register(reconcile_payments, "default", interval=600, name="reconcile-payme
 cron.register(resume_stalled_imports, "default", interval=300, name="resume-imports", result_ttl=600)
 # The daily backup runs at the founder's time (console → 系统 → 备份); this asks every 15 minutes.
 cron.register(backup_if_due, "default", interval=900, name="backup", result_ttl=3600, job_timeout=3 * 3600)
+# Waitlist offers unanswered for WAITLIST_OFFER_HOURS lapse; free seats go to the next in line.
+cron.register(offer_waitlist_seats, "default", interval=300, name="waitlist-offers", result_ttl=600)
+# Orders that expired unpaid ABANDONED_CHECKOUT_DELAY_MINUTES ago: one follow-up e-mail each.
+cron.register(send_checkout_follow_ups, "default", interval=600, name="checkout-follow-ups", result_ttl=1200)

@@ -353,6 +353,10 @@ LEAD_RATE_LIMIT = env.str("LEAD_RATE_LIMIT", default="5/m")
 DATA_ACCESS_RATE_LIMIT = env.str("DATA_ACCESS_RATE_LIMIT", default="10/h")
 DATA_ACCESS_EMAIL_RATE_LIMIT = env.str("DATA_ACCESS_EMAIL_RATE_LIMIT", default="3/h")
 ORDER_EXPIRY_MINUTES = env.int("ORDER_EXPIRY_MINUTES", default=30)
+# A seat offered to the first on a cohort's waitlist is held this long for them.
+WAITLIST_OFFER_HOURS = env.int("WAITLIST_OFFER_HOURS", default=24)
+# An order that expired unpaid gets one follow-up e-mail (a fresh checkout link) this long after.
+ABANDONED_CHECKOUT_DELAY_MINUTES = env.int("ABANDONED_CHECKOUT_DELAY_MINUTES", default=120)
 # A CSV import that has not moved for this long has lost its worker: it is queued again.
 IMPORT_STALL_MINUTES = env.int("IMPORT_STALL_MINUTES", default=5)
 

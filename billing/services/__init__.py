@@ -9,6 +9,12 @@ from billing.services.emails import (
     order_seat_wait_alert_send,
     order_second_payment_alert_send,
 )
+from billing.services.follow_ups import (
+    checkout_follow_up_email_send,
+    checkout_follow_up_still_wanted,
+    checkout_follow_ups_run,
+    follow_up_unsubscribe,
+)
 from billing.services.orders import (
     coupon_save,
     order_cancel,
@@ -39,9 +45,22 @@ from billing.services.transfers import (
     transfer_proof_reject,
     transfer_proof_upload,
 )
+from billing.services.waitlist import (
+    waitlist_join,
+    waitlist_move,
+    waitlist_offer,
+    waitlist_offer_accept,
+    waitlist_offer_email_send,
+    waitlist_offers_run,
+    waitlist_remove,
+)
 
 __all__ = [
+    "checkout_follow_up_email_send",
+    "checkout_follow_up_still_wanted",
+    "checkout_follow_ups_run",
     "coupon_save",
+    "follow_up_unsubscribe",
     "order_already_enrolled_alert_send",
     "order_amount_mismatch_alert_send",
     "order_buyer_email_add",
@@ -69,4 +88,11 @@ __all__ = [
     "transfer_confirm",
     "transfer_proof_reject",
     "transfer_proof_upload",
+    "waitlist_join",
+    "waitlist_move",
+    "waitlist_offer",
+    "waitlist_offer_accept",
+    "waitlist_offer_email_send",
+    "waitlist_offers_run",
+    "waitlist_remove",
 ]

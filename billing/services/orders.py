@@ -174,6 +174,7 @@ def order_cancel(*, order: Order) -> Order:
         order.closed_at = timezone.now()
         order.save(update_fields=["status", "closed_at"])
         _order_trade_close_later(order)
+        outbox_enqueue(jobs.offer_waitlist_seats)  # the seat is free: the waitlist's turn
     return order
 
 
@@ -195,6 +196,8 @@ def orders_expire(*, now: datetime | None = None, keep: Sequence[int] = ()) -> i
             order.save(update_fields=["status", "closed_at"])
             _order_trade_close_later(order)
             expired += 1
+        if expired:
+            outbox_enqueue(jobs.offer_waitlist_seats)  # seats are free: the waitlist's turn
     return expired
 
 

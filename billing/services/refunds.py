@@ -15,11 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from billing import jobs
 from billing.models import Order, PaymentEvent, Refund
 from billing.providers import Notice, ProviderError, get_provider
 from cohorts.models import Enrollment
 from cohorts.services import enrollment_end
 from onepco.money import money
+from onepco.outbox import outbox_enqueue
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +115,7 @@ def _order_refunds_sync(order: Order, *, when: datetime) -> None:
             .exists()
         ):
             enrollment_end(enrollment=order.enrollment, status=Enrollment.Status.REFUNDED, ended_at=when)
+        outbox_enqueue(jobs.offer_waitlist_seats)  # the seat is free: the waitlist's turn
     elif refunded > 0:
         order.status = Order.Status.PARTIALLY_REFUNDED
     order.save(update_fields=["status"])

@@ -1,0 +1,168 @@
+"""The waitlist of a full (or not yet open) cohort: joining it, offering a freed seat to the
+first in line for WAITLIST_OFFER_HOURS, passing a lapsed offer on, and taking an offer up."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from billing import jobs
+from billing.models import Order, WaitlistEntry
+from billing.selectors import cohort_seats_left
+from billing.services.orders import order_place
+from cohorts.models import Cohort
+from cohorts.selectors import cohort_enrolment_refusal
+from crm.services import lead_capture
+from onepco.outbox import outbox_enqueue
+from onepco.site import site_name
+
+
+def waitlist_join(
+    *, cohort: Cohort, name: str, email: str, phone: str, attribution: dict[str, str] | None = None
+) -> WaitlistEntry:
+    """A signup for the waitlist: a lead (consent given) and its place at the end of the line.
+    Joining twice keeps the first place."""
+    touch = lead_capture(
+        name=name, email=email, phone=phone, consent_at=timezone.now(), attribution=attribution,
+        message=_("Waitlist: %(cohort)s") % {"cohort": cohort},
+    )  # fmt: skip
+    with transaction.atomic():
+        Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
+        entry = WaitlistEntry.objects.filter(cohort=cohort, lead=touch.lead).first()
+        if entry is not None:
+            if entry.status in (WaitlistEntry.Status.LAPSED, WaitlistEntry.Status.REMOVED):
+                entry.status = WaitlistEntry.Status.WAITING
+                entry.position = _next_position(cohort)
+                entry.save(update_fields=["status", "position"])
+            return entry
+        return WaitlistEntry.objects.create(
+            cohort=cohort, lead=touch.lead, name=name.strip(), email=touch.lead.email,
+            phone=touch.lead.phone, position=_next_position(cohort),
+        )  # fmt: skip
+
+
+def _next_position(cohort: Cohort) -> int:
+    last = WaitlistEntry.objects.filter(cohort=cohort).aggregate(m=Max("position"))["m"]
+    return (last or 0) + 1
+
+
+def waitlist_offers_run(*, now: datetime | None = None) -> int:
+    """The cron job: lapse unanswered offers, then offer every free seat to the next in line
+    (cohorts whose enrolment is open). Returns the number of offers made."""
+    now = now or timezone.now()
+    WaitlistEntry.objects.filter(status=WaitlistEntry.Status.OFFERED, offer_expires_at__lte=now).update(
+        status=WaitlistEntry.Status.LAPSED
+    )
+    offered = 0
+    cohort_ids = (
+        WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING, email__gt="")
+        .values_list("cohort_id", flat=True)
+        .distinct()
+    )
+    for cohort in Cohort.objects.filter(pk__in=list(cohort_ids), sale_open=True):
+        if cohort_enrolment_refusal(cohort, now):
+            continue
+        with transaction.atomic():
+            Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
+            free = cohort_seats_left(cohort, now)
+            line = WaitlistEntry.objects.select_for_update().filter(
+                cohort=cohort, status=WaitlistEntry.Status.WAITING, email__gt=""
+            )
+            for entry in line.order_by("position", "id")[: max(free, 0)]:
+                _offer(entry, now)
+                offered += 1
+    return offered
+
+
+def waitlist_offer(*, entry: WaitlistEntry, now: datetime | None = None) -> WaitlistEntry:
+    """The founder offers a free seat to one person by hand, whatever their place in line."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        Cohort.objects.select_for_update().filter(pk=entry.cohort_id).first()
+        entry = WaitlistEntry.objects.select_for_update().select_related("cohort").get(pk=entry.pk)
+        if entry.status != WaitlistEntry.Status.WAITING:
+            raise ValidationError(_("Only a person still waiting can be offered a seat."))
+        if not entry.email:
+            raise ValidationError(_("This person gave no e-mail address: contact them by phone."))
+        if cohort_seats_left(entry.cohort, now) <= 0:
+            raise ValidationError(_("No seat is free: raise the cohort's capacity first."))
+        _offer(entry, now)
+    return entry
+
+
+def _offer(entry: WaitlistEntry, now: datetime) -> None:
+    entry.status = WaitlistEntry.Status.OFFERED
+    entry.offered_at = now
+    entry.offer_expires_at = now + timedelta(hours=settings.WAITLIST_OFFER_HOURS)
+    entry.save(update_fields=["status", "offered_at", "offer_expires_at"])
+    outbox_enqueue(jobs.send_waitlist_offer, entry.pk)
+
+
+def waitlist_move(*, entry: WaitlistEntry, up: bool) -> None:
+    """Swap a person with the one before (up) or after them in the cohort's line."""
+    with transaction.atomic():
+        Cohort.objects.select_for_update().filter(pk=entry.cohort_id).first()
+        entry = WaitlistEntry.objects.get(pk=entry.pk)
+        line = list(
+            WaitlistEntry.objects.filter(
+                cohort_id=entry.cohort_id,
+                status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED],
+            ).order_by("position", "id")
+        )
+        index = next(i for i, e in enumerate(line) if e.pk == entry.pk)
+        other = index - 1 if up else index + 1
+        if not 0 <= other < len(line):
+            return
+        line[index], line[other] = line[other], line[index]
+        for position, item in enumerate(line, start=1):
+            if item.position != position:
+                item.position = position
+                item.save(update_fields=["position"])
+
+
+def waitlist_remove(*, entry: WaitlistEntry) -> None:
+    WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistEntry.Status.REMOVED)
+
+
+def waitlist_offer_accept(*, token: str, name: str, now: datetime | None = None) -> Order:
+    """The offered person takes the held seat: a pending order in their name and contact
+    details. The offer's hold passes to the order, so the seat is never counted twice."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.select_related("cohort").filter(token=token).first()
+        if entry is None:
+            raise ValidationError(_("This link is not valid."), code="unknown")
+        Cohort.objects.select_for_update().filter(pk=entry.cohort_id).first()
+        entry = WaitlistEntry.objects.select_for_update().select_related("cohort").get(pk=entry.pk)
+        if entry.status != WaitlistEntry.Status.OFFERED or (entry.offer_expires_at or now) <= now:
+            raise ValidationError(_("This offer is no longer open."), code="closed")
+        entry.status = WaitlistEntry.Status.ACCEPTED
+        entry.save(update_fields=["status"])
+        order = order_place(
+            cohort=entry.cohort, buyer_name=name or entry.name, buyer_email=entry.email,
+            buyer_phone=entry.phone, lead=entry.lead,
+        )  # fmt: skip
+        entry.order = order
+        entry.save(update_fields=["order"])
+    return order
+
+
+def waitlist_offer_email_send(*, entry: WaitlistEntry) -> None:
+    context = {
+        "entry": entry,
+        "cohort": entry.cohort,
+        "offer_url": settings.SITE_URL + reverse("billing:waitlist_offer", args=[entry.token]),
+        "hours": settings.WAITLIST_OFFER_HOURS,
+        "SITE_NAME": site_name(),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("A seat is free for you: %(cohort)s") % {"cohort": entry.cohort}
+        body = render_to_string("billing/email/waitlist_offer.txt", context)
+    send_mail(subject, body, None, [entry.email])
