@@ -597,7 +597,8 @@ def engine_pids() -> dict[str, set[int]]:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname IS NULL OR datname LIKE 'onepco_bench%'"
+            "SELECT pid FROM pg_stat_activity WHERE datname IS NULL OR datname LIKE %s",
+            [os.environ.get("BENCH_DATABASE", "onepco_bench") + "%"],
         )
         postgres = {row[0] for row in cursor.fetchall()}
     connection.close()

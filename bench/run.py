@@ -39,7 +39,9 @@ from bench import profiles
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-DATABASES = {"large": "onepco_bench", "demo": "onepco_bench_demo"}
+# BENCH_DATABASE names them on a shared PostgreSQL (default onepco_bench, onepco_bench_demo).
+PREFIX = os.environ.get("BENCH_DATABASE", "onepco_bench")
+DATABASES = {"large": PREFIX, "demo": f"{PREFIX}_demo"}
 
 
 # --- orchestration ---------------------------------------------------------------------------
