@@ -240,6 +240,25 @@ def main() -> None:
 
     write_report(results, out / "RESULTS.md")
     print(f"written {out / 'RESULTS.md'}")
+    answered, logged = server_errors(results)
+    if answered or logged:  # a 5xx fails its row, and the run: the logs say why
+        raise SystemExit(
+            f"{answered} 5xx answers, {logged} errors logged in the run; gunicorn's logs: {logs}"
+        )
+
+
+def server_errors(results: dict) -> tuple[int, int]:
+    """(5xx answers, errors in gunicorn's logs) of every HTTP run and soak, in every profile."""
+    from bench.report import _codes
+
+    answered = logged = 0
+    for measured in results.get("profiles", {}).values():
+        runs = [measured["http"]] + ([measured["soak"]] if "soak" in measured else [])
+        for run in runs:
+            codes = _codes(run) if run is measured["http"] else run["codes"]
+            answered += sum(n for code, n in codes.items() if code.startswith("5"))
+            logged += len(run.get("server_errors") or [])
+    return answered, logged
 
 
 def machine() -> dict:
