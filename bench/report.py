@@ -330,7 +330,12 @@ def write_report(results: dict, path: Path) -> None:
         "Written by `uv run python -m bench.run` (see bench/run.py for what each phase does).",
         "",
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB RAM, {machine['os']}, "
-        f"Python {machine['python']}; measured {machine['date']}.",
+        f"Python {machine['python']}; measured {machine['date']}"
+        + (
+            f", load average {machine['load_average']} as the run began."
+            if machine.get("load_average")
+            else "."
+        ),
         "",
     ]
     if "data" in results:

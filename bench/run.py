@@ -279,6 +279,8 @@ def machine() -> dict:
         "os": platform.platform(),
         "python": platform.python_version(),
         "date": time.strftime("%Y-%m-%d"),
+        # Other work on the machine moves every figure: its load as the run starts.
+        "load_average": [round(x, 1) for x in os.getloadavg()],
     }
 
 
