@@ -1,13 +1,43 @@
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils.encoding import force_str
+from django.utils.translation import gettext_lazy as _
+
+from onepco.site import site_name
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # The messages of the sign-in pages in the site's own words (allauth's Chinese says 您).
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "account_inactive": _("This account is switched off."),
+        "email_password_mismatch": _("This e-mail address and password do not match."),
+        "enter_current_password": _("Enter your current password."),
+        "incorrect_code": _("This code is not right."),
+        "incorrect_password": _("This password is not right."),
+        "invalid_or_expired_key": _("This link is not valid or has expired."),
+        "invalid_password_reset": _("This password reset link is not valid or has expired."),
+        "too_many_login_attempts": _("Too many failed sign-ins. Try again later."),
+        "rate_limited": _("Too many requests. Wait a little and try again."),
+        "unknown_email": _("No account uses this e-mail address."),
+    }
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Students get an account when they pay or when the founder adds them.
         return False
+
+    def format_email_subject(self, subject: str) -> str:
+        # The site's name as the founder set it (site settings), not the host or the env only.
+        return f"[{site_name()}] {force_str(subject)}"
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # Our e-mail templates (templates/account/email/) name the site from site settings and
+        # link to SITE_URL, never to the Host header of the request that asked for the e-mail.
+        context = {"site_name": site_name(), "site_url": settings.SITE_URL, **context}
+        super().send_mail(template_prefix, email, context)
 
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         # allauth keys the failed-login limit per account on "<site domain>:<login>", and without

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import LoginLink, User
 
 
 @admin.register(User)
@@ -21,3 +21,17 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),)
+
+
+@admin.register(LoginLink)
+class LoginLinkAdmin(admin.ModelAdmin):
+    """Read-only: links are made by the enrollment e-mail; a repair is to revoke one."""
+
+    list_display = ["user", "created_at", "expires_at", "used_at", "revoked_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email"]
+    readonly_fields = ["user", "created_at", "expires_at", "used_at"]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

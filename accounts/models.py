@@ -58,3 +58,24 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.name or self.email.split("@")[0]
+
+
+class LoginLink(models.Model):
+    """A one-time sign-in link e-mailed to a student (the enrollment e-mail), for a device other
+    than the one they paid on. Only the token's SHA-256 is stored; used once, then refused."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="login_links", verbose_name=_("user")
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in link")
+        verbose_name_plural = _("sign-in links")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"

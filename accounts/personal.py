@@ -2,7 +2,7 @@
 
 from allauth.account.models import EmailAddress
 
-from accounts.models import User
+from accounts.models import LoginLink, User
 from onepco.personal import PersonalData, erased_rows_add
 
 USER = PersonalData(
@@ -11,7 +11,13 @@ USER = PersonalData(
     kept=("id", "date_joined", "last_login", "is_active"),
     internal=("password", "is_superuser", "is_staff"),
 )
-DESCRIBED = (USER,)
+# One-time sign-in links: when they were made and used; the token itself is never stored.
+LOGIN_LINK = PersonalData(
+    LoginLink,
+    kept=("created_at", "expires_at", "used_at", "revoked_at"),
+    internal=("id", "user", "token_hash"),
+)
+DESCRIBED = (USER, LOGIN_LINK)
 NOT_PERSONAL = ()
 
 
@@ -27,6 +33,7 @@ def user_anonymise(*, user: User) -> None:
     addresses = EmailAddress.objects.filter(user=user)
     erased_rows_add(EmailAddress, addresses.values_list("pk", flat=True))
     addresses.delete()
+    LoginLink.objects.filter(user=user).delete()
     USER.anonymise([user])
     user.is_active = False
     user.set_unusable_password()

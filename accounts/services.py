@@ -1,8 +1,11 @@
+import hashlib
 import secrets
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import LoginLink, User
 
 
 @transaction.atomic
@@ -33,3 +36,65 @@ def founder_ensure(*, email: str, password: str = "") -> tuple[User, bool, str |
     generated = "" if password else secrets.token_urlsafe(12)
     founder = User.objects.create_superuser(email=email, password=password or generated, name="Founder")
     return founder, True, generated or None
+
+
+LOGIN_LINK_DAYS = 7
+
+
+def _login_link_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def login_link_create(*, user: User) -> str:
+    """A one-time sign-in link's token for a student (never for staff): valid LOGIN_LINK_DAYS
+    days, used once. The token is returned, only its hash is kept."""
+    if user.is_staff or user.is_superuser or not user.is_active:
+        raise ValueError("Sign-in links are for active students only")
+    token = secrets.token_urlsafe(32)
+    LoginLink.objects.create(
+        user=user,
+        token_hash=_login_link_hash(token),
+        expires_at=timezone.now() + timedelta(days=LOGIN_LINK_DAYS),
+    )
+    return token
+
+
+class LoginLinkRefused(Exception):
+    """Why a sign-in link does not sign anyone in: "used", "expired" or "invalid"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def login_link_check(*, token: str) -> LoginLink:
+    """The link a token belongs to, if it can still sign in; else LoginLinkRefused."""
+    link = LoginLink.objects.select_related("user").filter(token_hash=_login_link_hash(token)).first()
+    if link is None or link.revoked_at is not None:
+        raise LoginLinkRefused("invalid")
+    user = link.user
+    if user.is_staff or user.is_superuser or not user.is_active:
+        raise LoginLinkRefused("invalid")
+    if link.used_at is not None:
+        raise LoginLinkRefused("used")
+    if link.expires_at <= timezone.now():
+        raise LoginLinkRefused("expired")
+    return link
+
+
+@transaction.atomic
+def login_link_use(*, token: str) -> User:
+    """Spend a sign-in link: the user it signs in, once (a second use raises "used")."""
+    link = login_link_check(token=token)
+    # Claimed with a conditional update, so two requests racing on one link sign in once.
+    claimed = LoginLink.objects.filter(pk=link.pk, used_at__isnull=True).update(used_at=timezone.now())
+    if not claimed:
+        raise LoginLinkRefused("used")
+    return link.user
+
+
+def login_links_revoke(*, user: User) -> int:
+    """Cancel a user's unused sign-in links (their password changed, was set or reset)."""
+    return LoginLink.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )

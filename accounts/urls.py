@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("account/", views.account, name="account"),
+    path("account/link/<str:token>/", views.login_link, name="login_link"),
     # Ahead of the admin's own URLs (onepco/urls.py includes this module before them).
     path("admin/login/", views.admin_login, name="admin_login"),
 ]

@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -8,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from accounts import services
 from accounts.forms import ProfileForm
 from onepco.access import is_student, login_required, public
 
@@ -52,3 +54,20 @@ def admin_login(request: HttpRequest) -> HttpResponse:
         # Signed in without the role: the site's login would send them back here, in circles.
         raise PermissionDenied
     return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
+
+
+@public
+def login_link(request: HttpRequest, token: str) -> HttpResponse:
+    """A one-time sign-in link from the enrollment e-mail. The GET only asks to confirm (mail
+    scanners open links; they must not spend it), the POST signs in and opens /learn/."""
+    try:
+        if request.method == "POST":
+            user = services.login_link_use(token=token)
+        else:
+            services.login_link_check(token=token)
+            return render(request, "account/login_link.html", {"token": token})
+    except services.LoginLinkRefused as refused:
+        context = {"reason": refused.reason, "request_code_url": reverse("account_request_login_code")}
+        return render(request, "account/login_link_refused.html", context, status=410)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("cohorts:learn_home")

@@ -6,18 +6,30 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import Order, PayeeAccount, Provider
 from cohorts.models import Cohort
+from crm.forms import HONEYPOT, LeadForm
 from onepco.images import image_check
 
 
-class CheckoutForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
-    email = forms.EmailField(
-        label=_("E-mail"), help_text=_("Your enrollment instructions and sign-in codes go here.")
-    )
-    phone = forms.CharField(label=_("Phone"), max_length=32)
+class CheckoutForm(LeadForm):
+    """The buyer's details, checked as the signup form checks them: a name, and an e-mail or a
+    phone number (either is enough), each error saying which field and what to do."""
+
     consent = forms.BooleanField(
         label=_("I agree that my details are used to process this order and run the course."),
+        error_messages={"required": _("Tick the box to agree, so we can process your order.")},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, with_attribution=False, **kwargs)
+        for name in ("wechat", "message", HONEYPOT):
+            del self.fields[name]
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["phone"].help_text = _("E-mail or phone: either is enough.")
+        self.fields["email"].help_text = _("Your enrollment instructions and sign-in codes go here.")
+
+    @property
+    def is_spam(self) -> bool:
+        return False
 
 
 class PayMethodForm(forms.Form):
@@ -71,6 +83,10 @@ class OrderCreateForm(forms.Form):
 class RefundForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
     reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class BuyerEmailForm(forms.Form):
+    email = forms.EmailField(label=_("The buyer's e-mail"))
 
 
 class RejectForm(forms.Form):

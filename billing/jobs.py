@@ -38,6 +38,13 @@ def alert_seat_wait(order_id: int) -> None:
         services.order_seat_wait_alert_send(order=order)
 
 
+def alert_needs_email(order_id: int) -> None:
+    order = Order.objects.select_related("cohort").filter(pk=order_id).first()
+    # The founder may have added the e-mail (and so enrolled the buyer) before this ran.
+    if order is not None and order.needs_email and settings.FOUNDER_EMAIL:
+        services.order_needs_email_alert_send(order=order)
+
+
 def close_provider_trade(order_id: int) -> None:
     order = Order.objects.filter(pk=order_id).first()
     if order is not None:

@@ -132,6 +132,17 @@ class Order(models.Model):
         return self.status in self.PAID_STATUSES
 
     @property
+    def needs_email(self) -> bool:
+        """Paid with only a phone number: the buyer is enrolled once the founder adds an e-mail."""
+        return (
+            self.status in (self.Status.PAID, self.Status.PARTIALLY_REFUNDED)
+            and self.enrollment_id is None
+            and self.user_id is None
+            and not self.buyer_email
+            and self.seat_wait_since is None
+        )
+
+    @property
     def waits_for_seat(self) -> bool:
         """Paid without a seat: the founder refunds it or raises capacity and enrolls."""
         return self.seat_wait_since is not None and self.status in (

@@ -26,6 +26,7 @@ urlpatterns = [
     path("console/orders/<str:number>/release/", views.order_release, name="order_release"),
     path("console/orders/<str:number>/confirm/", views.order_confirm_transfer, name="order_confirm"),
     path("console/orders/<str:number>/enroll/", views.order_seat_grant, name="order_seat_grant"),
+    path("console/orders/<str:number>/buyer-email/", views.order_buyer_email, name="order_buyer_email"),
     path("console/orders/<str:number>/proofs/<int:pk>/reject/", views.proof_reject, name="proof_reject"),
     path("console/orders/<str:number>/proofs/<int:pk>/", views.proof_image, name="proof_image"),
 ]

@@ -10,6 +10,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -19,6 +20,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -38,15 +41,16 @@ from billing.selectors import (
 )
 from billing.selectors import order_list as orders_filtered
 from cohorts.models import Cohort
-from cohorts.selectors import cohort_enrolment_refusal
+from cohorts.selectors import cohort_enrolment_refusal, course_showcase, course_syllabus
 from crm.attribution import attribution_capture, attribution_from_request
 from crm.models import Lead
 from crm.services import lead_capture
-from crm.signup import signup_page
+from crm.signup import signup_contact, signup_page
 from onepco.access import provider_signed, public, staff_required
 from onepco.images import image_file_response
 from onepco.network import client_ip
 from onepco.ratelimit import rate_limited
+from onepco.site import site_name
 
 QUERY_THROTTLE_SECONDS = 15
 
@@ -75,7 +79,18 @@ def _payable(order: Order) -> bool:
 @public
 @require_http_methods(["GET", "POST"])
 def course_index(request: HttpRequest) -> HttpResponse:
-    return signup_page(request, "billing/course_index.html", {"cohorts": cohorts_on_sale()})
+    cohorts = list(cohorts_on_sale())
+    titles = list(dict.fromkeys(cohort.course.title for cohort in cohorts))
+    cover = next((c.course for c in cohorts if c.course.cover_image), None)
+    share = _share_tags(
+        title=_("Courses open for signup") + " · " + site_name(),
+        description="、".join(titles)
+        if titles
+        else _("Leave your details and we will tell you when the next cohort opens."),
+        path=reverse("billing:course_index"),
+        image=reverse("cohorts:course_image", args=[cover.slug, "cover"]) if cover else "",
+    )
+    return signup_page(request, "billing/course_index.html", {"cohorts": cohorts, "share": share})
 
 
 @public
@@ -87,8 +102,47 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     shows the same page with that cohort marked.
     """
     course, cohorts = course_offer(slug, preview=request.user.is_staff)
-    context = {"course": course, "cohorts": cohorts, "chosen": slug if slug != course.slug else ""}
+    chosen = slug if slug != course.slug else ""
+    buyable = [c for c in cohorts if c.enrolment_open and c.seats_left]  # type: ignore[attr-defined]
+    featured = next((c for c in cohorts if c.slug == chosen), None) or (cohorts[0] if cohorts else None)
+    buy = featured if featured in buyable else (buyable[0] if buyable else None)
+    if buy is not None:
+        buy_refusal = ""
+    elif not cohorts:
+        buy_refusal = _("No cohort on sale right now")
+    elif featured is not None and not featured.enrolment_open:
+        buy_refusal = featured.enrolment_refusal()
+    else:
+        buy_refusal = _("Sold out")
+    context = {
+        "course": course,
+        "cohorts": cohorts,
+        "chosen": chosen,
+        "syllabus": course_syllabus(course, cohorts[0] if cohorts else None),
+        "showcase": course_showcase(course),
+        "faqs": list(course.faqs.all()),
+        "buy_cohort": buy,
+        "buy_refusal": buy_refusal,
+        "share": _share_tags(
+            title=course.title,
+            description=course.tagline or course.description,
+            path=reverse("billing:course_detail", args=[course.slug]),
+            image=reverse("cohorts:course_image", args=[course.slug, "cover"]) if course.cover_image else "",
+        ),
+    }
     return signup_page(request, "billing/course_detail.html", context)
+
+
+def _share_tags(*, title: str, description: str, path: str, image: str = "") -> dict[str, str]:
+    """What a link shared in WeChat or elsewhere previews: Open Graph title, description, image
+    and address, absolute from SITE_URL (the crawler does not know the address the founder uses)."""
+    text = " ".join(strip_tags(description).replace("#", " ").replace("*", "").split())
+    return {
+        "title": title,
+        "description": Truncator(text).chars(120),
+        "url": settings.SITE_URL + path,
+        "image": settings.SITE_URL + image if image else "",
+    }
 
 
 @public
@@ -107,7 +161,8 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
         return render(
             request, "billing/checkout.html", context, status=403 if request.method == "POST" else 200
         )
-    form = forms.CheckoutForm(request.POST or None)
+    # Filled in from the signup this visitor just made (their own session only).
+    form = forms.CheckoutForm(request.POST or None, initial=signup_contact(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _checkout_limited(request, email=data["email"], phone=data["phone"]):
@@ -128,8 +183,10 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            _order_placed_here(request, order)
             return redirect("billing:pay", number=order.number)
-    return render(request, "billing/checkout.html", {"form": form, "cohort": cohort})
+    status = 400 if form.errors else 200
+    return render(request, "billing/checkout.html", {"form": form, "cohort": cohort}, status=status)
 
 
 def _checkout_limited(request: HttpRequest, *, email: str, phone: str) -> bool:
@@ -150,6 +207,10 @@ def _checkout_limited(request: HttpRequest, *, email: str, phone: str) -> bool:
 def pay(request: HttpRequest, number: str) -> HttpResponse:
     """The payment page: choose a method, then scan, follow or transfer."""
     order = get_object_or_404(Order.objects.select_related("cohort__course"), number=number)
+    if order.is_paid and request.method == "GET":
+        # Paid while this page waited (a scanned QR code): the success page, which signs in
+        # the buyer of this browser.
+        return redirect("billing:pay_return", number=number)
     form = _pay_method_form(request.POST or None)
     if request.method == "POST" and _payable(order) and form.is_valid():
         method = form.cleaned_data["method"]
@@ -228,7 +289,46 @@ def pay_return(request: HttpRequest, number: str) -> HttpResponse:
     order = get_object_or_404(Order.objects.select_related("cohort__course"), number=number)
     _query_throttled(order)
     order.refresh_from_db()
+    if _buyer_sign_in(request, order):
+        messages.success(request, _("Paid — welcome aboard! You are signed in to your learning space."))
+        return redirect("cohorts:learn_home")
     return render(request, "billing/return.html", {"order": order})
+
+
+# The orders this browser placed (its session), so that the success page signs in the buyer who
+# paid here, and nobody else who has the order's number or link.
+PLACED_ORDERS_SESSION_KEY = "billing:placed_orders"
+PLACED_ORDERS_KEPT = 5
+SIGN_IN_AFTER_PAYMENT = timedelta(minutes=30)
+
+
+def _order_placed_here(request: HttpRequest, order: Order) -> None:
+    placed = [n for n in request.session.get(PLACED_ORDERS_SESSION_KEY, []) if n != order.number]
+    request.session[PLACED_ORDERS_SESSION_KEY] = [*placed, order.number][-PLACED_ORDERS_KEPT:]
+
+
+def _buyer_sign_in(request: HttpRequest, order: Order) -> bool:
+    """Sign in the buyer of a just-paid order in the browser that placed it, once: never a
+    staff account, never an order paid more than SIGN_IN_AFTER_PAYMENT ago, never over another
+    signed-in person, never an account that existed before the order. Elsewhere the enrollment
+    e-mail's one-time link signs them in."""
+    placed = request.session.get(PLACED_ORDERS_SESSION_KEY, [])
+    user = order.user
+    if order.number not in placed or not order.is_paid or user is None or order.paid_at is None:
+        return False
+    if user.is_staff or user.is_superuser or not user.is_active:
+        return False
+    if timezone.now() - order.paid_at > SIGN_IN_AFTER_PAYMENT:
+        return False
+    if request.user.is_authenticated:
+        return request.user.pk == user.pk  # already theirs; never over another person
+    # Anyone can check out with someone else's e-mail and pay: only an account this order
+    # created, never signed in since, is opened here; an existing one signs in by code or link.
+    if user.date_joined < order.created_at or user.last_login is not None:
+        return False
+    request.session[PLACED_ORDERS_SESSION_KEY] = [n for n in placed if n != order.number]
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return True
 
 
 @public
@@ -368,6 +468,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "pay_url": settings.SITE_URL + reverse("billing:pay", args=[order.number]),
         "refund_form": forms.RefundForm(initial={"amount": order.amount - reserved}),
         "reject_form": forms.RejectForm(),
+        "email_form": forms.BuyerEmailForm(),
         "can_query": bool(order.provider and (p := get_provider(order.provider)) and p.can_query),
         "seats_left": cohort_seats_left(order.cohort) if order.waits_for_seat else None,
         "enrolled_elsewhere": services.order_buyer_enrollment(order) if order.waits_for_seat else None,
@@ -480,6 +581,21 @@ def order_seat_grant(request: AuthenticatedRequest, number: str) -> HttpResponse
         messages.success(request, _("The buyer is enrolled; the enrollment e-mail is on its way."))
 
     return _console_action(request, number, grant)
+
+
+@staff_required
+@require_POST
+def order_buyer_email(request: HttpRequest, number: str) -> HttpResponse:
+    """Paid with only a phone number: the founder adds the buyer's e-mail, which enrolls them."""
+    form = forms.BuyerEmailForm(request.POST)
+
+    def add(order: Order) -> None:
+        if not form.is_valid():
+            raise ValidationError(list(form.errors["email"]))
+        services.order_buyer_email_add(order=order, email=form.cleaned_data["email"])
+        messages.success(request, _("The buyer is enrolled; the enrollment e-mail is on its way."))
+
+    return _console_action(request, number, add)
 
 
 @staff_required

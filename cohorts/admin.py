@@ -12,6 +12,13 @@ from cohorts.models import (
     FeedbackTemplate,
     GraduationReport,
     Lesson,
+    LessonMaterial,
+    LessonReminder,
+    Quiz,
+    QuizAnswer,
+    QuizAttempt,
+    QuizChoice,
+    QuizQuestion,
     Student,
     Submission,
 )
@@ -63,12 +70,28 @@ class EnrollmentAdmin(admin.ModelAdmin):
     raw_id_fields = ["student"]
 
 
+class LessonMaterialInline(admin.TabularInline):
+    model = LessonMaterial
+    extra = 0
+    fields = ["title", "url", "file_name", "file_size", "content_type", "created_at"]
+    readonly_fields = ["file_name", "file_size", "content_type", "created_at"]
+
+
 @admin.register(Lesson)
 class LessonAdmin(admin.ModelAdmin):
     list_display = ["title", "cohort", "starts_at", "duration_minutes"]
     list_filter = ["cohort", "starts_at"]
     search_fields = ["title", "cohort__name"]
     list_select_related = ["cohort__course"]
+    inlines = [LessonMaterialInline]
+
+
+@admin.register(LessonMaterial)
+class LessonMaterialAdmin(admin.ModelAdmin):
+    list_display = ["title", "lesson", "file_name", "url", "created_at"]
+    search_fields = ["title", "lesson__title"]
+    list_select_related = ["lesson__cohort"]
+    raw_id_fields = ["lesson"]
 
 
 @admin.register(Attendance)
@@ -138,3 +161,62 @@ class DueReminderAdmin(admin.ModelAdmin):
     list_display = ["assignment", "student", "sent_at"]
     list_select_related = ["assignment", "student__user"]
     raw_id_fields = ["assignment", "student"]
+
+
+@admin.register(LessonReminder)
+class LessonReminderAdmin(admin.ModelAdmin):
+    list_display = ["lesson", "student", "kind", "lesson_starts_at", "sent_at"]
+    list_filter = ["kind"]
+    list_select_related = ["lesson", "student__user"]
+    raw_id_fields = ["lesson", "student"]
+
+
+class QuizQuestionInline(admin.StackedInline):
+    model = QuizQuestion
+    extra = 0
+    fields = ["position", "kind", "prompt", "points", "correct_true", "guidance"]
+
+
+@admin.register(Quiz)
+class QuizAdmin(admin.ModelAdmin):
+    list_display = ["title", "cohort", "kind", "opens_at", "closes_at", "is_published"]
+    list_filter = ["kind", "is_published"]
+    list_select_related = ["cohort__course"]
+    inlines = [QuizQuestionInline]
+
+
+@admin.register(QuizQuestion)
+class QuizQuestionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "quiz", "kind", "points", "position"]
+    list_filter = ["kind"]
+    list_select_related = ["quiz"]
+
+
+@admin.register(QuizChoice)
+class QuizChoiceAdmin(admin.ModelAdmin):
+    list_display = ["text", "question", "is_correct", "position"]
+    list_select_related = ["question"]
+
+
+class QuizAnswerInline(admin.TabularInline):
+    model = QuizAnswer
+    extra = 0
+    fields = ["question", "selected", "truth", "text", "points", "feedback", "graded_at"]
+    readonly_fields = ["question"]
+
+
+@admin.register(QuizAttempt)
+class QuizAttemptAdmin(admin.ModelAdmin):
+    list_display = ["quiz", "student", "number", "status", "submitted_at", "score"]
+    list_filter = ["status"]
+    search_fields = ["student__user__email", "student__user__name"]
+    list_select_related = ["quiz", "student__user"]
+    raw_id_fields = ["student"]
+    inlines = [QuizAnswerInline]
+
+
+@admin.register(QuizAnswer)
+class QuizAnswerAdmin(admin.ModelAdmin):
+    list_display = ["attempt", "question", "points", "graded_at"]
+    list_select_related = ["attempt__quiz", "attempt__student__user", "question"]
+    raw_id_fields = ["attempt", "question", "graded_by"]

@@ -9,6 +9,8 @@ import shutil
 import subprocess
 from functools import cache
 
+import qrcode
+import qrcode.constants
 from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
@@ -41,7 +43,7 @@ def card_font_path() -> str | None:
     return None
 
 
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+def card_font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     path = card_font_path()
     if path:
         try:
@@ -76,24 +78,49 @@ def _rate(value) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 
 
+def qr_image(url: str, size: int) -> Image.Image:
+    """A QR code of the link on a white square of `size` pixels, each module a whole number of
+    pixels (a scaled, blurred module is what makes a phone's scanner give up)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=0)
+    code.add_data(url)
+    code.make(fit=True)
+    modules = code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+    scale = max(1, size // (modules.width + 4))  # two modules of quiet zone on each side
+    sharp = modules.resize((modules.width * scale, modules.height * scale), Image.Resampling.NEAREST)
+    square = Image.new("RGB", (max(size, sharp.width), max(size, sharp.height)), "white")
+    square.paste(sharp, ((square.width - sharp.width) // 2, (square.height - sharp.height) // 2))
+    return square
+
+
+def qr_png(url: str, size: int = 360) -> bytes:
+    out = io.BytesIO()
+    qr_image(url, size).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
 def report_card_png(data) -> bytes:
+    """Top: who and which course. Middle: before → after, attendance and homework, the
+    graduation project. Bottom: the teacher's words and the invitation with a QR code to the
+    course page carrying the graduate's referral code, for the friend who sees it in a chat."""
     enrollment = data.enrollment
     image = Image.new("RGB", (WIDTH, HEIGHT), BG)
     draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, WIDTH, 420), fill=BRAND)
-    draw.text((80, 80), _("Graduation report"), font=_font(44), fill=(204, 235, 231))
-    draw.text((80, 150), str(enrollment.student.user.name or _("A graduate")), font=_font(88), fill="white")
+    draw.rectangle((0, 0, WIDTH, 350), fill=BRAND)
+    draw.text((80, 64), _("Graduation report"), font=card_font(40), fill=(204, 235, 231))
+    draw.text(
+        (80, 124), str(enrollment.student.user.name or _("A graduate")), font=card_font(84), fill="white"
+    )
     course = f"{enrollment.cohort.course.title} · {enrollment.cohort.name}"
-    for i, line in enumerate(_wrap(draw, course, _font(40), WIDTH - 160, 2)):
-        draw.text((80, 280 + i * 52), line, font=_font(40), fill=(230, 245, 243))
+    for i, line in enumerate(_wrap(draw, course, card_font(38), WIDTH - 160, 2)):
+        draw.text((80, 250 + i * 48), line, font=card_font(38), fill=(230, 245, 243))
 
     # Before → after, the number the whole report is about.
-    draw.rounded_rectangle((60, 470, WIDTH - 60, 760), radius=28, fill="white")
-    draw.text((110, 510), _("Entry score"), font=_font(36), fill=SOFT)
-    draw.text((110, 570), _score(data.entry_score), font=_font(120), fill=INK)
-    draw.text((WIDTH // 2 - 30, 590), "→", font=_font(90), fill=BRAND)
-    draw.text((WIDTH // 2 + 90, 510), _("Graduation score"), font=_font(36), fill=SOFT)
-    draw.text((WIDTH // 2 + 90, 570), _score(data.graduation_score), font=_font(120), fill=BRAND)
+    draw.rounded_rectangle((60, 390, WIDTH - 60, 640), radius=28, fill="white")
+    draw.text((110, 420), _("Entry score"), font=card_font(34), fill=SOFT)
+    draw.text((110, 470), _score(data.entry_score), font=card_font(116), fill=INK)
+    draw.text((WIDTH // 2 - 30, 490), "→", font=card_font(86), fill=BRAND)
+    draw.text((WIDTH // 2 + 90, 420), _("Graduation score"), font=card_font(34), fill=SOFT)
+    draw.text((WIDTH // 2 + 90, 470), _score(data.graduation_score), font=card_font(116), fill=BRAND)
 
     stats = [
         (_("Attendance"), _rate(data.attendance_rate)),
@@ -103,16 +130,45 @@ def report_card_png(data) -> bytes:
     column = (WIDTH - 120) // 3
     for i, (label, value) in enumerate(stats):
         x = 60 + i * column
-        draw.rounded_rectangle((x + 8, 800, x + column - 8, 990), radius=24, fill="white")
-        draw.text((x + 40, 830), label, font=_font(32), fill=SOFT)
-        draw.text((x + 40, 890), value, font=_font(64), fill=INK)
+        draw.rounded_rectangle((x + 8, 665, x + column - 8, 815), radius=24, fill="white")
+        draw.text((x + 40, 688), label, font=card_font(30), fill=SOFT)
+        draw.text((x + 40, 735), value, font=card_font(56), fill=INK)
 
+    y = 840
+    project = getattr(data, "project", None)
+    if project is not None:
+        lines = _wrap(draw, project.assignment.title, card_font(40), WIDTH - 220, 2)
+        bottom = y + 88 + len(lines) * 50
+        draw.rounded_rectangle((60, y, WIDTH - 60, bottom), radius=24, fill="white")
+        draw.rectangle((60, y + 24, 68, bottom - 24), fill=BRAND)
+        label = _("Graduation project")
+        if project.score is not None:
+            label = f"{label} · {_score(project.score)}"
+        draw.text((100, y + 24), label, font=card_font(30), fill=SOFT)
+        for i, line in enumerate(lines):
+            draw.text((100, y + 68 + i * 50), line, font=card_font(40), fill=INK)
+        y = bottom + 28
+
+    band = HEIGHT - 210
     feedback = data.report.closing_feedback
-    if feedback:
-        draw.text((80, 1040), _("From the teacher"), font=_font(34), fill=SOFT)
-        for i, line in enumerate(_wrap(draw, feedback, _font(40), WIDTH - 160, 4)):
-            draw.text((80, 1095 + i * 56), line, font=_font(40), fill=INK)
-    draw.text((80, HEIGHT - 70), site_name(), font=_font(30), fill=SOFT)
+    room = (band - 24 - (y + 46)) // 52
+    if feedback and room >= 1:
+        draw.text((80, y), _("From the teacher"), font=card_font(30), fill=SOFT)
+        for i, line in enumerate(_wrap(draw, feedback, card_font(36), WIDTH - 160, min(room, 3))):
+            draw.text((80, y + 46 + i * 52), line, font=card_font(36), fill=INK)
+
+    # The invitation: "I want to sign up too", the course, and the QR code of the referral link.
+    draw.rectangle((0, band, WIDTH, HEIGHT), fill="white")
+    draw.rectangle((0, band, WIDTH, band + 6), fill=BRAND)
+    qr_size = 170
+    url = getattr(data, "referral_url", "")
+    if url:
+        image.paste(qr_image(url, qr_size), (WIDTH - 60 - qr_size, band + 22))
+    draw.text((80, band + 34), _("I want to sign up too"), font=card_font(52), fill=BRAND)
+    title = _wrap(draw, enrollment.cohort.course.title, card_font(32), WIDTH - 160 - qr_size - 40, 1)
+    draw.text((80, band + 104), title[0] if title else "", font=card_font(32), fill=INK)
+    invite = _("Scan the code to see the course · %(site)s") % {"site": site_name()}
+    draw.text((80, band + 152), invite, font=card_font(26), fill=SOFT)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -217,6 +217,26 @@ class LessonForm(forms.ModelForm):
         fields = ["title", "starts_at", "duration_minutes", "meeting_url", "recording_url", "notes"]
         widgets = {"starts_at": LOCAL_DATETIME, "notes": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"meeting_url": _("Blank: the cohort's join link for live classes.")}
+        labels = {"recording_url": _("Replay link")}
+
+
+class LessonMaterialForm(forms.Form):
+    """A file or a link added to a lesson, usually after the class (slides, code, reading)."""
+
+    title = forms.CharField(
+        label=_("Title"),
+        required=False,
+        max_length=200,
+        help_text=_("Blank: the file's name or the link."),
+    )
+    url = forms.URLField(label=_("Link"), required=False, max_length=500, assume_scheme="https")
+    file = forms.FileField(label=_("File"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and bool(data.get("url")) == bool(data.get("file")):
+            self.add_error("url", _("Give either a link or a file."))
+        return data
 
 
 class AssignmentForm(forms.ModelForm):

@@ -1,5 +1,5 @@
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -91,6 +91,25 @@ class CourseFAQ(models.Model):
         return self.question
 
 
+def calendar_token_new() -> str:
+    """The secret in a calendar feed's address: whoever has the link reads the feed."""
+    return secrets.token_urlsafe(24)
+
+
+# Lower case letters and digits without the look-alikes (0 o 1 i l): read aloud, typed from a
+# screenshot, or copied out of a WeChat chat, a code survives. 31^8 ≈ 8.5 × 10^11 codes.
+REFERRAL_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+REFERRAL_LENGTH = 8
+
+
+def referral_code_new() -> str:
+    """A fresh referral code no student has (checked: a collision would fail the insert)."""
+    while True:
+        code = "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(REFERRAL_LENGTH))
+        if not Student.objects.filter(referral_code=code).exists():
+            return code
+
+
 class Cohort(models.Model):
     """One run of a course: its dates, its seats and its price."""
 
@@ -126,6 +145,9 @@ class Cohort(models.Model):
         _("enrollment instructions"),
         blank=True,
         help_text=_("Sent to every new student when they pay (Markdown)."),
+    )
+    calendar_token = models.CharField(
+        _("calendar feed token"), max_length=64, unique=True, default=calendar_token_new, editable=False
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -183,6 +205,15 @@ class Student(models.Model):
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     wechat = models.CharField(_("WeChat ID"), max_length=64, blank=True)
+    # The code in the student's referral link (?channel=referral&ref=…): stable for good, so a
+    # link shared once keeps crediting them. Leads it brings point back here (crm.Lead.referred_by).
+    referral_code = models.CharField(
+        _("referral code"), max_length=16, unique=True, default=referral_code_new, editable=False
+    )
+    # The secret of the student's calendar feed; a new one (the student asks) kills the old link.
+    calendar_token = models.CharField(
+        _("calendar feed token"), max_length=64, unique=True, default=calendar_token_new, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -239,6 +270,23 @@ class Enrollment(models.Model):
         student, who keeps reading their own work. A graduate is not withdrawn."""
         return self.status in (self.Status.DROPPED, self.Status.REFUNDED)
 
+    @property
+    def is_upcoming(self) -> bool:
+        """Active in a cohort that has not started yet (the student reads 即将开课, not 在读)."""
+        return self.status == self.Status.ACTIVE and self.cohort.starts_on > timezone.localdate()
+
+    @property
+    def student_state(self) -> str:
+        """The status as the student reads it: "upcoming" before the cohort starts, else the status."""
+        return "upcoming" if self.is_upcoming else self.status
+
+    @property
+    def student_state_label(self) -> str:
+        return gettext("Starting soon") if self.is_upcoming else self.get_status_display()
+
+
+JOIN_EARLY = timedelta(minutes=15)
+
 
 class Lesson(models.Model):
     cohort = models.ForeignKey(
@@ -248,7 +296,12 @@ class Lesson(models.Model):
     starts_at = models.DateTimeField(_("starts at"), db_index=True)
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=90)
     meeting_url = models.URLField(_("meeting link"), max_length=500, blank=True)
-    recording_url = models.URLField(_("recording link"), max_length=500, blank=True)
+    recording_url = models.URLField(
+        _("recording link"),
+        max_length=500,
+        blank=True,
+        help_text=_("The replay, once the class is over: students see it in their lesson list."),
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
@@ -264,6 +317,57 @@ class Lesson(models.Model):
     def join_url(self) -> str:
         """The lesson's own meeting link, else the cohort's join link for live classes."""
         return self.meeting_url or self.cohort.meeting_url
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def join_opens_at(self) -> datetime:
+        return self.starts_at - JOIN_EARLY
+
+    def join_state(self, now: datetime) -> str:
+        """ "soon" until 15 minutes before the start, "open" from then until the end, "ended" after:
+        进入课堂 is a live button only while open."""
+        if now < self.join_opens_at:
+            return "soon"
+        return "open" if now < self.ends_at else "ended"
+
+
+def material_upload_to(instance: "LessonMaterial", filename: str) -> str:
+    # Random names like homework files: the original name is kept in file_name.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"materials/{timezone.now():%Y/%m}/{secrets.token_urlsafe(16)}.{suffix[:10]}"
+
+
+class LessonMaterial(models.Model):
+    """A file or a link the founder adds to a lesson (slides, code, reading). Served only to the
+    cohort's students who have not left it, and to staff."""
+
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("lesson"), on_delete=models.CASCADE, related_name="materials"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    file = models.FileField(_("file"), upload_to=material_upload_to, blank=True, max_length=200)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(_("file size"), null=True, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lesson material")
+        verbose_name_plural = _("lesson materials")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(url="") & ~Q(file="")) | (~Q(url="") & Q(file="")),
+                name="lesson_material_file_or_link",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Attendance(models.Model):
@@ -376,6 +480,12 @@ class Submission(models.Model):
     )
     is_showcase = models.BooleanField(_("showcase"), default=False)
     feedback_emailed_at = models.DateTimeField(_("feedback e-mailed at"), null=True, blank=True)
+    feedback_seen_at = models.DateTimeField(
+        _("feedback seen at"),
+        null=True,
+        blank=True,
+        help_text=_("When the student last opened this attempt's feedback (new feedback carries a badge)."),
+    )
 
     class Meta:
         verbose_name = _("submission")
@@ -409,6 +519,13 @@ class Submission(models.Model):
     @property
     def is_graded(self) -> bool:
         return self.graded_at is not None
+
+    @property
+    def has_new_feedback(self) -> bool:
+        """Graded (or graded again) since the student last opened it."""
+        return self.graded_at is not None and (
+            self.feedback_seen_at is None or self.feedback_seen_at < self.graded_at
+        )
 
 
 class FeedbackTemplate(models.Model):
@@ -448,6 +565,15 @@ class Assessment(models.Model):
     passed = models.BooleanField(_("passed"), null=True, blank=True)
     taken_at = models.DateTimeField(_("taken at"), default=timezone.now, db_index=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    quiz = models.ForeignKey(
+        "cohorts.Quiz",
+        verbose_name=_("online test"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        help_text=_("Set when the score came from an online test; blank for a score typed in."),
+    )
 
     class Meta:
         verbose_name = _("assessment")
@@ -458,6 +584,10 @@ class Assessment(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=["entry", "stage", "graduation"]),
                 name="assessment_kind_valid",
+            ),
+            # One result per online test and student: its best final attempt (docs/assessments.md).
+            models.UniqueConstraint(
+                fields=["quiz", "student"], condition=Q(quiz__isnull=False), name="assessment_one_per_quiz"
             ),
         ]
         indexes = [
@@ -483,6 +613,10 @@ class GraduationReport(models.Model):
     closing_feedback = models.TextField(_("closing feedback"), blank=True)
     is_published = models.BooleanField(_("published"), default=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # The graduate's consent to show their showcased work (优秀案例) on the course's public page,
+    # given and withdrawn on their progress page; independent of publishing the report.
+    shares_work = models.BooleanField(_("shares showcased work on the course page"), default=False)
+    shares_work_at = models.DateTimeField(_("consent to share work given at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -513,3 +647,43 @@ class DueReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment} · {self.student}"
+
+
+class LessonReminder(models.Model):
+    """One lesson reminder e-mail (a day or an hour before) per student: the record that makes
+    the job safe to rerun. It names the start time it announced, so a lesson moved to another
+    time is announced again."""
+
+    class Kind(models.TextChoices):
+        DAY = "day", _("24 hours before")
+        HOUR = "hour", _("1 hour before")
+
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("lesson"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="lesson_reminders"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    lesson_starts_at = models.DateTimeField(_("lesson starts at"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lesson reminder")
+        verbose_name_plural = _("lesson reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lesson", "student", "kind", "lesson_starts_at"], name="lesson_reminder_unique"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["day", "hour"]), name="lesson_reminder_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson} · {self.student} · {self.get_kind_display()}"
+
+
+# The online tests' models live in their own module; importing them here registers them.
+from cohorts.quiz_models import Quiz, QuizAnswer, QuizAttempt, QuizChoice, QuizQuestion  # noqa: E402
+
+__all__ = ["Quiz", "QuizAnswer", "QuizAttempt", "QuizChoice", "QuizQuestion"]

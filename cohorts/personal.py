@@ -16,15 +16,25 @@ from cohorts.models import (
     FeedbackTemplate,
     GraduationReport,
     Lesson,
+    LessonMaterial,
+    LessonReminder,
+    Quiz,
+    QuizAnswer,
+    QuizAttempt,
+    QuizChoice,
+    QuizQuestion,
     Student,
     Submission,
+    calendar_token_new,
 )
 from onepco.personal import PersonalData
 
 STUDENT = PersonalData(
     Student,
-    erased={"phone": "", "wechat": ""},
-    kept=("id", "created_at"),
+    # A new calendar secret: the old feed address, wherever it is subscribed, stops answering.
+    erased={"phone": "", "wechat": "", "calendar_token": lambda student: calendar_token_new()},
+    # The referral code names nobody; kept, so leads it brought keep pointing at the same row.
+    kept=("id", "created_at", "referral_code"),
     internal=("user", "lead"),
 )
 ENROLLMENT = PersonalData(
@@ -60,6 +70,7 @@ SUBMISSION = PersonalData(
         "passed",
         "graded_at",
         "feedback_emailed_at",
+        "feedback_seen_at",
     ),
     internal=("assignment", "student", "graded_by"),
     context=("assignment__title",),
@@ -68,20 +79,81 @@ ASSESSMENT = PersonalData(
     Assessment,
     erased={"note": ""},
     kept=("id", "kind", "score", "passed", "taken_at"),
-    internal=("student", "cohort"),
+    internal=("student", "cohort", "quiz"),
     context=("cohort__name",),
+)
+QUIZ_ATTEMPT = PersonalData(
+    QuizAttempt,
+    kept=(
+        "id",
+        "number",
+        "status",
+        "started_at",
+        "deadline",
+        "submitted_at",
+        "timed_out",
+        "points",
+        "max_points",
+        "score",
+        "finalised_at",
+    ),
+    internal=("quiz", "student"),
+    context=("quiz__title", "quiz__cohort__name"),
+)
+# What a student wrote in a test goes, like their homework; the choices they ticked and the
+# points stay, so every score is the same after an erasure.
+QUIZ_ANSWER = PersonalData(
+    QuizAnswer,
+    erased={"text": "", "feedback": ""},
+    kept=("id", "selected", "truth", "saved_at", "points", "graded_at"),
+    internal=("attempt", "question", "graded_by"),
+    context=("attempt__quiz__title", "question__prompt"),
 )
 # A public testimonial page names the person: it goes offline and loses its words.
 GRADUATION_REPORT = PersonalData(
     GraduationReport,
-    erased={"closing_feedback": "", "is_published": False, "published_at": None},
+    erased={
+        "closing_feedback": "",
+        "is_published": False,
+        "published_at": None,
+        "shares_work": False,
+        "shares_work_at": None,
+    },
     kept=("id", "created_at"),
     internal=("enrollment", "token"),
     context=("enrollment__cohort__name",),
 )
 DUE_REMINDER = PersonalData(DueReminder, kept=("id", "sent_at"), internal=("assignment", "student"))
-DESCRIBED = (STUDENT, ENROLLMENT, ATTENDANCE, SUBMISSION, ASSESSMENT, GRADUATION_REPORT, DUE_REMINDER)
-NOT_PERSONAL = (Course, CourseFAQ, Cohort, Lesson, Assignment, FeedbackTemplate)
+LESSON_REMINDER = PersonalData(
+    LessonReminder,
+    kept=("id", "kind", "lesson_starts_at", "created_at", "sent_at"),
+    internal=("lesson", "student"),
+    context=("lesson__title",),
+)
+DESCRIBED = (
+    STUDENT,
+    ENROLLMENT,
+    ATTENDANCE,
+    SUBMISSION,
+    ASSESSMENT,
+    QUIZ_ATTEMPT,
+    QUIZ_ANSWER,
+    GRADUATION_REPORT,
+    DUE_REMINDER,
+    LESSON_REMINDER,
+)
+NOT_PERSONAL = (
+    Course,
+    CourseFAQ,
+    Cohort,
+    Lesson,
+    LessonMaterial,
+    Assignment,
+    FeedbackTemplate,
+    Quiz,
+    QuizQuestion,
+    QuizChoice,
+)
 
 
 def student_personal_data(*, student: Student) -> dict:
@@ -91,10 +163,13 @@ def student_personal_data(*, student: Student) -> dict:
         "attendance": ATTENDANCE.rows(Attendance.objects.filter(student=student)),
         "submissions": SUBMISSION.rows(Submission.objects.filter(student=student)),
         "assessments": ASSESSMENT.rows(Assessment.objects.filter(student=student)),
+        "test_attempts": QUIZ_ATTEMPT.rows(QuizAttempt.objects.filter(student=student)),
+        "test_answers": QUIZ_ANSWER.rows(QuizAnswer.objects.filter(attempt__student=student)),
         "graduation_reports": GRADUATION_REPORT.rows(
             GraduationReport.objects.filter(enrollment__student=student)
         ),
         "due_reminders": DUE_REMINDER.rows(DueReminder.objects.filter(student=student)),
+        "lesson_reminders": LESSON_REMINDER.rows(LessonReminder.objects.filter(student=student)),
     }
 
 
@@ -102,6 +177,7 @@ def student_anonymise(*, student: Student) -> tuple[dict[str, int], list[FieldFi
     STUDENT.anonymise([student])
     submissions, files = SUBMISSION.anonymise(Submission.objects.filter(student=student))
     notes, _files = ASSESSMENT.anonymise(Assessment.objects.filter(student=student).exclude(note=""))
+    answers, _files = QUIZ_ANSWER.anonymise(QuizAnswer.objects.filter(attempt__student=student))
     reports, _files = GRADUATION_REPORT.anonymise(
         GraduationReport.objects.filter(enrollment__student=student)
     )
@@ -109,6 +185,7 @@ def student_anonymise(*, student: Student) -> tuple[dict[str, int], list[FieldFi
         "students": 1,
         "submissions": submissions,
         "assessment_notes": notes,
+        "test_answers": answers,
         "graduation_reports": reports,
     }
     return counts, files

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -26,9 +26,11 @@ from cohorts.models import (
     Enrollment,
     GraduationReport,
     Lesson,
+    LessonMaterial,
     Student,
     Submission,
 )
+from cohorts.referrals import referral_url
 
 NOT_COUNTED = (Enrollment.Status.REFUNDED,)
 
@@ -71,18 +73,57 @@ def enrollment_for_student(user, cohort_pk: int) -> Enrollment:
     return enrollment
 
 
-def assignment_for_student(user, pk: int) -> Assignment:
+def cohort_for_learner(user, cohort_pk: int) -> Enrollment:
+    """The gate of a cohort's own pages (lessons, join links, replays, materials, assignments):
+    the signed-in student's enrollment, 404 for a stranger and for a student who has left it
+    (dropped or refunded). Their own work stays readable through assignment_for_student."""
+    enrollment = enrollment_for_student(user, cohort_pk)
+    if enrollment.is_withdrawn:
+        raise Http404
+    return enrollment
+
+
+@dataclass
+class AssignmentPage:
+    assignment: Assignment
+    enrollment: Enrollment
+    attempts: list[Submission]
+
+
+def assignment_for_student(user, pk: int) -> AssignmentPage:
+    """An assignment of my cohort with my attempts, newest first. Once I have left the cohort,
+    only one I handed work in for (my work and its feedback, not the course's): 404 otherwise."""
     student = student_of(user)
-    assignment = (
-        Assignment.objects.select_related("cohort__course")
-        .filter(pk=pk, cohort__enrollments__student=student)
+    enrollment = (
+        Enrollment.objects.select_related("cohort__course", "student")
+        .filter(student=student, cohort__assignments=pk)
         .first()
         if student
         else None
     )
-    if assignment is None:
+    if enrollment is None:
         raise Http404
-    return assignment
+    assignment = Assignment.objects.get(pk=pk)
+    assignment.cohort = enrollment.cohort
+    attempts = list(Submission.objects.filter(assignment=assignment, student=student).order_by("-attempt"))
+    if enrollment.is_withdrawn and not attempts:
+        raise Http404
+    return AssignmentPage(assignment, enrollment, attempts)
+
+
+def material_for_user(user, pk: int) -> LessonMaterial:
+    """A lesson's material for staff and for the cohort's students who have not left it; 404
+    for anyone else (a refunded or dropped student included)."""
+    student = student_of(user)
+    if not user.is_authenticated or (student is None and not user.is_staff):
+        raise Http404
+    queryset = LessonMaterial.objects.all()
+    if not user.is_staff:
+        queryset = queryset.filter(
+            lesson__cohort__enrollments__student=student,
+            lesson__cohort__enrollments__status__in=(Enrollment.Status.ACTIVE, Enrollment.Status.GRADUATED),
+        )
+    return get_object_or_404(queryset, pk=pk)
 
 
 def submission_for_user(user, pk: int) -> Submission:
@@ -199,7 +240,7 @@ def cohort_missing(
                     _("Write the standard"),
                 )
             )
-    if cohort.entry_assessment_at is None:
+    if cohort.entry_assessment_at is None and not cohort.quizzes.filter(kind="entry").exists():
         missing.append(
             Missing(_("No entry assessment planned."), f"{edit}#id_entry_assessment_at", _("Plan it"))
         )
@@ -468,87 +509,6 @@ def student_overview(student: Student) -> dict:
     }
 
 
-# --- learner ---------------------------------------------------------------------------------
-
-
-ASSIGNMENT_STATES = ("todo", "submitted", "passed", "not_passed", "late")
-
-
-def _state(assignment: Assignment, latest: Submission | None, now: datetime) -> str:
-    if latest is None:
-        return "late" if now > assignment.due_at else "todo"
-    if latest.graded_at is None:
-        return "submitted"
-    return "passed" if latest.passed else "not_passed"
-
-
-def learner_cohorts(student: Student) -> list[Enrollment]:
-    """My enrollments, each cohort with its lessons to come (none for a cohort I have left)."""
-    now = timezone.now()
-    upcoming = Lesson.objects.filter(starts_at__gte=now - timedelta(hours=3)).order_by("starts_at")
-    enrollments: list[Enrollment] = list(
-        Enrollment.objects.filter(student=student)
-        .select_related("cohort__course")
-        .prefetch_related(Prefetch("cohort__lessons", queryset=upcoming, to_attr="upcoming"))
-        .order_by("-cohort__starts_on")
-    )
-    for enrollment in enrollments:
-        if enrollment.is_withdrawn:
-            enrollment.cohort.upcoming = []  # type: ignore[attr-defined]  # the Prefetch to_attr
-    return enrollments
-
-
-def learner_assignments(enrollment: Enrollment, now: datetime | None = None) -> list[tuple]:
-    """(assignment, my latest submission or None, state) for every assignment of the cohort;
-    once I have left it, only those I handed work in for (my work, not the course's)."""
-    now = now or timezone.now()
-    assignments = list(Assignment.objects.filter(cohort_id=enrollment.cohort_id))
-    latest = {
-        s.assignment_id: s
-        for s in latest_attempts().filter(
-            student_id=enrollment.student_id, assignment__cohort_id=enrollment.cohort_id
-        )
-    }
-    if enrollment.is_withdrawn:
-        assignments = [a for a in assignments if a.pk in latest]
-    return [(a, latest.get(a.pk), _state(a, latest.get(a.pk), now)) for a in assignments]
-
-
-def learner_lessons(enrollment: Enrollment) -> list[tuple[Lesson, str]]:
-    """Every lesson of the cohort with my attendance ("" before it is recorded); once I have
-    left it, only the lessons held while I was in (my attendance record, nothing to come)."""
-    mine = dict(
-        Attendance.objects.filter(
-            student_id=enrollment.student_id, lesson__cohort_id=enrollment.cohort_id
-        ).values_list("lesson_id", "status")
-    )
-    lessons = Lesson.objects.filter(cohort_id=enrollment.cohort_id).select_related("cohort")
-    if enrollment.is_withdrawn:
-        lessons = lessons.filter(starts_at__lt=enrollment.ended_at or timezone.now())
-    return [(lesson, mine.get(lesson.pk, "")) for lesson in lessons]
-
-
-def learner_progress(student: Student) -> list[dict]:
-    """Per cohort: the assessments in order (entry → stage → graduation) and the graduation state."""
-    enrollments = list(
-        Enrollment.objects.filter(student=student)
-        .select_related("cohort__course", "report")
-        .order_by("-enrolled_at")
-    )
-    assessments = defaultdict(list)
-    for assessment in Assessment.objects.filter(student=student).order_by("taken_at", "id"):
-        assessments[assessment.cohort_id].append(assessment)
-    rows = []
-    for enrollment in enrollments:
-        report = (
-            getattr(enrollment, "report", None) if enrollment.status == Enrollment.Status.GRADUATED else None
-        )
-        rows.append(
-            {"enrollment": enrollment, "assessments": assessments[enrollment.cohort_id], "report": report}
-        )
-    return rows
-
-
 @dataclass
 class ReportData:
     report: GraduationReport
@@ -563,6 +523,10 @@ class ReportData:
     passed: int
     expected_assignments: int
     showcases: list[Submission]
+    # The graduation project: the student's latest attempt at it (a passed one first).
+    project: Submission | None = None
+    # The course page with the graduate's referral code: "我也想报名" on the page and the card.
+    referral_url: str = ""
 
 
 def published_report(token: str) -> ReportData:
@@ -592,6 +556,14 @@ def report_data(report: GraduationReport) -> ReportData:
         .select_related("assignment")
         .order_by("assignment__due_at")
     )
+    project = (
+        Submission.objects.filter(
+            student=student, assignment__cohort=cohort, assignment__is_graduation_project=True
+        )
+        .select_related("assignment")
+        .order_by(F("passed").desc(nulls_last=True), "-submitted_at", "-attempt")
+        .first()
+    )
     return ReportData(
         report=report,
         enrollment=enrollment,
@@ -605,4 +577,79 @@ def report_data(report: GraduationReport) -> ReportData:
         passed=row.passed,
         expected_assignments=row.expected_assignments,
         showcases=showcases,
+        project=project,
+        referral_url=referral_url(student, cohort.course),
+    )
+
+
+# --- the course's sales page -----------------------------------------------------------------
+
+
+@dataclass
+class SyllabusItem:
+    kind: str  # "lesson", "assignment" or "project"
+    title: str
+    moment: datetime
+    duration_minutes: int | None = None
+
+
+@dataclass
+class SyllabusWeek:
+    number: int
+    items: list[SyllabusItem] = field(default_factory=list)
+
+
+@dataclass
+class Syllabus:
+    cohort: Cohort
+    weeks: list[SyllabusWeek]
+    dated: bool  # the cohort is the one on sale: its dates are the buyer's; else a past one's plan
+
+
+def course_syllabus(course: Course, next_cohort: Cohort | None) -> Syllabus | None:
+    """The week-by-week plan on the course page: the lessons and homework of the next cohort on
+    sale; when it has none yet (or none is on sale), those of the course's latest cohort that has
+    lessons, without its dates. None when no cohort of the course has lessons. Three queries at
+    most, whatever the number of lessons."""
+    cohort, dated = next_cohort, True
+    if cohort is None or not cohort.lessons.exists():
+        cohort = (
+            Cohort.objects.filter(course=course, lessons__isnull=False)
+            .order_by("-starts_on", "-id")
+            .distinct()
+            .first()
+        )
+        dated = False
+        if cohort is None:
+            return None
+    tz = timezone.get_current_timezone()
+    items = [
+        SyllabusItem("lesson", lesson.title, lesson.starts_at, lesson.duration_minutes)
+        for lesson in Lesson.objects.filter(cohort=cohort).only("title", "starts_at", "duration_minutes")
+    ]
+    items += [
+        SyllabusItem("project" if a.is_graduation_project else "assignment", a.title, a.due_at)
+        for a in Assignment.objects.filter(cohort=cohort).only("title", "due_at", "is_graduation_project")
+    ]
+    weeks: dict[int, SyllabusWeek] = {}
+    for item in sorted(items, key=lambda i: (i.moment, i.kind != "lesson")):
+        number = max((timezone.localtime(item.moment, tz).date() - cohort.starts_on).days // 7 + 1, 1)
+        weeks.setdefault(number, SyllabusWeek(number)).items.append(item)
+    return Syllabus(cohort=cohort, weeks=list(weeks.values()), dated=dated)
+
+
+def course_showcase(course: Course, *, limit: int = 6) -> list[Submission]:
+    """Showcased work (优秀案例) of the course's graduates who agreed to show it on the course page
+    (GraduationReport.shares_work), newest first: one query, `limit` pieces at most. A withdrawn
+    consent, a withdrawn or refunded enrolment, hides the work at once."""
+    return list(
+        Submission.objects.filter(
+            is_showcase=True,
+            assignment__cohort__course=course,
+            student__enrollments__cohort=F("assignment__cohort"),
+            student__enrollments__status=Enrollment.Status.GRADUATED,
+            student__enrollments__report__shares_work=True,
+        )
+        .select_related("assignment__cohort", "student__user")
+        .order_by("-submitted_at", "-id")[:limit]
     )

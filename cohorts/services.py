@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,8 +28,11 @@ from cohorts.models import (
     FeedbackTemplate,
     GraduationReport,
     Lesson,
+    LessonMaterial,
+    LessonReminder,
     Student,
     Submission,
+    calendar_token_new,
 )
 from onepco.outbox import outbox_enqueue
 
@@ -133,6 +136,38 @@ def lesson_save(*, lesson: Lesson) -> Lesson:
     lesson.full_clean()
     lesson.save()
     return lesson
+
+
+def lesson_material_add(
+    *, lesson: Lesson, title: str = "", url: str = "", file: UploadedFile | None = None
+) -> LessonMaterial:
+    """Add a file or a link to a lesson (slides, code, reading), usually after the class.
+
+    A file goes through the same content check as homework (FileTooLarge / FileRejected before
+    anything is written); exactly one of a link and a file, else ValidationError."""
+    title, url = (title or "").strip(), (url or "").strip()
+    if bool(url) == bool(file):
+        raise ValidationError({"url": [_("Give either a link or a file.")]})
+    material = LessonMaterial(lesson=lesson, url=url)
+    if file:
+        checked = file_check(file)
+        material.file = file
+        material.file_name = checked.name
+        material.file_size = checked.size
+        material.content_type = checked.content_type
+    material.title = (title or material.file_name or url)[:200]
+    material.full_clean(exclude=["file", "lesson"])
+    material.save()
+    return material
+
+
+def lesson_material_remove(*, material: LessonMaterial) -> None:
+    """Take a material off its lesson; its file is deleted once the removal is committed."""
+    file = material.file
+    material.delete()
+    if file:
+        storage, name = file.storage, file.name
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic
@@ -278,6 +313,15 @@ def submission_submit(
     return submission
 
 
+def feedback_mark_seen(*, student: Student, assignment: Assignment, now: datetime | None = None) -> int:
+    """The student opened the assignment: its feedback is no longer new (until graded again)."""
+    return (
+        Submission.objects.filter(student=student, assignment=assignment, graded_at__isnull=False)
+        .filter(Q(feedback_seen_at__isnull=True) | Q(feedback_seen_at__lt=F("graded_at")))
+        .update(feedback_seen_at=now or timezone.now())
+    )
+
+
 @transaction.atomic
 def submission_grade(
     *,
@@ -392,6 +436,118 @@ def _due_reminder_send(*, assignment: Assignment, student: Student) -> int:
     return 1
 
 
+# --- lesson reminders and calendar feeds -----------------------------------------------------
+
+LESSON_REMINDER_LEAD: dict[str, timedelta] = {
+    LessonReminder.Kind.DAY: timedelta(hours=24),
+    LessonReminder.Kind.HOUR: timedelta(hours=1),
+}
+
+
+def _lesson_reminder_kind(lesson: Lesson, now: datetime) -> str:
+    """Which reminder a lesson is due for now: the hour's in its last hour, else the day's (a
+    day reminder the job missed until the last hour is not sent: the hour's says it all)."""
+    if lesson.starts_at - now <= LESSON_REMINDER_LEAD[LessonReminder.Kind.HOUR]:
+        return LessonReminder.Kind.HOUR
+    return LessonReminder.Kind.DAY
+
+
+def lesson_reminders_queue(*, now: datetime | None = None) -> int:
+    """Queue the reminder e-mails due now: 24 hours and 1 hour before each lesson, to every
+    active student of its cohort. Returns how many were queued.
+
+    Safe to run as often as one likes (the scheduler runs it every five minutes): each
+    reminder is a LessonReminder row, unique per lesson, student, kind and announced start,
+    written with its outbox message in one transaction, so each goes out once. A lesson moved
+    to another time is announced again. Off with LESSON_REMINDERS=false.
+    """
+    if not settings.LESSON_REMINDERS:
+        return 0
+    now = now or timezone.now()
+    queued = 0
+    lessons = Lesson.objects.filter(starts_at__gt=now, starts_at__lte=now + LESSON_REMINDER_LEAD["day"])
+    for lesson in lessons.order_by("starts_at", "pk"):
+        kind = _lesson_reminder_kind(lesson, now)
+        sent = LessonReminder.objects.filter(lesson=lesson, kind=kind, lesson_starts_at=lesson.starts_at)
+        student_ids = (
+            Enrollment.objects.filter(cohort_id=lesson.cohort_id, status=Enrollment.Status.ACTIVE)
+            .exclude(student_id__in=sent.values("student_id"))
+            .values_list("student_id", flat=True)
+        )
+        for student_id in student_ids:
+            with transaction.atomic():
+                reminder, created = LessonReminder.objects.get_or_create(
+                    lesson=lesson, student_id=student_id, kind=kind, lesson_starts_at=lesson.starts_at
+                )
+                if created:
+                    outbox_enqueue(jobs.send_lesson_reminder, reminder.pk)
+                    queued += 1
+    return queued
+
+
+@transaction.atomic
+def lesson_reminder_email(*, reminder: LessonReminder) -> bool:
+    """Send one queued reminder, unless it went out already or no longer holds: the lesson
+    moved (its new time has a reminder of its own), the student left the cohort, or reminders
+    were switched off meanwhile. True when an e-mail went out."""
+    reminder = (
+        LessonReminder.objects.select_for_update(of=("self",))
+        .select_related("lesson__cohort__course", "student__user")
+        .get(pk=reminder.pk)
+    )
+    lesson, user = reminder.lesson, reminder.student.user
+    if reminder.sent_at is not None or lesson.starts_at != reminder.lesson_starts_at:
+        return False
+    active = Enrollment.objects.filter(
+        student_id=reminder.student_id, cohort_id=lesson.cohort_id, status=Enrollment.Status.ACTIVE
+    ).exists()
+    if not active or not settings.LESSON_REMINDERS or not user.email:
+        return False
+    cohort = lesson.cohort
+    when = timezone.localtime(lesson.starts_at)
+    page = settings.SITE_URL + reverse("cohorts:learn_cohort", args=[cohort.pk])
+    ics = settings.SITE_URL + reverse("cohorts:learn_lesson_ics", args=[lesson.pk])
+    with translation.override(settings.LANGUAGE_CODE):
+        facts = {
+            "name": user.name or user.email, "lesson": lesson.title, "course": cohort.course.title,
+            "cohort": cohort.name, "when": f"{when:%Y-%m-%d %H:%M}", "time": f"{when:%H:%M}",
+            "minutes": lesson.duration_minutes, "page": page, "ics": ics,
+        }  # fmt: skip
+        if reminder.kind == LessonReminder.Kind.HOUR:
+            subject = _("In one hour: “%(lesson)s” at %(time)s") % facts
+        else:
+            subject = _("Tomorrow's lesson: “%(lesson)s” at %(when)s") % facts
+        join = (
+            _("Join the live class here (from 15 minutes before the start):\n%(link)s")
+            % {"link": lesson.join_url}
+            if lesson.join_url
+            else _("The join link will be on the cohort's page before the lesson.")
+        )
+        body = (
+            _("Hello %(name)s,\n\n“%(lesson)s” of %(course)s · %(cohort)s starts at %(when)s "
+              "(%(minutes)s min).") % facts
+            + "\n\n" + join + "\n\n"
+            + _("Cohort page: %(page)s\nAdd it to your calendar: %(ics)s\n") % facts
+        )  # fmt: skip
+        send_mail(subject, body, None, [user.email])
+    reminder.sent_at = timezone.now()
+    reminder.save(update_fields=["sent_at"])
+    return True
+
+
+def student_calendar_token_reset(*, student: Student) -> Student:
+    """A new secret for the student's calendar feed: the old address answers 404 from now on."""
+    student.calendar_token = calendar_token_new()
+    student.save(update_fields=["calendar_token"])
+    return student
+
+
+def cohort_calendar_token_reset(*, cohort: Cohort) -> Cohort:
+    cohort.calendar_token = calendar_token_new()
+    cohort.save(update_fields=["calendar_token"])
+    return cohort
+
+
 # --- feedback templates ----------------------------------------------------------------------
 
 
@@ -492,4 +648,13 @@ def graduation_report_publish(*, report: GraduationReport, published: bool) -> G
     report.is_published = published
     report.published_at = timezone.now() if published else None
     report.save(update_fields=["is_published", "published_at"])
+    return report
+
+
+def graduation_report_share_work(*, report: GraduationReport, shares: bool) -> GraduationReport:
+    """The graduate's consent to show their showcased work on the course page, or its withdrawal
+    (the work leaves the page at once)."""
+    report.shares_work = shares
+    report.shares_work_at = timezone.now() if shares else None
+    report.save(update_fields=["shares_work", "shares_work_at"])
     return report

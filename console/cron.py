@@ -8,7 +8,7 @@ job; the worker runs it.
 from rq import cron
 
 from billing.jobs import reconcile_payments
-from cohorts.jobs import send_due_reminders
+from cohorts.jobs import end_overdue_quiz_attempts, send_due_reminders, send_lesson_reminders
 from console.jobs import backup_if_due, purge_data_exports
 from crm.jobs import resume_stalled_imports
 from dashboard.jobs import snapshot_last_week
@@ -20,6 +20,10 @@ cron.register(outbox_sweep, "default", interval=60, name="outbox-sweep", result_
 cron.register(purge_data_exports, "default", cron="15 3 * * *", name="purge-data-exports")
 # Homework due within 24 hours: one reminder per student who has not handed it in.
 cron.register(send_due_reminders, "default", cron="5 * * * *", name="due-reminders")
+# Online tests whose time is up are handed in with the answers saved in time.
+cron.register(end_overdue_quiz_attempts, "default", interval=60, name="quiz-time-up", result_ttl=600)
+# Lessons starting in 24 hours or in one hour: one e-mail each per active student (outbox).
+cron.register(send_lesson_reminders, "default", interval=300, name="lesson-reminders", result_ttl=600)
 # Freeze last week's numbers every Monday at 00:30 site time, then e-mail the founder's report.
 cron.register(snapshot_last_week, "default", cron="30 0 * * 1", name="weekly-snapshot")
 # Ask the providers about orders left pending, apply what they say, then expire stale orders.

@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from billing.models import Order, Provider, Refund
+from cohorts import quiz_services
 from cohorts.models import (
     Assessment,
     Assignment,
@@ -24,10 +26,14 @@ from cohorts.models import (
     CourseFAQ,
     Enrollment,
     FeedbackTemplate,
+    GraduationReport,
     Lesson,
+    Quiz,
+    QuizQuestion,
     Student,
     Submission,
 )
+from console.demo_images import cover_png, portrait_png, qr_png
 from crm.models import Consultation, Lead, LeadNote, LeadTouch, SignupSettings
 from crm.selectors import signup_is_live
 from crm.services import signup_settings_save
@@ -36,6 +42,11 @@ from onepco.money import money
 from onepco.weeks import Week
 
 SEED = 20260101
+DEMO_WECHAT_QR = "https://u.wechat.com/demo-onepco"
+PALETTES = {
+    "ai-coding": ((37, 99, 235), (124, 58, 237), "AI"),
+    "data-analysis": ((13, 148, 136), (8, 80, 120), "SQL"),
+}
 DEMO_BOOKING_URL = "https://meeting.tencent.com/demo/book-a-trial-class"
 DEMO_NEXT_STEP = "下一步：加创始人微信（备注“试听”），或直接预约一节免费试听课。我们会在一个工作日内联系你。"
 DEMO_COURSE_SLUGS = ("ai-coding", "data-analysis")
@@ -138,6 +149,8 @@ class DemoBuilder:
         signup.wechat_id = signup.wechat_id or "onepco_demo"
         signup.trial_booking_url = signup.trial_booking_url or DEMO_BOOKING_URL
         signup.next_step = signup.next_step or DEMO_NEXT_STEP
+        if not signup.wechat_qr:
+            signup.wechat_qr.save("demo-wechat.png", ContentFile(qr_png(DEMO_WECHAT_QR)), save=False)
         signup_settings_save(signup=signup)
 
     @transaction.atomic
@@ -162,19 +175,59 @@ class DemoBuilder:
         self.spam(count=5)
 
         self.teach(finished, finished_students, weeks=8, dropouts=1)
+        self.showcase_best(finished)
         self.teach(running, running_students, weeks=8, dropouts=2)
         self.refunds(finished, running)
+        self.referrals(finished)
         self.open_orders(upcoming)
-        self.lessons_only(upcoming, weeks=8)
+        lessons = self.lessons_only(upcoming, weeks=8)
+        # Published before sale (#15: 开课前发布课表 + 作业标准): the course page's syllabus.
+        self.assignments(upcoming, lessons[0].starts_at - timedelta(days=1, hours=20), weeks=8)
+        self.entry_test(upcoming, opens_at=lessons[0].starts_at - timedelta(days=3))
         self.follow_ups()
         return self.summary
+
+    def entry_test(self, cohort: Cohort, *, opens_at: datetime) -> Quiz:
+        """The next cohort's online entry test (入学测评, #16), built through the founder's own
+        services: three questions scored at once, one written answer for the grading queue."""
+        quiz = quiz_services.quiz_save(
+            quiz=Quiz(
+                cohort=cohort, kind=Quiz.Kind.ENTRY, title="入学测评：你现在在哪里",
+                instructions="不计入成绩，只用来和毕业测评对比。20 分钟，做不出来的题就跳过。",
+                opens_at=opens_at, closes_at=opens_at + timedelta(days=5), time_limit_minutes=20,
+                pass_mark=Decimal("0"),
+            )
+        )  # fmt: skip
+        questions = [
+            (QuizQuestion.Kind.SINGLE, "Python 里哪个写法得到列表 [1, 2, 3] 的长度？", 2,
+             [("len([1, 2, 3])", True), ("[1, 2, 3].length", False), ("count([1, 2, 3])", False)], None),
+            (QuizQuestion.Kind.MULTIPLE, "下面哪些可以用来调用大模型的 API？", 2,
+             [("HTTP 请求", True), ("官方 SDK", True), ("Excel 公式", False)], None),
+            (QuizQuestion.Kind.TRUE_FALSE, "把 API Key 直接写进公开的代码仓库是安全的。", 1, [], False),
+            (QuizQuestion.Kind.SHORT, "用两三句话说说：你最想用 AI 做出一个什么工具？给谁用？", 5, [], None),
+        ]  # fmt: skip
+        for position, (kind, prompt, points, choices, truth) in enumerate(questions):
+            quiz_services.quiz_question_save(
+                question=QuizQuestion(
+                    quiz=quiz, kind=kind, prompt=prompt, points=points, position=position, correct_true=truth
+                ),
+                choices=[quiz_services.ChoiceInput(text, correct) for text, correct in choices],
+            )
+        quiz.is_published = True
+        return quiz_services.quiz_save(quiz=quiz)
 
     def course(self, slug: str, title: str, content: dict) -> Course:
         """A published course with its whole sales page (#15): texts, teacher, FAQ; the refund
         policy is the site's (blank)."""
         content = dict(content)
         faqs = content.pop("faqs")
-        course = Course.objects.create(slug=slug, title=title, status=Course.Status.PUBLISHED, **content)
+        course = Course(slug=slug, title=title, status=Course.Status.PUBLISHED, **content)
+        top, bottom, mark = PALETTES[slug]
+        cover = cover_png(title=title, tagline=course.tagline, top=top, bottom=bottom, mark=mark)
+        course.cover_image.save(f"{slug}-cover.png", ContentFile(cover), save=False)
+        photo = portrait_png(initial=course.teacher_name[:1], top=bottom, bottom=top)
+        course.teacher_photo.save(f"{slug}-teacher.png", ContentFile(photo), save=False)
+        course.save()
         CourseFAQ.objects.bulk_create(
             CourseFAQ(course=course, question=q, answer=a, position=i) for i, (q, a) in enumerate(faqs, 1)
         )
@@ -347,7 +400,7 @@ class DemoBuilder:
                     Lesson.objects.create(
                         cohort=cohort,
                         title=f"第 {week + 1} 周 · {kind}"
-                        + (f"：{LESSON_TOPICS[week]}" if kind == "直播课" else ""),
+                        + (f"：{PLANS[cohort.course.slug][0][week]}" if kind == "直播课" else ""),
                         starts_at=start + timedelta(weeks=week, days=day, hours=hour),
                         duration_minutes=90 if kind == "直播课" else 60,
                         meeting_url="https://meeting.tencent.com/dm/demo-" + cohort.slug,
@@ -387,19 +440,8 @@ class DemoBuilder:
                 )
             Attendance.objects.bulk_create(rows)
 
-        for week in range(weeks):
-            due = start + timedelta(weeks=week, days=6, hours=22)
-            is_final = week == weeks - 1
-            assignment = Assignment.objects.create(
-                cohort=cohort,
-                title=("毕业项目：" if is_final else f"第 {week + 1} 周作业：") + ASSIGNMENT_TOPICS[week],
-                instructions=ASSIGNMENT_INSTRUCTIONS.format(topic=ASSIGNMENT_TOPICS[week]),
-                standard=ASSIGNMENT_STANDARD,
-                due_at=due,
-                pass_mark=Decimal("60"),
-                is_graduation_project=is_final,
-                created_at=due - timedelta(days=7),
-            )
+        for week, assignment in enumerate(self.assignments(cohort, start, weeks)):
+            due = assignment.due_at
             if due - timedelta(days=5) > self.now:
                 continue
             for student in students:
@@ -409,6 +451,28 @@ class DemoBuilder:
                     continue
                 self.submit(assignment, student, due)
         self.assess(cohort, students, start, weeks, dropped)
+
+    def assignments(self, cohort: Cohort, start: datetime, weeks: int) -> list[Assignment]:
+        """One homework a week on the course's own topics, due Sunday 22:00; the last one is the
+        graduation project."""
+        topics = PLANS[cohort.course.slug][1]
+        made = []
+        for week in range(weeks):
+            due = start + timedelta(weeks=week, days=6, hours=22)
+            is_final = week == weeks - 1
+            made.append(
+                Assignment.objects.create(
+                    cohort=cohort,
+                    title=("毕业项目：" if is_final else f"第 {week + 1} 周作业：") + topics[week],
+                    instructions=ASSIGNMENT_INSTRUCTIONS.format(topic=topics[week]),
+                    standard=ASSIGNMENT_STANDARD,
+                    due_at=due,
+                    pass_mark=Decimal("60"),
+                    is_graduation_project=is_final,
+                    created_at=due - timedelta(days=7),
+                )
+            )
+        return made
 
     def submit(self, assignment: Assignment, student: Student, due: datetime) -> None:
         late = self.rng.random() < 0.1
@@ -434,7 +498,7 @@ class DemoBuilder:
             passed=(score >= assignment.pass_mark) if graded else None,
             feedback=self.feedback_for(score, assignment.pass_mark) if graded else "",
             graded_at=graded_at if graded else None,
-            is_showcase=graded and assignment.is_graduation_project and score >= 95,
+            is_showcase=graded and assignment.is_graduation_project and score >= 88,
         )
         self.summary.submissions += 1
         if graded and not first.passed and self.rng.random() < 0.6:
@@ -473,7 +537,7 @@ class DemoBuilder:
             (Assessment.Kind.STAGE, start + timedelta(weeks=weeks // 2, days=1, hours=19)),
             (Assessment.Kind.GRADUATION, start + timedelta(weeks=weeks - 1, days=5, hours=19)),
         ]
-        for student in students:
+        for index, student in enumerate(students):
             entry = Decimal(max(10, min(80, round(self.rng.gauss(48, 12)))))
             gains = {
                 Assessment.Kind.ENTRY: 0,
@@ -493,6 +557,56 @@ class DemoBuilder:
                     Enrollment.objects.filter(student=student, cohort=cohort).update(
                         status=Enrollment.Status.GRADUATED, graduated_at=taken_at, ended_at=taken_at
                     )
+                    self.report(cohort, student, taken_at, index)
+
+    def report(self, cohort: Cohort, student: Student, graduated_at: datetime, index: int) -> None:
+        """A graduate's report: most publish it (by the student's place in the cohort, not their
+        id, so that the demo is the same every time)."""
+        enrollment = Enrollment.objects.get(student=student, cohort=cohort)
+        published = index % 5 != 4
+        GraduationReport.objects.create(
+            enrollment=enrollment,
+            closing_feedback=CLOSING_FEEDBACK[index % len(CLOSING_FEEDBACK)],
+            is_published=published,
+            published_at=graduated_at + timedelta(days=1) if published else None,
+            created_at=graduated_at,
+        )
+
+    def showcase_best(self, cohort: Cohort) -> None:
+        """The teacher picks the four best graduation projects of the cohort's graduates as
+        优秀案例; three of them agree to show theirs on the course page, one keeps it private."""
+        best = list(
+            Submission.objects.filter(
+                assignment__cohort=cohort,
+                assignment__is_graduation_project=True,
+                graded_at__isnull=False,
+                student__enrollments__cohort=cohort,
+                student__enrollments__status=Enrollment.Status.GRADUATED,
+            ).order_by("-score", "pk")[:4]
+        )
+        Submission.objects.filter(pk__in=[s.pk for s in best]).update(is_showcase=True)
+        for submission in best[:3]:
+            GraduationReport.objects.filter(
+                enrollment__cohort=cohort, enrollment__student_id=submission.student_id
+            ).update(shares_work=True, shares_work_at=submission.graded_at)
+
+    def referrals(self, cohort: Cohort) -> None:
+        """Friends of the first cohort's graduates: the referral leads that came after the
+        graduation are credited to one of them, through their code, as a real link would."""
+        graduates = list(
+            Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.GRADUATED)
+            .select_related("student")
+            .order_by("pk")
+        )
+        if not graduates:
+            return
+        since = min(e.graduated_at for e in graduates if e.graduated_at)
+        for lead in Lead.objects.filter(channel="referral", created_at__gt=since).order_by("pk"):
+            referrer = self.rng.choice(graduates).student
+            Lead.objects.filter(pk=lead.pk).update(referred_by=referrer, referral_code=referrer.referral_code)
+            LeadTouch.objects.filter(lead=lead, channel="referral").update(
+                referral_code=referrer.referral_code
+            )
 
     def refunds(self, finished: Cohort, running: Cohort) -> None:
         """One full refund in the running cohort (week 2), one partial in the finished one."""
@@ -600,6 +714,35 @@ ASSIGNMENT_TOPICS = [
     "把项目部署到公网",
     "完整可演示的 AI 应用",
 ]
+DATA_LESSON_TOPICS = [
+    "开营与分析思维",
+    "SQL 取数：查询与筛选",
+    "SQL 进阶：连接与分组",
+    "pandas 数据清洗",
+    "指标体系与拆解",
+    "可视化：让图表说话",
+    "写一页老板看得懂的报告",
+    "毕业项目答辩",
+]
+DATA_ASSIGNMENT_TOPICS = [
+    "装好环境并跑通第一条查询",
+    "用 SQL 回答三个业务问题",
+    "用连接和分组算出各渠道复购率",
+    "清洗一份脏数据并记录步骤",
+    "为一个业务搭一套核心指标",
+    "做出 3 张能讲清结论的图表",
+    "写一页结论摘要",
+    "基于真实数据的完整分析报告",
+]
+PLANS = {
+    "ai-coding": (LESSON_TOPICS, ASSIGNMENT_TOPICS),
+    "data-analysis": (DATA_LESSON_TOPICS, DATA_ASSIGNMENT_TOPICS),
+}
+CLOSING_FEEDBACK = [
+    "8 周里你每周都按时交付，毕业项目完成度很高。保持这个节奏，下一个作品会更好。",
+    "从入学测评到毕业，你的进步非常明显，尤其是把问题拆清楚的能力。祝贺毕业！",
+    "你的作业总是认真对照标准自查，这是最难得的习惯。期待看到你把它用在工作里。",
+]
 ASSIGNMENT_INSTRUCTIONS = """## 任务
 
 本周的作业是：**{topic}**。
@@ -616,8 +759,7 @@ ASSIGNMENT_STANDARD = """- 能直接运行或打开（附运行步骤）
 ENROLLMENT_INSTRUCTIONS = """欢迎加入「{course}」{name}！
 
 1. 用报名邮箱登录学习页面，查看课表和作业标准；
-2. 添加助教微信，备注“{name}+姓名”，进入学习群；
-3. 开营前完成入学测评（约 20 分钟），它是衡量你成长的起点。"""
+2. 开营前看一遍第一周的课件，带着问题来上第一节课。"""
 AI_COURSE = {
     "tagline": "8 周，从零做出并上线你的第一个 AI 应用",
     "audience": """- 想用 AI 工具把想法做成产品、但不知道从哪开始的人；

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from billing.models import Order
 from billing.selectors import orders_expiring, transfers_to_confirm
+from cohorts.quiz_selectors import quiz_grading_queue
 from cohorts.selectors import grading_queue
 from console.health import failed_job_count
 from crm.models import Lead
@@ -104,6 +105,7 @@ def today_overview(now: datetime | None = None) -> dict[str, Any]:
         "transfers": _short(transfers_to_confirm().select_related("order__cohort__course")),
         "expiring": _short(orders_expiring(now).select_related("cohort__course")),
         "grading": _short(grading_queue()),
+        "tests_to_grade": quiz_grading_queue().count(),
         "at_risk": Short(at_risk, at_risk_count),
         "failed_jobs": failed_job_count(),
         "week": week_so_far(now),

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from crm.models import Channel, Consultation, Lead, LeadImport, LeadNote, LeadTouch, SignupSettings
+from crm.models import (
+    Channel,
+    Consultation,
+    Lead,
+    LeadImport,
+    LeadNote,
+    LeadTouch,
+    SignupSettings,
+    TrackedLink,
+)
 
 TOUCH_FIELDS = ("touched_at", "kind", "channel", "utm_source", "utm_campaign", "utm_content")
 
@@ -81,3 +90,10 @@ class ChannelAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # A code stays once leads and links carry it: rename the channel instead.
         return ["code"] if obj else []
+
+
+@admin.register(TrackedLink)
+class TrackedLinkAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "channel", "campaign", "content", "page", "created_at"]
+    list_filter = ["channel"]
+    search_fields = ["label", "campaign", "content"]

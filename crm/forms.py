@@ -62,7 +62,9 @@ class LeadForm(forms.Form):
     answered like any other, so a bot learns nothing.
     """
 
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(
+        label=_("Name"), max_length=100, error_messages={"required": _("Enter your name.")}
+    )
     phone = forms.CharField(
         label=_("Mobile phone"),
         max_length=32,
@@ -124,7 +126,12 @@ class LeadForm(forms.Form):
     def clean_email(self) -> str:
         email = email_normalize(self.cleaned_data["email"])
         if email:
-            validate_email(email)
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise ValidationError(
+                    _("Enter a valid e-mail address, like name@example.com."), code="invalid"
+                ) from None
         return email
 
     def clean_phone(self) -> str:
@@ -299,26 +306,47 @@ class ConsultationUpdateForm(forms.Form):
 
 
 class LinkBuilderForm(forms.Form):
-    """A tagged link: which page, which channel, which piece of content."""
+    """A tagged link: which page, which channel of the registry, which campaign and piece of
+    content (both optional), and a label the founder recognises it by."""
 
     page = forms.ChoiceField(label=_("Page"))
     channel = forms.ChoiceField(label=_("Channel"), help_text=_("Missing one? Add it under Channels."))
-    utm_campaign = forms.CharField(label=_("Campaign"), max_length=200, required=False)
-    utm_content = forms.CharField(
-        label=_("Content piece"), max_length=200, required=False, help_text=_("e.g. the post's title or date")
+    campaign = forms.CharField(
+        label=_("Campaign"),
+        max_length=200,
+        required=False,
+        help_text=_("Optional, e.g. 双11 or spring-cohort"),
     )
-    utm_medium = forms.CharField(label=_("Medium"), max_length=200, required=False, initial="social")
+    content = forms.CharField(
+        label=_("Content piece"),
+        max_length=200,
+        required=False,
+        help_text=_("Optional: the post's title or date, to tell posts of one channel apart"),
+    )
+    label = forms.CharField(
+        label=_("Label"),
+        max_length=200,
+        required=False,
+        help_text=_("Optional: how the link is listed and printed under its QR code"),
+    )
 
     def __init__(self, *args, pages: list[tuple[str, str]], channels: list[Channel], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["page"].choices = pages  # type: ignore[attr-defined]  # a ChoiceField
         self.fields["channel"].choices = [  # type: ignore[attr-defined]
-            (
-                channel.code,
-                f"{channel.label()} · {channel.code}" if channel.label() != channel.code else channel.code,
-            )
-            for channel in channels
+            ("", _("Choose a channel")),
+            *((channel.code, channel.label()) for channel in channels),
         ]
+
+    # Full-width letters made normal and spaces single, so "双11 " and "双１１" are one link.
+    def clean_campaign(self) -> str:
+        return name_normalize(self.cleaned_data["campaign"])
+
+    def clean_content(self) -> str:
+        return name_normalize(self.cleaned_data["content"])
+
+    def clean_label(self) -> str:
+        return name_normalize(self.cleaned_data["label"])
 
 
 class ChannelForm(forms.ModelForm):

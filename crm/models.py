@@ -1,4 +1,5 @@
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.validators import FileExtensionValidator
@@ -20,6 +21,8 @@ class Attribution(models.Model):
     utm_content = models.CharField(_("utm_content"), max_length=200, blank=True)
     landing_page = models.CharField(_("landing page"), max_length=500, blank=True)
     referrer = models.CharField(_("referrer"), max_length=500, blank=True)
+    # A student's referral code from their link (?channel=referral&ref=…), as it came.
+    referral_code = models.CharField(_("referral code"), max_length=16, blank=True)
 
     class Meta:
         abstract = True
@@ -109,6 +112,16 @@ class Lead(Attribution):
     last_touch_at = models.DateTimeField(_("last touch"), null=True, blank=True)
     # The day the founder means to contact the lead again; the console home lists those due.
     next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True, db_index=True)
+    # The student whose referral link brought the lead, if its first touch was one (the code
+    # above matched a student who is not this person). Issue 17's rewards start from here.
+    referred_by = models.ForeignKey(
+        "cohorts.Student",
+        verbose_name=_("referred by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referred_leads",
+    )
 
     class Meta:
         verbose_name = _("lead")
@@ -363,3 +376,47 @@ class LeadImport(models.Model):
         if not self.total_rows:
             return 100 if self.status == self.Status.DONE else 0
         return min(100, round(100 * self.processed_rows / self.total_rows))
+
+
+class TrackedLink(models.Model):
+    """A tagged link the link builder made: a page and the tags a visit through it carries.
+
+    Kept so the founder sees, link by link, the leads and deals it brought; making the same link
+    again returns this row. The tags are what a lead's first touch records (`crm.attribution`),
+    so a lead counts for the link whose channel, campaign and content it carries.
+    """
+
+    page = models.CharField(_("page"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=50)
+    campaign = models.CharField(_("campaign"), max_length=200, blank=True)
+    content = models.CharField(_("content piece"), max_length=200, blank=True)
+    label = models.CharField(_("label"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tracked link")
+        verbose_name_plural = _("tracked links")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "channel", "campaign", "content"], name="tracked_link_unique"
+            ),
+            models.CheckConstraint(condition=Q(channel=Lower("channel")), name="tracked_link_channel_lower"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or " · ".join(part for part in (self.channel, self.campaign, self.content) if part)
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The link's query string as a dict: what `crm.attribution` reads back."""
+        params = {"ch": self.channel, "utm_source": self.channel}
+        if self.campaign:
+            params["utm_campaign"] = self.campaign
+        if self.content:
+            params["utm_content"] = self.content
+        return params
+
+    @property
+    def url(self) -> str:
+        return f"{settings.SITE_URL}{self.page}?{urlencode(self.query)}"

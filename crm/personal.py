@@ -10,11 +10,22 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from crm.csvio import CsvError, csv_decode, csv_rows_replace
-from crm.models import Channel, Consultation, Lead, LeadImport, LeadNote, LeadTouch, SignupSettings
+from crm.models import (
+    Channel,
+    Consultation,
+    Lead,
+    LeadImport,
+    LeadNote,
+    LeadTouch,
+    SignupSettings,
+    TrackedLink,
+)
 from crm.normalize import email_normalize, phone_normalize
 from onepco.personal import PersonalData
 
-ATTRIBUTION = ("channel", "utm_source", "utm_medium", "utm_campaign", "utm_content", "landing_page")
+ATTRIBUTION = (
+    "channel", "utm_source", "utm_medium", "utm_campaign", "utm_content", "landing_page", "referral_code",
+)  # fmt: skip
 
 LEAD = PersonalData(
     Lead,
@@ -41,6 +52,8 @@ LEAD = PersonalData(
         "updated_at",
         "last_touch_at",
     ),
+    # The student whose link brought the lead: another person, so not in this one's download.
+    internal=("referred_by",),
 )
 LEAD_TOUCH = PersonalData(
     LeadTouch,
@@ -77,7 +90,7 @@ CONSULTATION = PersonalData(
 DESCRIBED = (LEAD, LEAD_TOUCH, LEAD_NOTE, CONSULTATION)
 # The founder's own settings and channel names; an import file lists many people and belongs to
 # the founder's records of the import, not to one of them.
-NOT_PERSONAL = (SignupSettings, LeadImport, Channel)
+NOT_PERSONAL = (SignupSettings, LeadImport, Channel, TrackedLink)
 
 
 def lead_personal_data(*, leads: QuerySet[Lead]) -> dict[str, list[dict]]:

@@ -9,10 +9,20 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cohorts.models import Student
 from crm import jobs
 from crm.csvio import csv_decode, csv_parse_when, csv_rows
 from crm.forms import LeadImportRowForm
-from crm.models import Channel, Consultation, Lead, LeadImport, LeadNote, LeadTouch, SignupSettings
+from crm.models import (
+    Channel,
+    Consultation,
+    Lead,
+    LeadImport,
+    LeadNote,
+    LeadTouch,
+    SignupSettings,
+    TrackedLink,
+)
 from crm.normalize import email_normalize, phone_normalize
 from onepco.db import insert_unless_conflict
 from onepco.outbox import outbox_enqueue, outbox_message, outbox_relay_after_commit
@@ -25,6 +35,7 @@ ATTRIBUTION_FIELDS = (
     "utm_content",
     "landing_page",
     "referrer",
+    "referral_code",
 )
 
 
@@ -79,10 +90,12 @@ def lead_capture(
     email, phone = email_normalize(_no_nul(email)), phone_normalize(_no_nul(phone))
     attribution = {k: _no_nul((attribution or {}).get(k, "") or "") for k in ATTRIBUTION_FIELDS}
     when = created_at or timezone.now()
+    referred_by_id = None if is_spam else _referrer_id(attribution["referral_code"], email=email)
     if not is_spam:
         touch = _lead_insert_first_signup(
             name=name, email=email, phone=phone, wechat=wechat, message=message,
             attribution=attribution, kind=kind, consent_at=consent_at, when=when,
+            referred_by_id=referred_by_id,
         )  # fmt: skip
         if touch is not None:
             return touch
@@ -92,7 +105,7 @@ def lead_capture(
                 return _lead_capture_once(
                     name=name, email=email, phone=phone, wechat=wechat, message=message,
                     attribution=attribution, kind=kind, consent_at=consent_at, when=when,
-                    is_spam=is_spam,
+                    is_spam=is_spam, referred_by_id=referred_by_id,
                 )  # fmt: skip
         except IntegrityError:
             # Two identical signups raced; the unique index stopped the twin. Retry as an update.
@@ -101,8 +114,20 @@ def lead_capture(
     raise AssertionError("unreachable")
 
 
+def _referrer_id(code: str, *, email: str) -> int | None:
+    """The student a referral code belongs to, unless it is the person signing up themselves
+    (their own link, opened with their own e-mail address)."""
+    code = code.strip().lower()
+    if not code:
+        return None
+    referrer = Student.objects.filter(referral_code=code).values_list("pk", "user__email").first()
+    if referrer is None or (email and referrer[1].lower() == email.lower()):
+        return None
+    return referrer[0]
+
+
 def _lead_insert_first_signup(
-    *, name, email, phone, wechat, message, attribution, kind, consent_at, when
+    *, name, email, phone, wechat, message, attribution, kind, consent_at, when, referred_by_id
 ) -> LeadTouch | None:
     """The common case, a first signup: lead, touch and outbox message in one statement.
 
@@ -112,7 +137,7 @@ def _lead_insert_first_signup(
     """
     lead = Lead(
         name=name, email=email, phone=phone, wechat=wechat, message=message, consent_at=consent_at,
-        source=kind, created_at=when, last_touch_at=when, **attribution,
+        source=kind, created_at=when, last_touch_at=when, referred_by_id=referred_by_id, **attribution,
     )  # fmt: skip
     touch = LeadTouch(kind=kind, message=message, touched_at=when, **attribution)
     children: list[tuple[models.Model, dict[str, str]]] = [(touch, {"lead_id": "id"})]
@@ -130,14 +155,14 @@ def _lead_insert_first_signup(
 
 
 def _lead_capture_once(
-    *, name, email, phone, wechat, message, attribution, kind, consent_at, when, is_spam
+    *, name, email, phone, wechat, message, attribution, kind, consent_at, when, is_spam, referred_by_id
 ) -> LeadTouch:
     lead = None if is_spam else lead_find(email=email, phone=phone)
     if lead is None:
         lead = Lead.objects.create(
             name=name, email=email, phone=phone, wechat=wechat, message=message,
             consent_at=consent_at, source=kind, is_spam=is_spam, created_at=when,
-            last_touch_at=when, **attribution,
+            last_touch_at=when, referred_by_id=referred_by_id, **attribution,
         )  # fmt: skip
         if not is_spam and kind != LeadTouch.Kind.IMPORT:
             # In the same transaction: the e-mail goes out only if the lead commits, and the
@@ -267,6 +292,26 @@ def channel_save(*, channel: Channel) -> Channel:
     channel.full_clean()
     channel.save()
     return channel
+
+
+def tracked_link_make(
+    *, page: str, channel: str, campaign: str = "", content: str = "", label: str = ""
+) -> TrackedLink:
+    """The link builder's link, kept: the same page and tags give back the link made before
+    (with the new label, when one is given), so a link made twice is listed once."""
+    values = {
+        "page": page.strip(),
+        "channel": channel.strip().lower(),
+        "campaign": campaign.strip(),
+        "content": content.strip(),
+    }
+    label = label.strip()
+    # get_or_create reads the other row when an identical link is made at the same moment.
+    link, created = TrackedLink.objects.get_or_create(**values, defaults={"label": label})
+    if not created and label and label != link.label:
+        link.label = label
+        link.save(update_fields=["label"])
+    return link
 
 
 # --- CSV import ------------------------------------------------------------------------------

@@ -13,6 +13,17 @@ from crm.models import LeadTouch
 from crm.ratelimit import rate_limit_exceeded
 from crm.selectors import signup_is_live
 
+# The name, e-mail and phone of the signup this visitor just made, for checkout to fill in:
+# kept in their own session only, so nobody else's details are ever shown.
+CONTACT_SESSION_KEY = "onepco_signup_contact"
+CONTACT_FIELDS = ("name", "email", "phone")
+
+
+def signup_contact(request: HttpRequest) -> dict[str, str]:
+    """What this visitor gave at their signup in this session ({} when they did not sign up)."""
+    kept = request.session.get(CONTACT_SESSION_KEY) or {}
+    return {field: str(kept.get(field) or "") for field in CONTACT_FIELDS if kept.get(field)}
+
 
 def lead_submit(
     request: HttpRequest, form: LeadForm, *, kind: str, attribution: dict
@@ -55,6 +66,8 @@ def signup_page(request: HttpRequest, template: str, context: dict) -> HttpRespo
         )
         if status == 201:
             request.session.pop(SESSION_KEY, None)
+            if not form.is_spam:
+                request.session[CONTACT_SESSION_KEY] = {f: form.cleaned_data[f] for f in CONTACT_FIELDS}
             return redirect("crm:thanks")
         if status == 429:
             form.is_valid()

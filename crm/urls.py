@@ -12,6 +12,7 @@ urlpatterns = [
     path("console/leads/", views.lead_list, name="lead_list"),
     path("console/leads/export.csv", views.lead_export, name="lead_export"),
     path("console/leads/links/", views.link_builder, name="link_builder"),
+    path("console/leads/links/<int:pk>/qr.png", views.link_qr, name="link_qr"),
     path("console/leads/channels/", views.channel_list, name="channel_list"),
     path("console/leads/channels/<int:pk>/", views.channel_update, name="channel_update"),
     path("console/leads/import/", views.lead_import, name="lead_import"),

@@ -2,7 +2,6 @@
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -16,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cohorts.models import Course
 from crm import selectors, services
 from crm.attribution import attribution_capture, attribution_from_request
 from crm.csvio import CsvError, csv_export_lines
@@ -35,7 +33,8 @@ from crm.forms import (
     LeadStatusForm,
     LinkBuilderForm,
 )
-from crm.models import Channel, Consultation, LeadImport, LeadTouch, SignupSettings
+from crm.links import link_pages, link_qr_png
+from crm.models import Channel, Consultation, LeadImport, LeadTouch, SignupSettings, TrackedLink
 from crm.signup import lead_submit
 from onepco.access import public, staff_required
 from onepco.api import ApiError, api_view, field_errors, form_errors, read_payload, refuse_unknown
@@ -257,25 +256,31 @@ def consultation_update(request: HttpRequest, pk: int, consultation_pk: int) -> 
     return _back(request, lead)
 
 
-def _link_pages() -> list[tuple[str, str]]:
-    pages = [(reverse("billing:course_index"), _("All courses"))]
-    for course in Course.objects.filter(status=Course.Status.PUBLISHED).order_by("title"):
-        pages.append((reverse("billing:course_detail", args=[course.slug]), course.title))
-    return pages
+@staff_required
+@require_http_methods(["GET", "POST"])
+def link_builder(request: HttpRequest) -> HttpResponse:
+    """Make a tagged link for a page, a channel of the registry and a piece of content. Every
+    link is kept (the same one made twice is one link) and listed with its leads and deals."""
+    channels = list(Channel.objects.filter(is_hidden=False))
+    form = LinkBuilderForm(request.POST or None, pages=link_pages(), channels=channels)
+    if request.method == "POST" and form.is_valid():
+        link = services.tracked_link_make(**form.cleaned_data)
+        return redirect(f"{reverse('crm:link_builder')}?link={link.pk}")
+    made = request.GET.get("link", "")
+    shown = TrackedLink.objects.filter(pk=made).first() if made.isdigit() else None
+    context = {"form": form, "link": shown, "has_channels": bool(channels)}
+    return render(request, "crm/link_builder.html", context, status=400 if form.errors else 200)
 
 
 @staff_required
-def link_builder(request: HttpRequest) -> HttpResponse:
-    """Tagged links for a channel and a piece of content; nothing is stored."""
-    channels = list(Channel.objects.filter(is_hidden=False))
-    form = LinkBuilderForm(request.GET or None, pages=_link_pages(), channels=channels)
-    link = ""
-    if request.GET and form.is_valid():
-        data = form.cleaned_data
-        params = {"ch": data["channel"], "utm_source": data["channel"]}
-        params |= {key: data[key] for key in ("utm_medium", "utm_campaign", "utm_content") if data[key]}
-        link = f"{settings.SITE_URL}{data['page']}?{urlencode(params)}"
-    return render(request, "crm/link_builder.html", {"form": form, "link": link})
+def link_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    """The link's QR code, a printable PNG; `?download=1` saves it as a file."""
+    link = get_object_or_404(TrackedLink, pk=pk)
+    response = HttpResponse(link_qr_png(link), content_type="image/png")
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="qr-{link.channel}-{link.pk}.png"'
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @staff_required

@@ -14,6 +14,7 @@ from dashboard.forms import ActionsForm, DashboardForm, WeekForm
 from dashboard.jobs import snapshot_week
 from dashboard.models import WeeklyMetrics
 from dashboard.selectors import COUNT_FIELDS, RATE_FIELDS
+from dashboard.selectors.links import tracked_link_figures
 from dashboard.selectors.pages import (
     FUNNEL_SPANS,
     METRICS,
@@ -168,3 +169,10 @@ def weekly_api(request: HttpRequest) -> JsonResponse:
         raise field_errors(form_errors(form))
     numbers, source = numbers_for_week(form.cleaned_data["week"])
     return JsonResponse(weekly_payload(numbers, source))
+
+
+@staff_required
+@require_GET
+def links(request: HttpRequest) -> HttpResponse:
+    """The link builder's links, each with its QR code and the leads and deals it brought."""
+    return render(request, "dashboard/links.html", {"rows": tracked_link_figures()})

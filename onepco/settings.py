@@ -193,7 +193,7 @@ ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 600
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_PREVENT_ENUMERATION = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+# ACCOUNT_EMAIL_SUBJECT_PREFIX is unused: the adapter prefixes subjects with the site settings' name.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -277,6 +277,10 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # --- cohorts: the graduation report's share image --------------------------------------------
 # A TrueType/TTC font with Chinese glyphs; empty: WenQuanYi Micro Hei found by fontconfig.
 REPORT_CARD_FONT = env.str("REPORT_CARD_FONT", default="")
+
+# --- cohorts: lesson reminders ----------------------------------------------------------------
+# E-mail every active student 24 hours and 1 hour before each lesson (the scheduler's job).
+LESSON_REMINDERS = env.bool("LESSON_REMINDERS", default=True)
 
 # --- e-mail --------------------------------------------------------------------------------
 

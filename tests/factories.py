@@ -21,6 +21,9 @@ from cohorts.models import (
     Enrollment,
     FeedbackTemplate,
     Lesson,
+    Quiz,
+    QuizChoice,
+    QuizQuestion,
     Student,
     Submission,
 )
@@ -102,6 +105,25 @@ def make_assessment(student: Student, cohort: Cohort, kind: str, score: int | st
     return Assessment.objects.create(
         student=student, cohort=cohort, kind=kind, score=Decimal(str(score)), **fields
     )
+
+
+def make_quiz(cohort: Cohort, **fields) -> Quiz:
+    """A published online test, open since an hour ago, without questions (make_question)."""
+    fields.setdefault("title", f"测评 {seq()}")
+    fields.setdefault("kind", Quiz.Kind.STAGE)
+    fields.setdefault("opens_at", timezone.now() - timedelta(hours=1))
+    fields.setdefault("is_published", True)
+    return Quiz.objects.create(cohort=cohort, **fields)
+
+
+def make_question(quiz: Quiz, kind: str, points: int = 1, choices: tuple = (), **fields) -> QuizQuestion:
+    """A question; `choices` as (text, is_correct) pairs for multiple choice."""
+    fields.setdefault("prompt", f"第 {seq()} 题")
+    fields.setdefault("position", quiz.questions.count())
+    question = QuizQuestion.objects.create(quiz=quiz, kind=kind, points=points, **fields)
+    for position, (text, correct) in enumerate(choices):
+        QuizChoice.objects.create(question=question, position=position, text=text, is_correct=correct)
+    return question
 
 
 def make_feedback_template(**fields) -> FeedbackTemplate:

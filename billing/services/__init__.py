@@ -5,6 +5,7 @@ from billing.services.emails import (
     order_already_enrolled_alert_send,
     order_amount_mismatch_alert_send,
     order_enrollment_email_send,
+    order_needs_email_alert_send,
     order_seat_wait_alert_send,
     order_second_payment_alert_send,
 )
@@ -16,6 +17,7 @@ from billing.services.orders import (
     orders_expire,
 )
 from billing.services.payments import (
+    order_buyer_email_add,
     order_buyer_enrollment,
     order_query,
     order_seat_grant,
@@ -39,10 +41,12 @@ from billing.services.transfers import (
 __all__ = [
     "order_already_enrolled_alert_send",
     "order_amount_mismatch_alert_send",
+    "order_buyer_email_add",
     "order_buyer_enrollment",
     "order_cancel",
     "order_enrollment_email_send",
     "order_hold_release",
+    "order_needs_email_alert_send",
     "order_payment_start",
     "order_place",
     "order_query",

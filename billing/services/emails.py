@@ -7,7 +7,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.services import LOGIN_LINK_DAYS, login_link_create
 from billing.models import Order, Provider
+from crm.models import SignupSettings
 from onepco.site import site_name
 
 
@@ -56,6 +58,24 @@ def order_seat_wait_alert_send(*, order: Order) -> None:
             _("onepco recorded the payment but did not enroll the buyer. On the order's page, choose:"),
             _("- refund the payment, or"),
             _("- raise the cohort's capacity by one and enroll the buyer."),
+        ]
+    _founder_alert_send(order=order, subject=subject, lines=lines)
+
+
+def order_needs_email_alert_send(*, order: Order) -> None:
+    """Tell the founder that a buyer who gave only a phone number paid, and what to do."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Paid, the buyer's e-mail is missing: order %(number)s") % {"number": order.number}
+        lines = [
+            _(
+                "%(buyer)s (%(email)s) paid %(amount)s for order %(number)s (%(cohort)s) and gave "
+                "only a phone number at checkout."
+            )
+            % _order_facts(order, email=order.buyer_phone or "—", amount=f"{order.amount} {order.currency}"),
+            _(
+                "The seat is theirs. Ask them for an e-mail address (sign-in codes and the "
+                "enrollment instructions go there) and add it on the order's page: that enrolls them."
+            ),
         ]
     _founder_alert_send(order=order, subject=subject, lines=lines)
 
@@ -109,12 +129,22 @@ def order_amount_mismatch_alert_send(
 def order_enrollment_email_send(*, order: Order) -> None:
     """The enrollment instructions: the cohort's text, its schedule and how to sign in."""
     cohort = order.cohort
+    user = order.user
+    link_url = ""
+    if user is not None and user.is_active and not (user.is_staff or user.is_superuser):
+        token = login_link_create(user=user)
+        link_url = settings.SITE_URL + reverse("accounts:login_link", args=[token])
+    signup = SignupSettings.current()
     context = {
         "order": order,
         "cohort": cohort,
         "lessons": cohort.lessons.order_by("starts_at")[:50],
+        "login_link_url": link_url,
+        "login_link_days": LOGIN_LINK_DAYS,
         "login_url": settings.SITE_URL + reverse("account_login"),
-        "learn_url": settings.SITE_URL + reverse("home"),
+        "learn_url": settings.SITE_URL + reverse("cohorts:learn_home"),
+        "wechat_id": signup.wechat_id.strip(),
+        "wechat_qr_url": settings.SITE_URL + reverse("crm:wechat_qr") if signup.wechat_qr else "",
         "SITE_NAME": site_name(),
     }
     with translation.override(settings.LANGUAGE_CODE):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,7 +45,9 @@ def order_place(
     cannot both succeed. A buyer who comes back to the same cohort gets their pending order.
     """
     now = timezone.now()
-    email = buyer_email.strip().lower()
+    email, phone = buyer_email.strip().lower(), buyer_phone.strip()
+    # The buyer is known by their e-mail, or by their phone when they gave only that.
+    buyer = Q(buyer_email__iexact=email) if email else Q(buyer_email="", buyer_phone=phone)
     with transaction.atomic():
         Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
         if (
@@ -54,9 +57,21 @@ def order_place(
             ).exists()
         ):
             raise ValidationError(_("This e-mail address is already enrolled in this cohort."))
-        existing = Order.objects.filter(
-            cohort=cohort, status=Order.Status.PENDING, expires_at__gt=now, buyer_email__iexact=email
-        ).first()
+        if (
+            phone
+            and not email
+            and Enrollment.objects.filter(
+                cohort=cohort, student__phone=phone, status=Enrollment.Status.ACTIVE
+            ).exists()
+        ):
+            raise ValidationError(_("This phone number is already enrolled in this cohort."))
+        existing = (
+            Order.objects.filter(
+                buyer, cohort=cohort, status=Order.Status.PENDING, expires_at__gt=now
+            ).first()
+            if email or phone
+            else None
+        )
         if existing is not None and created_by is None and amount is None:
             return existing
         refusal = cohort_enrolment_refusal(cohort, now) if created_by is None else ""
@@ -69,7 +84,7 @@ def order_place(
             lead=lead,
             buyer_name=buyer_name.strip(),
             buyer_email=email,
-            buyer_phone=buyer_phone.strip(),
+            buyer_phone=phone,
             amount=money(amount if amount is not None else cohort.price),
             currency=settings.SITE_CURRENCY,
             created_at=now,

@@ -304,9 +304,21 @@ def _order_apply_held_refunds(order: Order) -> None:
 
 def _order_fulfil(order: Order, *, enrolled_at: datetime | None = None) -> None:
     """The buyer becomes a student of the cohort; the lead is won; the instructions go out."""
-    # A new account has no password: the student signs in with a code sent to this address.
-    user = order.user or user_get_or_create(email=order.buyer_email, name=order.buyer_name)[0]
     lead = order.lead or lead_find(email=order.buyer_email, phone=order.buyer_phone)
+    # A buyer who gave only a phone is reached at the e-mail of their lead, when it has one.
+    email = order.buyer_email or (lead.email if lead is not None else "")
+    if order.user is None and not email:
+        # No address to make the account with: the money is in and the seat is theirs; the
+        # founder adds the e-mail on the order's page (order_buyer_email_add), which enrolls.
+        if lead is not None:
+            lead_mark_won(lead=lead)
+        order.lead = lead
+        order.save(update_fields=["lead"])
+        _founder_alert_once(jobs.alert_needs_email, order.pk)
+        return
+    # A new account has no password: the student signs in with a code sent to this address.
+    user = order.user or user_get_or_create(email=email, name=order.buyer_name)[0]
+    order.buyer_email = order.buyer_email or email
     student, _created = student_get_or_create(user=user, lead=lead, phone=order.buyer_phone)
     enrollment, _created = enrollment_create(
         student=student, cohort=order.cohort, enrolled_at=enrolled_at or order.paid_at
@@ -314,8 +326,27 @@ def _order_fulfil(order: Order, *, enrolled_at: datetime | None = None) -> None:
     if lead is not None:
         lead_mark_won(lead=lead)
     order.user, order.lead, order.enrollment = user, lead, enrollment
-    order.save(update_fields=["user", "lead", "enrollment"])
+    order.save(update_fields=["user", "lead", "enrollment", "buyer_email"])
     outbox_enqueue(jobs.send_enrollment_email, order.pk)
+
+
+def order_buyer_email_add(*, order: Order, email: str) -> Order:
+    """A buyer who paid with only a phone number gets the e-mail the founder was given (in
+    WeChat, on the phone): their account is made with it and they are enrolled from now, and
+    the enrollment e-mail goes out as for any paid order."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if not order.needs_email:
+            raise ValidationError(_("This order is not waiting for the buyer's e-mail."))
+        order.buyer_email = email.strip().lower()
+        order.full_clean()
+        order.save(update_fields=["buyer_email"])
+        if order_buyer_enrollment(order) is not None:
+            raise ValidationError(
+                _("The buyer is already enrolled in this cohort through another order: refund this one.")
+            )
+        _order_fulfil(order, enrolled_at=timezone.now())
+    return order
 
 
 def order_seat_grant(*, order: Order, by: User) -> Order:

@@ -5,12 +5,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
-from cohorts import selectors, services
+from cohorts import quiz_selectors, selectors, services
+from cohorts.calendar import cohort_feed_url
+from cohorts.files import FileRejected, FileTooLarge, upload_limit_mb
 from cohorts.formatting import score_text
 from cohorts.forms import (
     AssessmentRoundForm,
@@ -23,6 +26,7 @@ from cohorts.forms import (
     FeedbackTemplateForm,
     GradeForm,
     LessonForm,
+    LessonMaterialForm,
 )
 from cohorts.models import (
     Assignment,
@@ -32,6 +36,7 @@ from cohorts.models import (
     FeedbackTemplate,
     GraduationReport,
     Lesson,
+    LessonMaterial,
     Student,
     Submission,
 )
@@ -46,7 +51,7 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cohorts/cohort_list.html",
-        {"cohorts": selectors.cohorts_overview(), "queue_count": selectors.grading_queue().count()},
+        {"cohorts": selectors.cohorts_overview(), "queue_count": quiz_selectors.grading_waiting()},
     )
 
 
@@ -127,7 +132,8 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "roster": selectors.cohort_roster(cohort, now),
             "lessons": lessons,
             "assignments": assignments,
-            "queue_count": selectors.grading_queue(cohort).count(),
+            "queue_count": quiz_selectors.grading_waiting(cohort),
+            "calendar_url": cohort_feed_url(cohort),
             "now": now,
         },
     )
@@ -135,14 +141,71 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def lesson_edit(request: HttpRequest, cohort_pk: int, pk: int | None = None) -> HttpResponse:
+    """A lesson's time, link and replay; once saved, its materials (files and links) below."""
     cohort = get_object_or_404(Cohort.objects.select_related("course"), pk=cohort_pk)
     lesson = get_object_or_404(Lesson, pk=pk, cohort=cohort) if pk else Lesson(cohort=cohort)
+    lesson.cohort = cohort
     form = LessonForm(request.POST or None, instance=lesson)
     if request.method == "POST" and form.is_valid():
         services.lesson_save(lesson=form.instance)
         messages.success(request, _("Lesson saved."))
         return redirect("cohorts:console_cohort", pk=cohort.pk)
-    return render(request, "cohorts/lesson_form.html", {"form": form, "cohort": cohort, "lesson": lesson})
+    return _lesson_page(request, lesson, form=form, status=400 if request.method == "POST" else 200)
+
+
+def _lesson_page(
+    request: HttpRequest,
+    lesson: Lesson,
+    *,
+    form: LessonForm | None = None,
+    material_form: LessonMaterialForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    materials = list(lesson.materials.all()) if lesson.pk else []
+    return render(
+        request,
+        "cohorts/lesson_form.html",
+        {
+            "form": form or LessonForm(instance=lesson),
+            "material_form": material_form or LessonMaterialForm(prefix="material"),
+            "materials": materials,
+            "cohort": lesson.cohort,
+            "lesson": lesson,
+            "limit_mb": upload_limit_mb(),
+        },
+        status=status,
+    )
+
+
+@staff_required
+@require_POST
+def material_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a file (checked by its content, like homework) or a link to a lesson."""
+    lesson = get_object_or_404(Lesson.objects.select_related("cohort__course"), pk=pk)
+    form = LessonMaterialForm(request.POST, request.FILES, prefix="material")
+    status = 400
+    if form.is_valid():
+        try:
+            services.lesson_material_add(lesson=lesson, **form.cleaned_data)
+        except (FileTooLarge, FileRejected) as exc:
+            form.add_error("file", str(exc))
+            status = 413 if isinstance(exc, FileTooLarge) else 400
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Material added: students of the cohort see it with the lesson."))
+            return redirect(reverse("cohorts:lesson_edit", args=[lesson.cohort_id, lesson.pk]) + "#materials")
+    return _lesson_page(request, lesson, material_form=form, status=status)
+
+
+@staff_required
+@require_POST
+def material_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    material = get_object_or_404(LessonMaterial.objects.select_related("lesson"), pk=pk)
+    lesson = material.lesson
+    services.lesson_material_remove(material=material)
+    messages.success(request, _("Material removed."))
+    return redirect(reverse("cohorts:lesson_edit", args=[lesson.cohort_id, lesson.pk]) + "#materials")
 
 
 @staff_required
@@ -178,7 +241,15 @@ def assignment_edit(request: HttpRequest, cohort_pk: int, pk: int | None = None)
 
 @staff_required
 def grading_queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "cohorts/grading_queue.html", {"submissions": selectors.grading_queue()[:200]})
+    """Homework first, then the online tests' answers written by hand, each oldest first."""
+    return render(
+        request,
+        "cohorts/grading_queue.html",
+        {
+            "submissions": selectors.grading_queue()[:200],
+            "attempts": quiz_selectors.quiz_grading_queue()[:200],
+        },
+    )
 
 
 @staff_required
@@ -210,7 +281,7 @@ def grade(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": form,
             "history": history,
             "templates": FeedbackTemplate.objects.filter(is_active=True),
-            "queue_count": selectors.grading_queue().count(),
+            "queue_count": quiz_selectors.grading_waiting(),
         },
     )
 
@@ -274,7 +345,13 @@ def assessments(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "cohorts/assessments.html",
-        {"cohort": cohort, "form": form, "table": table, "ready": sum(r["can_graduate"] for r in table)},
+        {
+            "cohort": cohort,
+            "form": form,
+            "table": table,
+            "ready": sum(r["can_graduate"] for r in table),
+            "quizzes": quiz_selectors.cohort_quizzes(cohort),
+        },
     )
 
 

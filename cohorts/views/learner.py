@@ -1,6 +1,5 @@
-"""Learner pages, phone first: my cohorts, a cohort, an assignment (submit here), my progress."""
-
-from datetime import timedelta
+"""Learner pages, phone first: what to do next, a cohort, its lessons, an assignment (submit
+here), my progress."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -10,40 +9,65 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cohorts import selectors, services
+from accounts.requests import AuthenticatedRequest
+from cohorts import learner_selectors, quiz_selectors, selectors, services
 from cohorts.files import FileRejected, FileTooLarge, upload_limit_mb
 from cohorts.forms import SubmissionForm
-from cohorts.models import Submission
 from onepco.access import student_required
 
 
 @student_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    """What to do next: the next lesson (进入课堂), the next homework due, new feedback, and each
+    cohort with its progress line; before a cohort starts, its checklist."""
+    now = timezone.now()
     return render(
         request,
         "learner/home.html",
-        {"enrollments": selectors.learner_cohorts(selectors.learner_of(request.user))},
+        {
+            "home": learner_selectors.learner_home(selectors.learner_of(request.user), now),
+            "has_password": request.user.has_usable_password(),
+            "now": now,
+        },
     )
 
 
 @student_required
 def cohort(request: HttpRequest, pk: int) -> HttpResponse:
-    """The schedule, my attendance and my homework. Once I have left the cohort (dropped or
-    refunded) it shows only my own past: no lessons to come, no links, no recordings."""
-    enrollment = selectors.enrollment_for_student(request.user, pk)
+    """The next lesson and its join link first, then my homework by state, then the lessons.
+    404 once I have left the cohort (my own work stays under My progress)."""
+    enrollment = selectors.cohort_for_learner(request.user, pk)
     now = timezone.now()
-    lessons = selectors.learner_lessons(enrollment)
-    recent = now - timedelta(hours=3)
-    upcoming = [] if enrollment.is_withdrawn else [(x, s) for x, s in lessons if x.starts_at >= recent]
+    page = learner_selectors.learner_cohort(enrollment, now)
     return render(
         request,
         "learner/cohort.html",
         {
             "enrollment": enrollment,
             "cohort": enrollment.cohort,
-            "upcoming": upcoming,
-            "past": [(x, s) for x, s in lessons if enrollment.is_withdrawn or x.starts_at < recent],
-            "assignments": selectors.learner_assignments(enrollment, now),
+            "page": page,
+            "groups": learner_selectors.assignments_by_group(page.assignments),
+            "quizzes": quiz_selectors.learner_quizzes(enrollment, now),
+            "now": now,
+        },
+    )
+
+
+@student_required
+def lessons(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every lesson of my cohort: those to come with 进入课堂, those held with the replay, the
+    materials and my attendance (latest first). 404 once I have left the cohort."""
+    enrollment = selectors.cohort_for_learner(request.user, pk)
+    now = timezone.now()
+    rows = learner_selectors.learner_lessons(enrollment)
+    return render(
+        request,
+        "learner/lessons.html",
+        {
+            "enrollment": enrollment,
+            "cohort": enrollment.cohort,
+            "upcoming": [(x, s) for x, s in rows if x.ends_at > now],
+            "past": [(x, s) for x, s in reversed(rows) if x.ends_at <= now],
             "now": now,
         },
     )
@@ -53,9 +77,10 @@ def cohort(request: HttpRequest, pk: int) -> HttpResponse:
 def assignment(request: HttpRequest, pk: int) -> HttpResponse:
     """Instructions, the standard, the submit form and every attempt with its feedback. A student
     whose enrollment is not active hands in nothing; once they have left the cohort (dropped or
-    refunded) they keep only their attempts and feedback, not the instructions."""
-    item = selectors.assignment_for_student(request.user, pk)
-    enrollment = selectors.enrollment_for_student(request.user, item.cohort_id)
+    refunded) they keep only their attempts and feedback, not the instructions. Opening the page
+    reads the feedback: its badge on the home page goes."""
+    page = selectors.assignment_for_student(request.user, pk)
+    item, enrollment, attempts = page.assignment, page.enrollment, page.attempts
     student = enrollment.student
     refusal = services.submission_refusal(enrollment.status)
     form = SubmissionForm(request.POST or None, request.FILES or None)
@@ -85,7 +110,10 @@ def assignment(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("cohorts:learn_assignment", pk=item.pk)
     elif request.method == "POST":
         status = 400
-    attempts = Submission.objects.filter(assignment=item, student=student).order_by("-attempt")
+    if request.method == "GET" and any(a.has_new_feedback for a in attempts):
+        services.feedback_mark_seen(student=student, assignment=item)
+    now = timezone.now()
+    latest = attempts[0] if attempts else None
     return render(
         request,
         "learner/assignment.html",
@@ -94,7 +122,10 @@ def assignment(request: HttpRequest, pk: int) -> HttpResponse:
             "cohort": item.cohort,
             "form": form,
             "attempts": attempts,
-            "is_late": timezone.now() > item.due_at,
+            "is_late": now > item.due_at,
+            # Past due and still to do (nothing handed in, or not passed): passed work, or work
+            # waiting for its grade, is never labelled late.
+            "show_late": now > item.due_at and (latest is None or (latest.is_graded and not latest.passed)),
             "enrollment": enrollment,
             "refusal": refusal,
             "limit_mb": upload_limit_mb(),
@@ -108,7 +139,7 @@ def progress(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "learner/progress.html",
-        {"rows": selectors.learner_progress(selectors.learner_of(request.user))},
+        {"rows": learner_selectors.learner_progress(selectors.learner_of(request.user))},
     )
 
 
@@ -121,5 +152,21 @@ def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
     services.graduation_report_publish(report=report, published=publish)
     messages.success(
         request, _("Your report is public.") if publish else _("Your report is no longer public.")
+    )
+    return redirect("cohorts:learn_progress")
+
+
+@student_required
+@require_POST
+def report_share_work(request: HttpRequest, pk: int) -> HttpResponse:
+    """The graduate's consent to show their showcased work on the course page, or its withdrawal."""
+    report = selectors.report_for_student(request.user, pk)
+    shares = request.POST.get("share") == "1"
+    services.graduation_report_share_work(report=report, shares=shares)
+    messages.success(
+        request,
+        _("Your showcased work is shown on the course page.")
+        if shares
+        else _("Your work is no longer shown on the course page."),
     )
     return redirect("cohorts:learn_progress")

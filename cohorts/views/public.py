@@ -9,10 +9,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from cohorts import selectors, services
-from cohorts.cards import report_card_png
+from cohorts.cards import qr_png, report_card_png
 from cohorts.files import INLINE_TYPES, FileRejected, FileTooLarge, upload_limit_mb
 from cohorts.forms import ApiSubmissionForm
-from cohorts.models import Assignment, Course
+from cohorts.models import Assignment, Course, LessonMaterial, Submission
 from onepco.access import api_login_required, login_required, public
 from onepco.api import ApiError, api_view, field_errors, form_errors, read_payload, refuse_unknown
 from onepco.images import image_file_response
@@ -37,28 +37,39 @@ def course_image(request: HttpRequest, slug: str, which: str):
     return image_file_response(image)
 
 
-@login_required
-def submission_file(request: HttpRequest, pk: int) -> FileResponse:
-    """The file of a submission, for its owner and staff only. Images may show inline; anything
-    a browser could run (HTML, SVG, scripts) always downloads, and nosniff forbids guessing."""
-    submission = selectors.submission_for_user(request.user, pk)
-    if not submission.file:
+def _private_file(request: HttpRequest, upload: Submission | LessonMaterial, fallback: str) -> FileResponse:
+    """An upload (its file, original name and checked type) served after its access check:
+    images may show inline; anything a browser could run (HTML, SVG, scripts) always downloads,
+    and nosniff forbids guessing."""
+    if not upload.file:
         raise Http404
     try:
-        handle = submission.file.open("rb")
+        handle = upload.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    inline = submission.content_type in INLINE_TYPES and request.GET.get("download") != "1"
+    inline = upload.content_type in INLINE_TYPES and request.GET.get("download") != "1"
     response = FileResponse(
         handle,
         as_attachment=not inline,
-        filename=submission.file_name or "submission",
-        content_type=submission.content_type or "application/octet-stream",
+        filename=upload.file_name or fallback,
+        content_type=upload.content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+def submission_file(request: HttpRequest, pk: int) -> FileResponse:
+    """The file of a submission, for its owner and staff only."""
+    return _private_file(request, selectors.submission_for_user(request.user, pk), "submission")
+
+
+@login_required
+def material_file(request: HttpRequest, pk: int) -> FileResponse:
+    """A lesson's material file, for staff and the cohort's students who have not left it."""
+    return _private_file(request, selectors.material_for_user(request.user, pk), "material")
 
 
 @csrf_exempt  # checked below, after the 401: an anonymous caller learns it must sign in first
@@ -127,5 +138,16 @@ def graduate_report(request: HttpRequest, token: str) -> HttpResponse:
 def graduate_card(request: HttpRequest, token: str) -> HttpResponse:
     data = selectors.published_report(token)
     response = HttpResponse(report_card_png(data), content_type="image/png")
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@public
+@cache_control(public=True, max_age=600)
+def graduate_qr(request: HttpRequest, token: str) -> HttpResponse:
+    """The QR code of the report's "I want to sign up too" link, for a friend reading the page
+    on a computer to scan with their phone."""
+    data = selectors.published_report(token)
+    response = HttpResponse(qr_png(data.referral_url), content_type="image/png")
     response["X-Robots-Tag"] = "noindex"
     return response

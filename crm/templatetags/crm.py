@@ -8,6 +8,7 @@ from django import template
 from django.utils.translation import get_language
 
 from crm import selectors
+from crm.models import SignupSettings
 
 register = template.Library()
 
@@ -27,3 +28,10 @@ def _names(context: template.Context) -> dict[str, str]:
 @register.simple_tag(takes_context=True)
 def channel_label(context: template.Context, code: str | None) -> str:
     return selectors.channel_label(code or "", _names(context))
+
+
+@register.simple_tag
+def signup_next_step():
+    """The founder's WeChat QR code / ID and booking link as set under 设置 → 感谢页的下一步: the
+    learner pages show them ("add the assistant") without cohorts reading crm's tables."""
+    return SignupSettings.current()

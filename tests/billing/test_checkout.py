@@ -35,14 +35,23 @@ def test_checkout_again_returns_the_same_pending_order(client, cohort):
     assert Lead.objects.count() == 1
 
 
-@pytest.mark.parametrize("missing", ["name", "email", "phone", "consent"])
-def test_checkout_without_a_required_field_says_which(client, cohort, missing):
-    data = dict(BUYER)
-    data.pop(missing)
+@pytest.mark.parametrize(
+    "missing, field, message",
+    [
+        (["name"], "name", "请填写姓名。"),
+        (["email", "phone"], "phone", "请填写邮箱或手机号（至少一项）。"),
+        (["consent"], "consent", "请勾选同意，我们才能处理你的订单。"),
+    ],
+)
+def test_checkout_without_a_required_field_says_which_in_the_founders_words(
+    client, cohort, missing, field, message
+):
+    data = {key: value for key, value in BUYER.items() if key not in missing}
     response = client.post("/courses/py-7/buy/", data)
-    assert response.status_code == 200
-    assert missing in response.context["form"].errors
-    assert Order.objects.count() == 0
+    assert response.status_code == 400
+    assert response.context["form"].errors[field] == [message]
+    assert message in response.content.decode()
+    assert Order.objects.count() == 0 and Lead.objects.count() == 0
 
 
 def test_checkout_of_a_full_cohort_is_refused(client, cohort):

@@ -425,6 +425,13 @@ def test_the_missing_list_names_an_assignment_without_standard_and_empties(found
     assert "开课前还要准备" not in founder_client.get(f"/console/cohorts/{cohort.pk}/").content.decode()
 
 
+def test_an_online_entry_test_counts_as_the_entry_assessment_planned(founder_client, db):
+    cohort = f.make_cohort(starts_on=timezone.localdate() + timedelta(days=10))
+    assert "还没有安排入学测评" in founder_client.get(f"/console/cohorts/{cohort.pk}/").content.decode()
+    f.make_quiz(cohort, kind="entry")
+    assert "还没有安排入学测评" not in founder_client.get(f"/console/cohorts/{cohort.pk}/").content.decode()
+
+
 def test_the_missing_list_is_gone_once_the_first_lesson_started(founder_client, cohort_a):
     f.make_lesson(cohort_a, starts_at=timezone.now() - timedelta(hours=1))
     assert "开课前还要准备" not in founder_client.get(f"/console/cohorts/{cohort_a.pk}/").content.decode()
@@ -433,7 +440,8 @@ def test_the_missing_list_is_gone_once_the_first_lesson_started(founder_client, 
 def test_a_lesson_without_its_own_link_uses_the_cohorts_join_link(student_client, student, cohort_a):
     cohort_a.meeting_url = "https://meeting.tencent.com/dm/cohort"
     cohort_a.save()
-    f.make_lesson(cohort_a, starts_at=timezone.now() + timedelta(days=1), meeting_url="")
+    # In ten minutes: 进入课堂 is live (from 15 minutes before the start, #16).
+    f.make_lesson(cohort_a, starts_at=timezone.now() + timedelta(minutes=10), meeting_url="")
     page = student_client.get(f"/learn/cohorts/{cohort_a.pk}/").content.decode()
     assert 'href="https://meeting.tencent.com/dm/cohort"' in page
 

@@ -1,8 +1,8 @@
 """Access follows the enrollment's status.
 
-A refunded or dropped student loses the cohort (live-class links, recordings, lessons to come,
-assignment instructions, handing in) and keeps reading their own work: submissions, files,
-feedback, scores, attendance and assessments. A graduate keeps reading everything of the cohort
+A refunded or dropped student loses the cohort (its pages answer 404: lessons, live-class links,
+replays, materials, assignments, handing in) and keeps reading their own work from the progress
+page: submissions, files, feedback, scores, attendance and assessments. A graduate keeps reading everything of the cohort
 and, as graduation means today, hands in nothing more.
 """
 
@@ -77,38 +77,30 @@ WITHDRAWN = [("refunded_client", "本期已退款"), ("dropped_client", "你已�
 
 
 @pytest.mark.parametrize("who, note", WITHDRAWN, ids=["refunded", "dropped"])
-def test_a_withdrawn_student_sees_no_live_links_lessons_to_come_or_materials(
+def test_a_withdrawn_student_gets_404_on_the_cohort_its_lessons_and_materials(
     request, course, cohort_a, who, note
 ):
     client = request.getfixturevalue(who)
-    response = client.get(f"/learn/cohorts/{cohort_a.pk}/")
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert JOIN_URL not in page and OLD_JOIN_URL not in page
-    assert RECORDING_URL not in page
-    assert "第 3 课：直播答疑" not in page  # a lesson to come
-    assert "第 2 课：退款之后" not in page  # held after they left: not theirs
-    assert "第 2 周作业" not in page  # never handed in: nothing of theirs to read
-    assert note in page
-    # Their own past stays: the lesson they attended and the homework they handed in.
-    assert "第 1 课：环境搭建" in page
-    assert f'href="/learn/assignments/{course["week1"].pk}/"' in page
-
-
-@pytest.mark.parametrize("who, note", WITHDRAWN, ids=["refunded", "dropped"])
-def test_a_withdrawn_student_still_reads_their_own_work_feedback_and_scores(request, course, who, note):
-    client = request.getfixturevalue(who)
-    response = client.get(f"/learn/assignments/{course['week1'].pk}/")
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert "的答案" in page and "思路清楚" in page and "77" in page
-    assert INSTRUCTIONS not in page and STANDARD not in page
-    assert 'id="submit-form"' not in page
-    assert note in page
-    unseen = client.get(f"/learn/assignments/{course['week2'].pk}/").content.decode()
-    assert NEXT_INSTRUCTIONS not in unseen and 'id="submit-form"' not in unseen
+    material = services.lesson_material_add(lesson=course["held"], file=upload("讲义.pdf", PDF))
+    link = services.lesson_material_add(lesson=course["held"], url="https://docs.example.com/slides")
+    for url in (
+        f"/learn/cohorts/{cohort_a.pk}/",
+        f"/learn/cohorts/{cohort_a.pk}/lessons/",
+        f"/files/materials/{material.pk}/",
+        f"/files/materials/{link.pk}/",
+        f"/learn/assignments/{course['week2'].pk}/",  # never handed in: nothing of theirs to read
+    ):
+        assert client.get(url).status_code == 404, url
+    home = client.get("/learn/").content.decode()
     progress = client.get("/learn/progress/").content.decode()
-    assert "41" in progress  # the entry assessment
+    for page in (home, progress):
+        assert JOIN_URL not in page and OLD_JOIN_URL not in page and RECORDING_URL not in page
+        assert "第 3 课：直播答疑" not in page and "docs.example.com" not in page
+        assert f'href="/learn/cohorts/{cohort_a.pk}/"' not in page
+    # Their own past stays, one tap from the progress page: the homework they handed in.
+    assert note in progress
+    assert f'href="/learn/assignments/{course["week1"].pk}/"' in progress
+    assert "第 2 周作业" not in progress
 
 
 @pytest.mark.parametrize(
@@ -123,7 +115,7 @@ def test_a_withdrawn_student_still_reads_their_own_work_feedback_and_scores(requ
 def test_an_ended_enrollment_hands_in_nothing_and_says_why(request, course, who, learner, message):
     client, learner = request.getfixturevalue(who), request.getfixturevalue(learner)
     before = _unchanged(learner)
-    url = f"/learn/assignments/{course['week2'].pk}/"
+    url = f"/learn/assignments/{course['week1'].pk}/"  # handed in before: the page is still theirs
     assert message in client.get(url).content.decode()
     page = client.post(url, {"text": "补交"})
     assert page.status_code == 403
@@ -155,8 +147,8 @@ def test_a_stranger_still_gets_the_plain_refusal(other_client, course):
 
 def test_a_graduate_keeps_reading_the_cohorts_materials_and_their_work(graduated_client, course, cohort_a):
     page = graduated_client.get(f"/learn/cohorts/{cohort_a.pk}/").content.decode()
-    assert RECORDING_URL in page
     assert "第 2 周作业" in page
+    assert RECORDING_URL in graduated_client.get(f"/learn/cohorts/{cohort_a.pk}/lessons/").content.decode()
     assert "本期已退款" not in page and "你已退出本期" not in page
     assignment = graduated_client.get(f"/learn/assignments/{course['week1'].pk}/").content.decode()
     assert INSTRUCTIONS in assignment and STANDARD in assignment and "思路清楚" in assignment
@@ -165,7 +157,9 @@ def test_a_graduate_keeps_reading_the_cohorts_materials_and_their_work(graduated
 
 def test_an_active_student_sees_everything_and_still_hands_in(student_client, student, course, cohort_a):
     page = student_client.get(f"/learn/cohorts/{cohort_a.pk}/").content.decode()
-    assert JOIN_URL in page and RECORDING_URL in page and "第 2 周作业" in page
+    assert "第 3 课：直播答疑" in page and "第 2 周作业" in page
+    assert JOIN_URL not in page  # two days ahead: 进入课堂 opens 15 minutes before the start
+    assert RECORDING_URL in student_client.get(f"/learn/cohorts/{cohort_a.pk}/lessons/").content.decode()
     assignment = student_client.get(f"/learn/assignments/{course['week2'].pk}/").content.decode()
     assert NEXT_INSTRUCTIONS in assignment and 'id="submit-form"' in assignment
     assert (
@@ -177,8 +171,11 @@ def test_an_active_student_sees_everything_and_still_hands_in(student_client, st
 
 @pytest.mark.parametrize("who", ["refunded_client", "dropped_client"])
 def test_the_home_list_shows_no_next_lesson_of_a_cohort_they_left(request, course, cohort_a, who):
+    learner = request.getfixturevalue(who.replace("_client", "_student"))
     page = request.getfixturevalue(who).get("/learn/").content.decode()
-    assert f'href="/learn/cohorts/{cohort_a.pk}/"' in page  # their past work is one tap away
+    enrollment = learner.enrollments.get()
+    # Their past work is one tap away, on the progress page (the cohort itself is closed).
+    assert f'href="/learn/progress/#enrollment-{enrollment.pk}"' in page
     assert "第 3 课：直播答疑" not in page
 
 

@@ -47,11 +47,13 @@ def test_a_student_sees_their_cohort_with_lessons_and_assignment_states(
     f.make_submission(graded, student, graded_at=timezone.now(), score=Decimal("90"), passed=True)
     response = student_client.get(f"/learn/cohorts/{cohort_a.pk}/")
     assert response.status_code == 200
-    states = {a.title: state for a, _latest, state in response.context["assignments"]}
+    states = {item.assignment.title: item.state for item in response.context["page"].assignments}
     assert states == {"写一个爬虫": "todo", "逾期作业": "late", "已批改": "passed"}
     page = response.content.decode()
-    assert "https://meet.example.com/x" in page
-    assert "上周课" in page
+    assert "下周课" in page
+    lessons = student_client.get(f"/learn/cohorts/{cohort_a.pk}/lessons/").content.decode()
+    assert "上周课" in lessons and "下周课" in lessons
+    assert "https://meet.example.com/x" not in lessons  # three days ahead: not open yet
 
 
 def test_a_student_cannot_see_another_cohort_or_its_assignments(
@@ -129,10 +131,21 @@ def test_progress_shows_assessments_and_the_graduate_publishes_and_revokes(
     assert GraduationReport.objects.get().is_published is False
 
 
-def test_a_dropped_student_opens_the_assignment_but_cannot_hand_in(student_client, student, assignment):
+def test_a_dropped_student_opens_their_work_but_cannot_hand_in(student_client, student, assignment):
+    f.make_submission(assignment, student, text="第一版")
     services.enrollment_end(enrollment=student.enrollments.get(), status="dropped")
     page = student_client.get(f"/learn/assignments/{assignment.pk}/")
     assert page.status_code == 200
+    assert "第一版" in page.content.decode()
     assert b'id="submit-form"' not in page.content
     assert student_client.post(f"/learn/assignments/{assignment.pk}/", {"text": "x"}).status_code == 403
+    assert list(Submission.objects.values_list("text", flat=True)) == ["第一版"]
+
+
+def test_a_dropped_student_gets_404_on_an_assignment_they_never_handed_in(
+    student_client, student, assignment
+):
+    services.enrollment_end(enrollment=student.enrollments.get(), status="dropped")
+    assert student_client.get(f"/learn/assignments/{assignment.pk}/").status_code == 404
+    assert student_client.post(f"/learn/assignments/{assignment.pk}/", {"text": "x"}).status_code == 404
     assert not Submission.objects.exists()

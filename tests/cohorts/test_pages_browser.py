@@ -201,15 +201,17 @@ def test_a_refunded_students_cohort_page_on_phone_and_desktop(
     services.submission_grade(submission=work, score=Decimal("85"), feedback="很好", graded_by=founder)
     for size, page in (("desktop", desktop_page), ("phone", phone_page)):
         login_browser(page, refunded_student.user)
-        page.goto(f"{live_server.url}/learn/cohorts/{cohort_a.pk}/")
-        assert "本期已退款" in page.locator("#withdrawn-note").inner_text()
+        # The cohort itself is closed (404, #16); their own work stays on the progress page.
+        assert page.goto(f"{live_server.url}/learn/cohorts/{cohort_a.pk}/").status == 404
+        page.goto(f"{live_server.url}/learn/progress/")
+        assert "本期已退款" in page.locator(".my-work").inner_text()
         assert page.locator("a[href^='https://meeting.example.com']").count() == 0
         assert page.locator("a[href^='https://video.example.com']").count() == 0
         assert page.locator(f"a[href='/learn/assignments/{week1.pk}/']").count() == 1
         assert "第 2 周：写一个函数" not in page.content()
         # Nothing spills sideways on a phone.
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        screenshot(page, f"learn-cohort-refunded-{size}")
+        screenshot(page, f"learn-progress-refunded-{size}")
         page.goto(f"{live_server.url}/learn/assignments/{week1.pk}/")
         assert "很好" in page.locator(".feedback").inner_text()
         assert page.locator("#submit-form").count() == 0

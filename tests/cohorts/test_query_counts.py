@@ -98,3 +98,36 @@ def test_the_cohort_list_does_not_grow(founder_client, cohort_a, django_assert_m
     with django_assert_max_num_queries(8):
         assert founder_client.get("/console/cohorts/").status_code == 200
     assert count(founder_client, "/console/cohorts/") == small
+
+
+def _more_of_everything(cohort, student, founder, n: int = 5) -> None:
+    """Lessons held and to come (with materials), homework to do, waiting, graded and seen."""
+    from cohorts import services
+    from tests.cohorts.files import PDF, upload
+
+    for i in range(n):
+        held = f.make_lesson(cohort, starts_at=timezone.now() - timedelta(days=i + 1))
+        f.make_attendance(held, student, "full")
+        services.lesson_material_add(lesson=held, file=upload(f"第{i}讲.pdf", PDF))
+        services.lesson_material_add(lesson=held, url=f"https://docs.example.com/{i}")
+        f.make_lesson(cohort, starts_at=timezone.now() + timedelta(days=i + 1))
+        f.make_assignment(cohort, due_at=timezone.now() + timedelta(days=i + 1))
+        f.make_assignment(cohort, due_at=timezone.now() - timedelta(days=i + 1))
+        graded = f.make_submission(f.make_assignment(cohort), student)
+        services.submission_grade(submission=graded, score=80, feedback="好", graded_by=founder)
+        f.make_submission(f.make_assignment(cohort), student)
+
+
+def test_the_learner_pages_do_not_grow_with_lessons_homework_or_feedback(
+    student_client, student, cohort_a, founder, django_assert_max_num_queries
+):
+    upcoming = f.make_cohort(starts_on=timezone.localdate() + timedelta(days=9))
+    f.make_enrollment(student, upcoming)
+    urls = ("/learn/", f"/learn/cohorts/{cohort_a.pk}/", f"/learn/cohorts/{cohort_a.pk}/lessons/")
+    _more_of_everything(cohort_a, student, founder, n=1)
+    small = {url: count(student_client, url) for url in urls}
+    _more_of_everything(cohort_a, student, founder, n=6)
+    for url in urls:
+        with django_assert_max_num_queries(12):
+            assert student_client.get(url).status_code == 200
+        assert count(student_client, url) == small[url], url

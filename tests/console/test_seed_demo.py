@@ -7,7 +7,17 @@ from django.db.models import Count
 from django.utils import timezone
 
 from billing.models import Order, Refund
-from cohorts.models import Assessment, Attendance, Cohort, Course, Enrollment, Lesson, Submission
+from cohorts.models import (
+    Assessment,
+    Assignment,
+    Attendance,
+    Cohort,
+    Course,
+    Enrollment,
+    Lesson,
+    Quiz,
+    Submission,
+)  # fmt: skip
 from console.demo import demo_load
 from crm.models import Consultation, Lead
 from onepco.weeks import Week
@@ -107,3 +117,59 @@ def test_the_demo_thank_you_page_has_a_next_step_and_its_form_is_live(db, client
     html = client.get("/thanks/").content.decode()
     assert "onepco_demo" in html and "https://meeting.tencent.com/demo/book-a-trial-class" in html
     assert 'name="email"' in client.get("/courses/ai-coding/").content.decode()
+
+
+def test_the_demo_sells_each_course_with_a_full_page(db, client):
+    from django.urls import reverse
+
+    from cohorts.models import GraduationReport
+    from crm.models import SignupSettings
+
+    call_command("seed_demo")
+    signup = SignupSettings.current()
+    assert signup.wechat_id and signup.trial_booking_url and signup.wechat_qr
+    assert signup.wechat_qr.open("rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    for course in Course.objects.all():  # the texts: the test above
+        for which in ("cover", "teacher"):
+            image = client.get(reverse("cohorts:course_image", args=[course.slug, which]))
+            assert image.status_code == 200 and image["Content-Type"] == "image/png"
+        page = client.get(reverse("billing:course_detail", args=[course.slug])).text
+        assert 'id="syllabus"' in page and 'property="og:image"' in page
+    # homework matches each course: no AI-coding work in the data-analysis course
+    data_titles = " ".join(
+        Assignment.objects.filter(cohort__course__slug="data-analysis").values_list("title", flat=True)
+    )
+    assert "SQL" in data_titles and "AI" not in data_titles and "大模型" not in data_titles
+    lesson_titles = " ".join(
+        Lesson.objects.filter(cohort__course__slug="data-analysis").values_list("title", flat=True)
+    )
+    assert "pandas" in lesson_titles and "大模型" not in lesson_titles
+    # graduates: published reports, and showcased work shown with consent only
+    graduated = Enrollment.objects.filter(status="graduated")
+    assert graduated.exists() and GraduationReport.objects.count() == graduated.count()
+    assert GraduationReport.objects.filter(is_published=True).exists()
+    sharing = GraduationReport.objects.filter(shares_work=True)
+    assert sharing.exists()
+    page = client.get(reverse("billing:course_detail", args=["ai-coding"])).text
+    assert 'id="showcase"' in page
+    for report in GraduationReport.objects.filter(shares_work=False):
+        name = report.enrollment.student.user.name
+        shown_by_others = sharing.filter(enrollment__student__user__name=name).exists()
+        if (
+            not shown_by_others
+            and Submission.objects.filter(student=report.enrollment.student, is_showcase=True).exists()
+        ):
+            assert f"{name} · " not in page
+
+
+def test_the_next_cohort_has_an_online_entry_test_its_students_can_open(db, client):
+    demo_load()
+    upcoming = Cohort.objects.get(slug="ai-coding-2")
+    quiz = Quiz.objects.get(cohort=upcoming, kind=Quiz.Kind.ENTRY)
+    assert quiz.is_published and quiz.questions.count() == 4
+    assert {q.kind for q in quiz.questions.all()} >= {"single", "multiple", "truefalse", "short"}
+    assert quiz.opens_at < upcoming.lessons.earliest("starts_at").starts_at
+    student = Enrollment.objects.filter(cohort=upcoming, status="active").first().student
+    client.force_login(student.user)
+    assert client.get(f"/learn/cohorts/{upcoming.pk}/").status_code == 200
+    assert quiz.title in client.get(f"/learn/cohorts/{upcoming.pk}/").content.decode()

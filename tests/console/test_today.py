@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from billing.models import TransferProof
+from cohorts.models import QuizAttempt
 from crm.models import Consultation
 from onepco.outbox import get_queue
 from onepco.weeks import Week
@@ -212,6 +213,17 @@ def test_homework_to_grade_is_counted_oldest_first_with_one_tap_into_the_queue(
     html = response.content.decode()
     assert 'href="/console/grading/"' in html and f'href="/console/submissions/{older.pk}/"' in html
     assert str(cohort_b) in html  # the cohort named with its course
+
+
+def test_online_tests_waiting_for_grading_are_named_under_the_homework(founder_client, student, cohort_a):
+    quiz = f.make_quiz(cohort_a)
+    assert "份测评" not in home(founder_client).content.decode()
+    QuizAttempt.objects.create(quiz=quiz, student=student, status=QuizAttempt.Status.GRADING,
+                               submitted_at=timezone.now())  # fmt: skip
+    response = home(founder_client)
+    assert response.context["tests_to_grade"] == 1
+    html = response.content.decode()
+    assert "1 份测评" in html and 'href="/console/grading/#test-queue"' in html
 
 
 # --- students at risk -------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
 
 from console.archive import instance_is_empty
-from crm.models import Channel, Lead, LeadTouch
+from crm.models import Channel, Lead, LeadTouch, TrackedLink
 from onepco.weeks import Week
 from tests import factories as f
 from tests.crm.conftest import seed_migration
@@ -96,13 +96,16 @@ def test_the_link_builder_offers_the_registry_and_makes_a_link_with_the_code(
     Channel.objects.filter(code="douyin").update(is_hidden=True)
     response = founder_client.get("/console/leads/links/")
     html = response.content.decode()
-    assert '<option value="xiaohongshu">小红书 · xiaohongshu</option>' in html
+    assert '<option value="xiaohongshu">小红书</option>' in html  # the name, not a slug to type
     assert 'value="douyin"' not in html and 'value="direct"' not in html  # hidden
     assert 'href="/console/leads/channels/"' in html
-    made = founder_client.get("/console/leads/links/", {"page": "/courses/py/", "channel": "bilibili"})
-    assert "?ch=bilibili&utm_source=bilibili" in made.context["link"]
-    hidden = founder_client.get("/console/leads/links/", {"page": "/courses/py/", "channel": "douyin"})
-    assert hidden.context["link"] == "" and hidden.context["form"].errors["channel"]
+    made = founder_client.post("/console/leads/links/", {"page": "/courses/py/", "channel": "bilibili"})
+    link = TrackedLink.objects.get()
+    assert made["Location"] == f"/console/leads/links/?link={link.pk}"
+    assert "?ch=bilibili&utm_source=bilibili" in link.url
+    hidden = founder_client.post("/console/leads/links/", {"page": "/courses/py/", "channel": "douyin"})
+    assert hidden.status_code == 400 and hidden.context["form"].errors["channel"]
+    assert TrackedLink.objects.count() == 1
 
 
 def test_the_founder_adds_a_channel_and_its_leads_show_its_name(founder_client, leads):
@@ -116,7 +119,10 @@ def test_the_founder_adds_a_channel_and_its_leads_show_its_name(founder_client, 
     assert response.status_code == 302
     assert Channel.objects.get(code="weibo_ads").name_zh_hans == "微博广告"
     assert ">微博广告<" in founder_client.get("/console/leads/").content.decode()
-    assert "weibo_ads" in founder_client.get("/console/leads/links/").content.decode()
+    assert (
+        '<option value="weibo_ads">微博广告</option>'
+        in founder_client.get("/console/leads/links/").content.decode()
+    )
 
 
 @pytest.mark.parametrize(

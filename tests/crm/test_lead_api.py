@@ -83,8 +83,8 @@ def test_an_unknown_field_beside_valid_values_still_stores_nothing(client, db):
 def test_errors_come_in_the_requested_language(client, db):
     chinese = post_json(client, {"email": "a@example.com", "consent": True})
     english = post_json(client, {"email": "a@example.com", "consent": True}, HTTP_ACCEPT_LANGUAGE="en")
-    assert english.json()["errors"]["name"] == ["This field is required."]
-    assert chinese.json()["errors"]["name"] == ["这个字段是必填项。"]
+    assert english.json()["errors"]["name"] == ["Enter your name."]
+    assert chinese.json()["errors"]["name"] == ["请填写姓名。"]
 
 
 @pytest.mark.parametrize(

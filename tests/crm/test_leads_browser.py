@@ -73,7 +73,7 @@ def test_a_prospect_signs_up_on_a_phone_and_the_founder_finds_them(
     page.goto(f"{live_server.url}/courses/python-data/")
 
     page.get_by_role("button", name="提交").click()  # empty: errors beside the fields
-    assert page.locator("#id_name_error").inner_text() == "这个字段是必填项。"
+    assert page.locator("#id_name_error").inner_text() == "请填写姓名。"
     assert "请同意隐私说明" in page.locator("#id_consent_error").inner_text()
     screenshot(page, "errors-phone")
 
@@ -132,9 +132,12 @@ def test_the_other_pages_on_phone_and_desktop(
         page.goto(f"{live_server.url}/courses/python-data/")
         screenshot(page, f"course-{name}")
         login_browser(page, founder)
-        page.goto(
-            f"{live_server.url}/console/leads/links/?page=%2Fcourses%2Fpython-data%2F&channel=zhihu&utm_campaign=spring&utm_content=answer-3"
-        )
+        page.goto(f"{live_server.url}/console/leads/links/")
+        page.select_option("#id_page", "/courses/python-data/")
+        page.select_option("#id_channel", "zhihu")
+        page.fill("#id_campaign", "spring")
+        page.fill("#id_content", "answer-3")
+        page.locator("form.card button[type=submit]").click()
         assert "ch=zhihu" in page.locator("#tagged-link").inner_text()
         screenshot(page, f"link-builder-{name}")
         page.goto(f"{live_server.url}/console/leads/import/")

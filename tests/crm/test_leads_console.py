@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from crm.models import Consultation, Lead, LeadNote
+from crm.models import Consultation, Lead, LeadNote, TrackedLink
 from tests import factories as f
 
 
@@ -220,16 +220,16 @@ def test_a_consultation_of_another_lead_is_404_and_unchanged(founder_client, lea
 
 
 def test_the_link_builder_makes_a_tagged_link_that_attributes_a_signup(
-    founder_client, client, signup_ready, settings
+    founder_client, client, signup_ready, settings, channels
 ):
     settings.SITE_URL = "https://school.example.com"
     f.make_cohort(course=f.make_course(slug="py"), slug="py-5", sale_open=True)
-    response = founder_client.get(
+    response = founder_client.post(
         "/console/leads/links/",
-        {"page": "/courses/py/", "channel": "xiaohongshu", "utm_campaign": "spring", "utm_content": "post 7",
-         "utm_medium": "social"},
-    )  # fmt: skip
-    link = response.context["link"]
+        {"page": "/courses/py/", "channel": "xiaohongshu", "campaign": "spring", "content": "post 7"},
+    )
+    assert response.status_code == 302
+    link = founder_client.get(response["Location"]).context["link"].url
     assert link.startswith("https://school.example.com/courses/py/?ch=xiaohongshu")
     assert "utm_content=post+7" in link
     client.get(link.removeprefix(settings.SITE_URL))
@@ -238,10 +238,13 @@ def test_the_link_builder_makes_a_tagged_link_that_attributes_a_signup(
     assert (lead.channel, lead.utm_campaign, lead.utm_content) == ("xiaohongshu", "spring", "post 7")
 
 
-def test_the_link_builder_refuses_a_page_it_does_not_offer(founder_client, db):
-    response = founder_client.get("/console/leads/links/", {"page": "https://evil.example/", "channel": "x"})
-    assert response.context["link"] == ""
+def test_the_link_builder_refuses_a_page_it_does_not_offer(founder_client, channels):
+    response = founder_client.post(
+        "/console/leads/links/", {"page": "https://evil.example/", "channel": "bilibili"}
+    )
+    assert response.status_code == 400
     assert response.context["form"].errors["page"]
+    assert not TrackedLink.objects.exists()
 
 
 def test_the_list_counts_touches_for_its_page_only_and_reads_channels_without_every_lead(founder_client, db):

@@ -88,7 +88,7 @@ def test_form_errors_show_beside_the_fields_in_chinese(client, on_sale):
     assert response.status_code == 400
     html = response.content.decode()
     assert 'id="id_name_error"' in html and 'id="id_phone_error"' in html and 'id="id_consent_error"' in html
-    assert "这个字段是必填项" in html
+    assert "请填写姓名。" in html and "这个字段是必填项" not in html  # the field named
     assert "请同意隐私说明" in html
     assert not Lead.objects.exists()
 
