@@ -34,13 +34,10 @@ def pending_order():
     )
 
 
-def burst(base_url: str) -> dict:
+def signed_delivery(order) -> tuple[dict, str, str]:
+    """(the checkout session, its event's JSON, the Stripe-Signature header) for an order paid."""
     import stripe
 
-    from billing.models import Order, PaymentEvent
-    from onepco.models import OutboxMessage
-
-    order = pending_order()
     session = {
         "id": f"cs_bench_{order.pk}",
         "object": "checkout.session",
@@ -56,7 +53,30 @@ def burst(base_url: str) -> dict:
         {"id": f"evt_bench_{order.pk}", "object": "event", "type": "checkout.session.completed",
          "api_version": "2025-10-29.clover", "created": int(time.time()), "data": {"object": session}}
     )  # fmt: skip
-    header = stripe.WebhookSignature.generate_signature_header(payload, SECRET)
+    return session, payload, stripe.WebhookSignature.generate_signature_header(payload, SECRET)
+
+
+def deliver_once(base_url: str) -> int:
+    """One order paid: a pending order and its signed notification; the answer's status."""
+    _session, payload, header = signed_delivery(pending_order())
+    request = urllib.request.Request(  # noqa: S310 - our own server
+        f"{base_url}/billing/webhooks/stripe/",
+        data=payload.encode(),
+        headers={"Content-Type": "application/json", "Stripe-Signature": header},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def burst(base_url: str) -> dict:
+    from billing.models import Order, PaymentEvent
+    from onepco.models import OutboxMessage
+
+    order = pending_order()
+    session, payload, header = signed_delivery(order)
     outbox_before = OutboxMessage.objects.count()
     start = threading.Barrier(DELIVERIES)
     answers: list[tuple[int, float]] = []

@@ -183,6 +183,92 @@ def dashboard_page(args) -> dict:
     return out
 
 
+# Every console page the founder opens (issue 20), each its median and p95 over this many runs.
+PAGES_RUNS = 30
+PAGE_MEDIAN_MS, PAGE_P95_MS = 150, 300
+
+
+def console_pages() -> dict[str, str]:
+    """{name: url} of every console page, on the fullest objects the dataset has: the newest
+    cohort that has students, its latest lesson, the newest lead, order and submission."""
+    from django.db.models import Count
+
+    from billing.models import Order
+    from cohorts.models import Cohort, Enrollment, Lesson, Submission
+    from crm.models import Lead
+
+    cohort = (
+        Cohort.objects.annotate(n=Count("enrollments")).filter(n__gt=0).order_by("-starts_on", "-pk").first()
+    )
+    lesson = Lesson.objects.filter(cohort=cohort).order_by("-starts_at").first()
+    student = (
+        Enrollment.objects.filter(cohort=cohort).order_by("pk").values_list("student_id", flat=True).first()
+    )
+    lead = Lead.objects.order_by("-pk").first()
+    order = Order.objects.order_by("-pk").first()
+    submission = Submission.objects.order_by("-pk").first()
+    return {
+        "今天": "/console/",
+        "leads": "/console/leads/",
+        "a lead": f"/console/leads/{lead.pk}/",
+        "orders": "/console/orders/",
+        "an order": f"/console/orders/{order.number}/",
+        "cohorts": "/console/cohorts/",
+        "a cohort": f"/console/cohorts/{cohort.pk}/",
+        "attendance": f"/console/lessons/{lesson.pk}/attendance/",
+        "grading queue": "/console/grading/",
+        "a submission": f"/console/submissions/{submission.pk}/",
+        "assessments": f"/console/cohorts/{cohort.pk}/assessments/",
+        "dashboard": "/console/dashboard/",
+        "a student": f"/console/students/{student}/",
+        "system": "/console/system/",
+    }
+
+
+def pages(args) -> dict:
+    """Every console page as the founder: median and p95 of PAGES_RUNS gets, and its queries."""
+    setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from dashboard.services import weekly_metrics_snapshot
+    from onepco.weeks import Week
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # as autovacuum keeps the statistics on a running instance
+    follow_ups_planned()
+    # Every ended week frozen, as the Monday job leaves them: the earlier phases each unfroze one
+    # to measure it live (the dashboard would compute it again in 7 more queries).
+    for week in {Week.parse(LIVE_WEEK), Week.current().previous()}:
+        weekly_metrics_snapshot(week=week)
+    staff = Client()
+    staff.force_login(founder())
+    runs = 3 if args.quick else PAGES_RUNS
+    out = {}
+    for name, url in console_pages().items():
+        staff.get(url)  # warm: templates, caches
+        with CaptureQueriesContext(connection) as queries:
+            status = staff.get(url).status_code
+        count = len(queries)
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            staff.get(url)
+            samples.append((time.perf_counter() - started) * 1000)
+        samples.sort()
+        out[name] = {
+            "url": url,
+            "status": status,
+            "queries": count,
+            "median_ms": round(statistics.median(samples), 1),
+            "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 1),
+        }
+    return out
+
+
 def follow_ups_planned() -> int:
     """Give one lead in a hundred a next follow-up date, from 30 days ago to 30 days on, as a
     founder who uses 今天 would have them (the dataset predates the field). Idempotent."""
@@ -251,6 +337,34 @@ def backfill(args) -> dict:
 # --- the HTTP phase --------------------------------------------------------------------------
 
 
+RECORD_START = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d|\[\d{4}-\d\d-\d\d )")
+
+
+def logged_errors(text: str) -> list[str]:
+    """Every ERROR / CRITICAL record of a log (Django's format or gunicorn's), each as its first
+    line and, for a traceback, its last (the exception)."""
+    records: list[list[str]] = []
+    for line in text.splitlines():
+        if RECORD_START.match(line) or not records:
+            records.append([line])
+        else:
+            records[-1].append(line)
+    out = []
+    for lines in records:
+        head = lines[0]
+        if " ERROR " in head or " CRITICAL " in head or "[ERROR]" in head or "[CRITICAL]" in head:
+            tail = next((line.strip() for line in reversed(lines[1:]) if line.strip()), "")
+            out.append(f"{head} … {tail}" if tail else head)
+    return out
+
+
+def profile_env(name: str) -> dict[str, str]:
+    """The app services' environment of a deployment profile (bench/profiles.py)."""
+    from bench import profiles
+
+    return profiles.app_env(name)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -258,11 +372,15 @@ def free_port() -> int:
 
 
 class Stack:
-    """gunicorn (with production's settings), one RQ worker and the scheduler, as child processes."""
+    """gunicorn (with production's settings), one RQ worker and the scheduler, as child
+    processes, in a profile's environment. gunicorn's error log (Django's errors included:
+    bench.settings logs them to stderr) goes to `log`, the worker's and the scheduler's beside it."""
 
-    def __init__(self, env: dict[str, str], port: int):
+    def __init__(self, env: dict[str, str], port: int, log: Path | None = None):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
+        self.log = log or GUNICORN_LOG
+        self.log.parent.mkdir(parents=True, exist_ok=True)
         manage = [sys.executable, "manage.py"]
         gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
         self.web = subprocess.Popen(
@@ -280,21 +398,21 @@ class Stack:
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=GUNICORN_LOG.open("w"),  # a pipe nobody reads would stall gunicorn once full
+            stderr=self.log.open("w"),  # a pipe nobody reads would stall gunicorn once full
         )
         self.worker = subprocess.Popen(
             [*manage, "rqworker", "default", "--with-scheduler"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=self.log.with_suffix(".worker.log").open("w"),
         )
         self.scheduler = subprocess.Popen(
             [*manage, "rqcron", "console/cron.py"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=self.log.with_suffix(".scheduler.log").open("w"),
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -306,6 +424,11 @@ class Stack:
             except OSError:
                 time.sleep(0.3)
         raise RuntimeError("gunicorn did not answer")
+
+    def errors(self) -> list[str]:
+        """The server errors in gunicorn's log: each logged error's first line and its
+        exception's last line (the cause)."""
+        return logged_errors(self.log.read_text(errors="replace"))
 
     def stop(self) -> None:
         for process in (self.web, self.worker, self.scheduler):
@@ -367,8 +490,12 @@ def http(args) -> dict:
         "STRIPE_WEBHOOK_SECRET": SECRET,
         "UPLOAD_MAX_MB": "200",  # the 100 MB upload
     }
-    stack = Stack(env, free_port())
-    result: dict = {}
+    env.update(profile_env(args.profile))
+    stack = Stack(env, free_port(), Path(args.log) if args.log else None)
+    result: dict = {
+        "profile": args.profile,
+        "log": str(stack.log.relative_to(ROOT)) if stack.log.is_relative_to(ROOT) else str(stack.log),
+    }
     peak = PeakMemory(stack)
     try:
         run = lambda path, kind, **extra: wrk(stack.url, path, kind, args.seconds, args.clients, **extra)  # noqa: E731
@@ -404,6 +531,7 @@ def http(args) -> dict:
     finally:
         peak.stop()
         stack.stop()
+        result["server_errors"] = stack.errors()
     return result
 
 
@@ -476,7 +604,8 @@ def engine_pids() -> dict[str, set[int]]:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname IS NULL OR datname LIKE 'onepco_bench%'"
+            "SELECT pid FROM pg_stat_activity WHERE datname IS NULL OR datname LIKE %s",
+            [os.environ.get("BENCH_DATABASE", "onepco_bench") + "%"],
         )
         postgres = {row[0] for row in cursor.fetchall()}
     connection.close()
@@ -642,3 +771,211 @@ def big_upload(stack: Stack) -> dict:
     after = {p.pid: rss_mb(p.pid) for p in stack.web_workers()}
     growth = max(after.get(pid, 0) - mb for pid, mb in before.items())
     return {"status": status, "worker_growth_mb": round(growth, 1)}
+
+
+# --- the soak: a solo founder's day, sped up, on one stack for a long time ----------------------
+
+SOAK_SAMPLE_SECONDS = 10
+# Each second one action, in this rotation: the founder's console pages most of the time, a
+# signup every 5 s, a 1 MB homework upload every 15 s, a payment every minute.
+SOAK_ROTATION = 60
+
+
+def soak(args) -> dict:
+    """The stack of a profile under a realistic mix for --soak-minutes: its memory every 10 s,
+    the peak, and the trend (least-squares slope over the samples after the first quarter)."""
+    setup()
+    import http.client
+
+    from bench.notify import SECRET, deliver_once
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "STRIPE_SECRET_KEY": "sk_test_bench_only",
+        "STRIPE_WEBHOOK_SECRET": SECRET,
+        **profile_env(args.profile),
+    }
+    stack = Stack(env, free_port(), Path(args.log) if args.log else None)
+    cookie, csrf, assignment = student_session(stack)
+    founder_cookie = founder_session()
+    pages_to_walk = list(console_pages().values())
+    head, tail, upload_headers = homework_upload(stack, cookie, csrf, assignment)
+    upload_body = head + b"%PDF-1.4\n" + os.urandom(1024 * 1024) + tail
+    codes: dict[str, int] = {}
+    samples: list[tuple[float, float]] = []
+    peak: dict = {"total_mb": 0.0}
+    started = time.monotonic()
+    deadline = started + args.soak_minutes * 60
+    next_sample = started
+    tick = 0
+
+    def send(method: str, path: str, body: bytes | None, headers: dict) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            return response.status
+        finally:
+            conn.close()
+
+    try:
+        while time.monotonic() < deadline:
+            slot = tick % SOAK_ROTATION
+            if slot % 60 == 59:
+                status = deliver_once(stack.url)
+            elif slot % 15 == 7:
+                status = send("POST", "/api/submissions", upload_body, upload_headers)
+            elif slot % 5 == 2:
+                body, headers = lead_request(0, tick)
+                status = send("POST", "/api/leads", body, headers)
+            else:
+                status = send(
+                    "GET", pages_to_walk[tick % len(pages_to_walk)], None, {"Cookie": founder_cookie}
+                )
+            codes[str(status)] = codes.get(str(status), 0) + 1
+            tick += 1
+            now = time.monotonic()
+            if now >= next_sample:
+                memory = stack_memory(stack)
+                samples.append((now - started, memory["total_mb"]))
+                if memory["total_mb"] > peak["total_mb"]:
+                    peak = memory
+                next_sample = now + SOAK_SAMPLE_SECONDS
+            time.sleep(max(0.0, started + tick - time.monotonic()))
+    finally:
+        stack.stop()
+    kept = samples[len(samples) // 4 :]
+    return {
+        "profile": args.profile,
+        "minutes": args.soak_minutes,
+        "requests": tick,
+        "codes": codes,
+        "samples": len(samples),
+        "first_mb": samples[0][1] if samples else None,
+        "last_mb": samples[-1][1] if samples else None,
+        "peak": peak,
+        "slope_mb_per_hour": round(slope(kept) * 3600, 1) if len(kept) >= 3 else None,
+        "server_errors": stack.errors(),
+    }
+
+
+def slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (x, y) points, y per x."""
+    n = len(points)
+    mean_x = sum(x for x, _y in points) / n
+    mean_y = sum(y for _x, y in points) / n
+    spread = sum((x - mean_x) ** 2 for x, _y in points)
+    return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else 0.0
+
+
+def founder_session() -> str:
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(founder())
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+# --- the worker after an import and an export ------------------------------------------------
+
+
+def worker_memory(args) -> dict:
+    """The long-lived RQ worker's memory (RSS and PSS) before and after a --import-rows CSV
+    import and a full data export, run by it as the founder would start them."""
+    setup()
+    import psutil
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from console.models import DataExport
+    from console.services import data_export_request
+    from crm.models import LeadImport
+    from crm.services import lead_import_confirm, lead_import_create
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", **profile_env(args.profile)}
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "rqworker", "default"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def memory() -> dict:
+        # The worker and whatever it forked for a job (nothing, unless such jobs fork).
+        process = psutil.Process(worker.pid)
+        info = process.memory_full_info()
+        return {"rss_mb": round(info.rss / 2**20, 1), "pss_mb": round(info.pss / 2**20, 1)}
+
+    def run_import(rows: int, tag: str) -> float:
+        lines = ["name,email,phone,channel"] + [
+            f"导入学员{i},import-{tag}-{time.time_ns()}-{i}@example.com,,bench" for i in range(rows)
+        ]
+        upload = SimpleUploadedFile(f"{tag}.csv", "\n".join(lines).encode(), content_type="text/csv")
+        lead_import = lead_import_create(upload=upload, by=founder())
+        began = time.monotonic()
+        lead_import_confirm(lead_import=lead_import)
+        wait_until(lambda: LeadImport.objects.get(pk=lead_import.pk).status == LeadImport.Status.DONE, 3600)
+        return round(time.monotonic() - began, 1)
+
+    def run_export() -> float:
+        began = time.monotonic()
+        export = data_export_request(user=founder())
+        wait_until(lambda: DataExport.objects.get(pk=export.pk).finished_at is not None, 3600)
+        return round(time.monotonic() - began, 1)
+
+    peak = {"rss_mb": 0.0}
+    try:
+        time.sleep(3)
+        run_import(20, "warm")  # the code paths loaded: what a worker that has run jobs holds
+        start = memory()
+        import threading
+
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.wait(0.5):
+                try:
+                    now = memory()
+                except psutil.Error:
+                    continue
+                if now["rss_mb"] > peak["rss_mb"]:
+                    peak = now
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        import_seconds = run_import(args.import_rows, "big")
+        after_import = memory()
+        export_seconds = run_export()
+        time.sleep(2)
+        after_export = memory()
+        done.set()
+        sampler.join()
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    return {
+        "profile": args.profile,
+        "rows": args.import_rows,
+        "import_seconds": import_seconds,
+        "export_seconds": export_seconds,
+        "start": start,
+        "after_import": after_import,
+        "after_export": after_export,
+        "peak": peak,
+        "growth_mb": round(after_export["rss_mb"] - start["rss_mb"], 1),
+    }
+
+
+def wait_until(condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError("timed out waiting for the worker")
+        time.sleep(0.5)

@@ -1,5 +1,6 @@
 """bench/RESULTS.md from the numbers bench.run collected."""
 
+import re
 from pathlib import Path
 
 NOTES = Path(__file__).resolve().parent / "NOTES.md"
@@ -137,6 +138,8 @@ def rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
             peak["total_mb"] <= 512,
         )
     )
+    out += pages_rows(results)
+    out += profile_rows(results)
     upload = http["upload_100mb"]
     out.append(
         (
@@ -146,6 +149,139 @@ def rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
             upload["worker_growth_mb"] <= 10 and upload["status"] == 201,
         )
     )
+    return out
+
+
+def _codes(http: dict) -> dict[str, int]:
+    """Every HTTP answer of a stack's phase, by status."""
+    total: dict[str, int] = {}
+    runs = [http[key] for key in ("ok", "insert", "leads", "leads_paced", "submissions", "submissions_paced")]
+    runs += [{"codes": http.get("notifications", {}).get("codes") or {}}]
+    runs += [{"codes": {str(http["upload_100mb"]["status"]): 1}}] if "upload_100mb" in http else []
+    for run in runs:
+        for code, n in run["codes"].items():
+            total[code] = total.get(code, 0) + n
+    return total
+
+
+def _errors(measured: dict) -> str:
+    logged = measured.get("server_errors") or []
+    if not logged:
+        return "none logged"
+    return f"{len(logged)} logged, first: `{logged[0][:300]}`"
+
+
+def pages_rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
+    """Every console page as the founder on the large dataset: median, p95, queries vs demo."""
+    if "pages" not in results:
+        return []
+    large, demo = results["pages"]["large"], results["pages"]["demo"]
+    out = []
+    for name, page in large.items():
+        other = demo.get(name, {})
+        out.append(
+            (
+                f"Console page {name} (`{re.sub(r'/[0-9a-zA-Z-]*[0-9][0-9a-zA-Z-]*/', '/<id>/', page['url'])}`), "
+                "founder, large dataset: median / p95 / SQL queries",
+                "≤ 150 ms / ≤ 300 ms / same as demo",
+                f"{page['median_ms']} / {page['p95_ms']} ms / {page['queries']} "
+                f"(demo {other.get('median_ms')} ms / {other.get('queries')})",
+                page["status"] == 200
+                and page["median_ms"] <= 150
+                and page["p95_ms"] <= 300
+                and page["queries"] == other.get("queries"),
+            )
+        )
+    return out
+
+
+def _mb(memory: dict) -> str:
+    return (
+        f"{memory['total_mb']} MB (python {memory['python_pss_mb']}, postgres {memory['postgres_pss_mb']}, "
+        f"redis {memory['redis_pss_mb']})"
+    )
+
+
+def profile_rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
+    """Per deployment profile: server errors, the stack's peak, the soak and the worker's jobs."""
+    out = []
+    limits = {"default": 512, "small": 360}
+    throughput = {}
+    for name, measured in (results.get("profiles") or {}).items():
+        http = measured["http"]
+        codes = _codes(http)
+        errors = sum(n for code, n in codes.items() if code.startswith("5"))
+        throughput[name] = http["leads"]["rps"]
+        out.append(
+            (
+                f"{name} profile: server errors (5xx) over every HTTP run of the phase; gunicorn's log "
+                f"`{http.get('log')}`",
+                "0",
+                f"{errors} of {sum(codes.values())} answers; errors in the log: {_errors(http)}",
+                errors == 0 and not http.get("server_errors"),
+            )
+        )
+        peak = http["memory_peak_under_load"]
+        settings = ", ".join(f"{k}={v}" for k, v in measured["profile"]["postgres"].items())
+        applied = (
+            ""
+            if measured.get("postgres_settings_applied")
+            else " (an external PostgreSQL: its own settings, not these)"
+        )
+        app = ", ".join(f"{k}={v}" for k, v in measured["profile"]["app"].items()) or "gunicorn 2 × 4"
+        out.append(
+            (
+                f"{name} profile ({' + '.join(measured['profile']['files'])}): whole stack's peak PSS under "
+                f"the load above; PostgreSQL {settings}{applied}; {app}",
+                f"≤ {limits[name]} MB",
+                f"{_mb(peak)}; lead API saturated {http['leads']['rps']:.0f} req/s, paced p99 "
+                f"{http['leads_paced']['p99_ms']} ms",
+                peak["total_mb"] <= limits[name],
+            )
+        )
+        soak = measured.get("soak")
+        if soak:
+            soak_errors = sum(n for code, n in soak["codes"].items() if code.startswith("5"))
+            trend = soak["slope_mb_per_hour"]
+            out.append(
+                (
+                    f"{name} profile, soak of {soak['minutes']} min at a solo founder's rate (each second one of: "
+                    "console page, signup every 5 s, 1 MB upload every 15 s, payment every minute): peak PSS, "
+                    "trend after the first quarter, 5xx",
+                    f"≤ {limits[name]} MB; ≤ 20 MB/h; 0",
+                    f"peak {_mb(soak['peak'])}; first {soak['first_mb']} MB, last {soak['last_mb']} MB, "
+                    f"trend {trend} MB/h over {soak['samples']} samples; {soak['requests']} requests {soak['codes']}; "
+                    f"errors in the log: {_errors(soak)}",
+                    soak["peak"]["total_mb"] <= limits[name]
+                    and trend is not None
+                    and trend <= 20
+                    and soak_errors == 0
+                    and not soak.get("server_errors"),
+                )
+            )
+        jobs = measured.get("worker_memory")
+        if jobs:
+            out.append(
+                (
+                    f"RQ worker's RSS after a {jobs['rows']:,}-row lead import and a full data export "
+                    f"({name} profile's environment)",
+                    "within 20 MB of where it started",
+                    f"{jobs['start']['rss_mb']} → {jobs['after_import']['rss_mb']} after the import "
+                    f"({jobs['import_seconds']} s) → {jobs['after_export']['rss_mb']} MB after the export "
+                    f"({jobs['export_seconds']} s); peak {jobs['peak']['rss_mb']} MB; growth {jobs['growth_mb']} MB",
+                    jobs["growth_mb"] <= 20,
+                )
+            )
+    if {"default", "small"} <= set(throughput) and throughput["default"]:
+        out.append(
+            (
+                "What the small profile costs: lead API saturated throughput, small / default",
+                "stated",
+                f"{throughput['small']:.0f} / {throughput['default']:.0f} req/s = "
+                f"{throughput['small'] / throughput['default']:.2f}",
+                None,
+            )
+        )
     return out
 
 
@@ -194,7 +330,12 @@ def write_report(results: dict, path: Path) -> None:
         "Written by `uv run python -m bench.run` (see bench/run.py for what each phase does).",
         "",
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB RAM, {machine['os']}, "
-        f"Python {machine['python']}; measured {machine['date']}.",
+        f"Python {machine['python']}; measured {machine['date']}"
+        + (
+            f", load average {machine['load_average']} as the run began."
+            if machine.get("load_average")
+            else "."
+        ),
         "",
     ]
     if "data" in results:

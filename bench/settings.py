@@ -15,6 +15,8 @@ ROOT_URLCONF = "bench.urls"
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
-LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# Production's logging at WARNING: Django's server errors (with their traceback) reach
+# gunicorn's stderr, which the benchmark keeps beside the results; INFO would only add noise.
+LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": "WARNING"}}  # noqa: F405
 # Static files are not what is measured; no collectstatic manifest needed.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -3,12 +3,13 @@
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Channel, Consultation, Lead, SignupSettings
+from crm.models import Channel, Consultation, Lead, LeadTouch, SignupSettings
 
 
 def lead_for_user(user, pk: int) -> Lead:
@@ -68,7 +69,10 @@ def lead_search(filters: dict) -> QuerySet[Lead]:
         if len(digits) >= 4:
             match |= Q(phone__contains=digits)
         leads = leads.filter(match)
-    leads = leads.annotate(touch_count=Count("touches"))
+    # Counted for the rows shown only (a correlated count), not by grouping every lead's touches
+    # before the page is cut: the list's count and its page stay cheap with 50,000 leads (bench/).
+    touches = LeadTouch.objects.filter(lead=OuterRef("pk")).order_by().values("lead").annotate(n=Count("pk"))
+    leads = leads.annotate(touch_count=Coalesce(Subquery(touches.values("n")), 0))
     if filters.get("todo") == "follow_up":
         return leads.order_by("next_follow_up_on", "-created_at", "-id")  # the most overdue first
     return leads.order_by("-created_at", "-id")
@@ -100,7 +104,11 @@ def consultations_soon(*, today: date | None = None) -> QuerySet[Consultation]:
 
 def lead_channels() -> list[str]:
     return list(
-        Lead.objects.filter(is_spam=False).exclude(channel="").values_list("channel", flat=True).distinct()
+        Lead.objects.filter(is_spam=False)
+        .exclude(channel="")
+        .values_list("channel", flat=True)
+        .order_by()  # the default ordering would make DISTINCT run over every lead's row
+        .distinct()
     )
 
 

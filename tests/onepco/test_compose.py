@@ -102,3 +102,33 @@ def test_the_web_server_runs_with_the_settings_file_the_benchmark_measures():
 
 def test_gunicorn_is_published_to_this_machine_only_for_the_reverse_proxy():
     assert compose()["services"]["web"]["ports"] == ["127.0.0.1:${WEB_PORT:-8000}:8000"]
+
+
+def small_profile() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.small.yml").read_text())
+
+
+def test_the_small_profile_only_resizes_the_five_services():
+    """docker-compose.small.yml goes over docker-compose.yml (issue 20): sizes only, no new
+    service, no image, volume or command of the app changed."""
+    services = small_profile()["services"]
+    assert set(services) <= set(compose()["services"])
+    for name in ("web", "worker", "scheduler"):
+        assert set(services[name]) <= {"environment"}, name
+    assert services["web"]["environment"]["WEB_CONCURRENCY"] == "1"
+
+
+def test_the_small_profile_gives_postgresql_enough_connections_for_the_real_pool():
+    """max_connections matched to the pool: one connection per gunicorn thread, the worker, its
+    scheduler, rqcron, and room for manage.py commands and a backup."""
+    from bench import profiles
+
+    settings = profiles.postgres_settings("small")
+    app = profiles.app_env("small")
+    web = int(app["WEB_CONCURRENCY"]) * int(app["WEB_THREADS"])
+    assert int(settings["max_connections"]) >= web + 3 + 5
+    assert settings["shared_buffers"].endswith("MB") and int(settings["shared_buffers"][:-2]) < 64
+    assert profiles.redis_settings("small")["maxmemory"] == "32mb"
+    # The default profile is docker-compose.yml alone.
+    assert profiles.postgres_settings("default")["shared_buffers"] == "64MB"
+    assert profiles.app_env("default") == {}

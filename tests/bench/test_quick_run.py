@@ -1,0 +1,49 @@
+"""The benchmark as a newcomer runs it: no DATABASE_URL, no REDIS_URL, embedded engines held by
+the orchestrating process for the whole run (issue 20). `--quick` runs every phase on a tiny
+dataset for a few seconds; the numbers mean nothing, the run proves the benchmark works."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="the benchmark needs wrk (apt-get install wrk)")
+def test_the_quick_benchmark_runs_on_embedded_engines_from_start_to_end(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "ONEPCO_EMBEDDED")}
+    env["ONEPCO_DATA_DIR"] = str(tmp_path / "data")
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    results = json.loads((out / "results.json").read_text())
+    assert results["embedded_postgres"] is True
+    # Every phase ran against the same engines, which stayed up between phases.
+    assert results["data"]["counts"]["crm.lead"] > 0
+    pages = results["pages"]["large"]
+    assert len(pages) == 14
+    assert {page["status"] for page in pages.values()} == {200}
+    for name in ("default", "small"):
+        measured = results["profiles"][name]
+        assert measured["postgres_settings_applied"] is True
+        assert measured["http"]["leads"]["codes"].get("201", 0) > 0
+        assert measured["http"]["memory_peak_under_load"]["postgres_pss_mb"] > 0
+        assert (out / "logs" / f"gunicorn-{name}-http.log").read_text().count("Booting worker") >= 1
+    # The small profile's stack really ran with one gunicorn process.
+    assert len(results["profiles"]["small"]["http"]["memory_after_load"]["gunicorn_workers_mb"]) == 1
+    assert results["profiles"]["small"]["soak"]["requests"] > 0
+    assert results["profiles"]["small"]["worker_memory"]["rows"] > 0
+    report = (out / "RESULTS.md").read_text()
+    assert "Console page grading queue" in report and "small profile" in report
