@@ -23,3 +23,17 @@ timeout = 30
 max_requests = 10000
 max_requests_jitter = 1000
 accesslog = "-"
+
+
+def post_fork(server, worker) -> None:
+    """Each worker opens its own Redis connections. A client inherited from the preloading
+    master resets its pool on first use in the child (redis-py's fork check); with four threads
+    doing that at once, one thread's socket was closed under another's read — the bench's rare
+    500 on a worker's first rate-limit call (bench/NOTES.md)."""
+    from onepco import outbox  # noqa: PLC0415 - the config file loads before Django is set up
+
+    outbox.redis_connection.cache_clear()
+    from django.core.cache import caches  # noqa: PLC0415
+
+    for cache in caches.all(initialized_only=True):
+        cache.close()

@@ -58,7 +58,9 @@ def rate_limited(*counters: tuple[str, str, str]) -> bool:
         limits.append(limit)
     try:
         results = pipeline.execute()
-    except redis.RedisError as exc:
+    except (redis.RedisError, OSError, ValueError) as exc:
+        # OSError / ValueError: a socket closed under this thread ("Bad file descriptor", "I/O
+        # operation on closed file") is Redis being unavailable too, not a reason for a 500.
         log.warning("rate limit not enforced, Redis unavailable: %s", exc)
         return False
     return any(count > limit for count, limit in zip(results[::2], limits, strict=True))
