@@ -6,7 +6,18 @@ from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
-from billing.models import Order, PayeeAccount, PaymentEvent, Refund, TransferProof
+from billing.models import (
+    CheckoutFollowUp,
+    Coupon,
+    EarlyBird,
+    FollowUpOptOut,
+    Order,
+    PayeeAccount,
+    PaymentEvent,
+    Refund,
+    TransferProof,
+    WaitlistEntry,
+)
 from onepco.personal import PersonalData
 
 ORDER = PersonalData(
@@ -25,8 +36,10 @@ ORDER = PersonalData(
         "paid_at",
         "closed_at",
         "seat_wait_since",
+        "list_price",
+        "discount",
     ),
-    internal=("lead", "user", "cohort", "created_by", "enrollment"),
+    internal=("lead", "user", "cohort", "created_by", "enrollment", "coupon"),
     context=("cohort__name",),
 )
 # Providers echo the buyer's account and e-mail in notifications: the audit facts (event id,
@@ -54,14 +67,50 @@ TRANSFER_PROOF = PersonalData(
     internal=("order", "reviewed_by"),
     context=("order__number",),
 )
-DESCRIBED = (ORDER, PAYMENT_EVENT, REFUND, TRANSFER_PROOF)
-# The founder's own accounts.
-NOT_PERSONAL = (PayeeAccount,)
+# A waitlist place keeps its position and outcome (the line must still add up), not who waited.
+WAITLIST_ENTRY = PersonalData(
+    WaitlistEntry,
+    erased={"name": lambda entry: _("Erased person"), "email": "", "phone": ""},
+    kept=("id", "position", "status", "created_at", "offered_at", "offer_expires_at"),
+    internal=("cohort", "lead", "order", "token"),
+    context=("cohort__name",),
+)
+CHECKOUT_FOLLOW_UP = PersonalData(
+    CheckoutFollowUp, erased={"email": ""}, kept=("id", "sent_at"), internal=("cohort", "order")
+)
+# The address is unique: an erased one becomes a placeholder that can never receive mail.
+FOLLOW_UP_OPT_OUT = PersonalData(
+    FollowUpOptOut, erased={"email": lambda row: f"erased-{row.pk}@invalid"}, kept=("id", "created_at")
+)
+DESCRIBED = (
+    ORDER,
+    PAYMENT_EVENT,
+    REFUND,
+    TRANSFER_PROOF,
+    WAITLIST_ENTRY,
+    CHECKOUT_FOLLOW_UP,
+    FOLLOW_UP_OPT_OUT,
+)
+# The founder's own accounts and offers.
+NOT_PERSONAL = (PayeeAccount, Coupon, EarlyBird)
 
 
-def orders_personal_data(*, orders_filter: Q) -> dict[str, list[dict]]:
+def _waitlist_of(orders, leads, addresses) -> Q:
+    return Q(order__in=orders) | Q(lead__in=list(leads)) | Q(email__in=list(addresses))
+
+
+def orders_personal_data(*, orders_filter: Q, leads=(), addresses=()) -> dict[str, list[dict]]:
+    """The person's orders and what hangs on them; `leads` / `addresses` also find waitlist
+    places and checkout follow-up records made without an order of theirs."""
     orders = Order.objects.filter(orders_filter)
     return {
+        "waitlist": WAITLIST_ENTRY.rows(WaitlistEntry.objects.filter(_waitlist_of(orders, leads, addresses))),
+        "checkout_follow_ups": CHECKOUT_FOLLOW_UP.rows(
+            CheckoutFollowUp.objects.filter(Q(order__in=orders) | Q(email__in=list(addresses)))
+        ),
+        "follow_up_opt_outs": FOLLOW_UP_OPT_OUT.rows(
+            FollowUpOptOut.objects.filter(email__in=list(addresses))
+        ),
         "orders": ORDER.rows(orders),
         "payment_events": PAYMENT_EVENT.rows(PaymentEvent.objects.filter(order__in=orders)),
         "refunds": REFUND.rows(Refund.objects.filter(order__in=orders)),
@@ -69,12 +118,20 @@ def orders_personal_data(*, orders_filter: Q) -> dict[str, list[dict]]:
     }
 
 
-def orders_anonymise(*, orders_filter: Q) -> tuple[dict[str, int], list[FieldFile]]:
+def orders_anonymise(*, orders_filter: Q, leads=(), addresses=()) -> tuple[dict[str, int], list[FieldFile]]:
     orders = list(Order.objects.filter(orders_filter))
+    waitlist, _files = WAITLIST_ENTRY.anonymise(
+        WaitlistEntry.objects.filter(_waitlist_of(orders, leads, addresses))
+    )
+    CHECKOUT_FOLLOW_UP.anonymise(
+        CheckoutFollowUp.objects.filter(Q(order__in=orders) | Q(email__in=list(addresses)))
+    )
+    FOLLOW_UP_OPT_OUT.anonymise(FollowUpOptOut.objects.filter(email__in=list(addresses)))
     ORDER.anonymise(orders)
     events, _files = PAYMENT_EVENT.anonymise(
         PaymentEvent.objects.filter(order__in=orders).exclude(body="", body_sha256="")
     )
     REFUND.anonymise(Refund.objects.filter(order__in=orders).exclude(reason=""))
     proofs, files = TRANSFER_PROOF.anonymise(TransferProof.objects.filter(order__in=orders).exclude(image=""))
-    return {"orders": len(orders), "payment_event_bodies": events, "transfer_proofs": proofs}, files
+    counts = {"orders": len(orders), "payment_event_bodies": events, "transfer_proofs": proofs}
+    return {**counts, "waitlist_places": waitlist}, files

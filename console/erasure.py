@@ -106,7 +106,7 @@ def person_erase(*, person: Person, erased_by: User, reason: str = "") -> Erasur
             counts, removed = student_anonymise(student=student)
             add(counts)
             files += removed
-        counts, removed = orders_anonymise(orders_filter=orders)
+        counts, removed = orders_anonymise(orders_filter=orders, leads=person.leads, addresses=addresses)
         add(counts)
         files += removed
         for user in person.users:

@@ -109,7 +109,11 @@ def personal_data_for(*, email: str, user: User | None = None) -> dict:
         "account": user_personal_data(user=user) if user is not None else None,
         "student": None,
         **lead_personal_data(leads=leads),
-        **orders_personal_data(orders_filter=_orders_for(email=email, user=user, leads=leads)),
+        **orders_personal_data(
+            orders_filter=_orders_for(email=email, user=user, leads=leads),
+            leads=leads,
+            addresses={email} if email else set(),
+        ),
         "access_requests": DATA_ACCESS_REQUEST.rows(DataAccessRequest.objects.filter(email__in=addresses)),
     }
     student = Student.objects.filter(user=user).first() if user is not None else None

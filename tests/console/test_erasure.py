@@ -8,7 +8,7 @@ from django.db.models import Count, Sum
 from django.forms.models import model_to_dict
 
 from accounts.models import User
-from billing.models import Order, PaymentEvent, TransferProof
+from billing.models import FollowUpOptOut, Order, PaymentEvent, TransferProof, WaitlistEntry
 from cohorts.models import Assessment, Attendance, Enrollment, GraduationReport, Submission
 from console.models import DataAccessRequest, ErasureRecord
 from crm.models import Consultation, Lead, LeadNote
@@ -187,3 +187,14 @@ def test_what_was_bought_or_asked_for_with_the_persons_address_is_erased_too(fou
     emails = sorted(DataAccessRequest.objects.values_list("email", flat=True))
     assert emails[0].endswith("@erased.invalid") and emails[1] == "lilei@example.com"
     assert ErasureRecord.objects.get().summary["access_requests"] == 1
+
+
+def test_erasure_removes_who_waited_and_who_opted_out_but_keeps_the_line(founder_client, buyer, cohort_a):
+    place = WaitlistEntry.objects.create(
+        cohort=cohort_a, lead=buyer, name=buyer.name, email=buyer.email, phone=buyer.phone, position=3
+    )
+    FollowUpOptOut.objects.create(email=buyer.email)
+    erase(founder_client, "lead", buyer.pk)
+    place.refresh_from_db()
+    assert (place.name, place.email, place.phone, place.position) == ("已删除的用户", "", "", 3)
+    assert not FollowUpOptOut.objects.filter(email=buyer.email).exists()
