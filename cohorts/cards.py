@@ -53,7 +53,7 @@ def card_font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     return ImageFont.load_default(size=size)
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int, max_lines: int) -> list[str]:
+def card_wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int, max_lines: int) -> list[str]:
     """Wrap by character (Chinese has no spaces), ending with … when it does not fit."""
     lines, current = [], ""
     for char in text.replace("\r", ""):
@@ -111,7 +111,7 @@ def report_card_png(data) -> bytes:
         (80, 124), str(enrollment.student.user.name or _("A graduate")), font=card_font(84), fill="white"
     )
     course = f"{enrollment.cohort.course.title} · {enrollment.cohort.name}"
-    for i, line in enumerate(_wrap(draw, course, card_font(38), WIDTH - 160, 2)):
+    for i, line in enumerate(card_wrap(draw, course, card_font(38), WIDTH - 160, 2)):
         draw.text((80, 250 + i * 48), line, font=card_font(38), fill=(230, 245, 243))
 
     # Before → after, the number the whole report is about.
@@ -137,7 +137,7 @@ def report_card_png(data) -> bytes:
     y = 840
     project = getattr(data, "project", None)
     if project is not None:
-        lines = _wrap(draw, project.assignment.title, card_font(40), WIDTH - 220, 2)
+        lines = card_wrap(draw, project.assignment.title, card_font(40), WIDTH - 220, 2)
         bottom = y + 88 + len(lines) * 50
         draw.rounded_rectangle((60, y, WIDTH - 60, bottom), radius=24, fill="white")
         draw.rectangle((60, y + 24, 68, bottom - 24), fill=BRAND)
@@ -154,7 +154,7 @@ def report_card_png(data) -> bytes:
     room = (band - 24 - (y + 46)) // 52
     if feedback and room >= 1:
         draw.text((80, y), _("From the teacher"), font=card_font(30), fill=SOFT)
-        for i, line in enumerate(_wrap(draw, feedback, card_font(36), WIDTH - 160, min(room, 3))):
+        for i, line in enumerate(card_wrap(draw, feedback, card_font(36), WIDTH - 160, min(room, 3))):
             draw.text((80, y + 46 + i * 52), line, font=card_font(36), fill=INK)
 
     # The invitation: "I want to sign up too", the course, and the QR code of the referral link.
@@ -165,7 +165,7 @@ def report_card_png(data) -> bytes:
     if url:
         image.paste(qr_image(url, qr_size), (WIDTH - 60 - qr_size, band + 22))
     draw.text((80, band + 34), _("I want to sign up too"), font=card_font(52), fill=BRAND)
-    title = _wrap(draw, enrollment.cohort.course.title, card_font(32), WIDTH - 160 - qr_size - 40, 1)
+    title = card_wrap(draw, enrollment.cohort.course.title, card_font(32), WIDTH - 160 - qr_size - 40, 1)
     draw.text((80, band + 104), title[0] if title else "", font=card_font(32), fill=INK)
     invite = _("Scan the code to see the course · %(site)s") % {"site": site_name()}
     draw.text((80, band + 152), invite, font=card_font(26), fill=SOFT)

@@ -7,7 +7,7 @@ import io
 import qrcode
 from PIL import Image, ImageDraw, ImageFilter
 
-from cohorts.cards import _wrap, card_font
+from cohorts.cards import card_font, card_wrap
 
 Color = tuple[int, int, int]
 
@@ -48,10 +48,10 @@ def cover_png(*, title: str, tagline: str, top: Color, bottom: Color, mark: str)
         anchor="rm",
     )
     y = 200  # the page crops a wide cover to its middle band: the text stays inside it
-    for line in _wrap(draw, title, card_font(84), 760, 2):
+    for line in card_wrap(draw, title, card_font(84), 760, 2):
         draw.text((80, y), line, font=card_font(84), fill=(255, 255, 255))
         y += 104
-    for line in _wrap(draw, tagline, card_font(38), 760, 2):
+    for line in card_wrap(draw, tagline, card_font(38), 760, 2):
         draw.text((80, y + 16), line, font=card_font(38), fill=(240, 248, 255))
         y += 52
     return _png(image.convert("RGB"))
