@@ -9,6 +9,7 @@ from billing.models import (
     Order,
     PayeeAccount,
     PaymentEvent,
+    PaymentTrial,
     Refund,
     TransferProof,
     WaitlistEntry,
@@ -70,6 +71,17 @@ class RefundAdmin(admin.ModelAdmin):
     search_fields = ["out_refund_no", "provider_refund_id", "order__number"]
     list_select_related = ["order"]
     raw_id_fields = ["order", "created_by"]
+
+
+@admin.register(PaymentTrial)
+class PaymentTrialAdmin(admin.ModelAdmin):
+    list_display = ["number", "provider", "amount", "status", "created_at", "paid_at", "refunded_at"]
+    list_filter = ["provider", "status"]
+    search_fields = ["number", "provider_trade_no"]
+    raw_id_fields = ["started_by"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # what the provider said, as it said it
 
 
 @admin.register(PayeeAccount)

@@ -81,3 +81,7 @@ def send_checkout_follow_up(order_id: int) -> None:
 
 def send_checkout_follow_ups() -> int:
     return services.checkout_follow_ups_run()
+
+
+def refund_payment_trial(trial_id: int) -> None:
+    services.payment_trial_refund(trial_id=trial_id)

@@ -1,4 +1,5 @@
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -233,6 +234,11 @@ class Order(models.Model):
         return self.status in self.PAID_STATUSES
 
     @property
+    def payment_subject(self) -> str:
+        """What the provider's page and the payer's bill say it is for."""
+        return str(self.cohort)
+
+    @property
     def needs_email(self) -> bool:
         """Paid with only a phone number: the buyer is enrolled once the founder adds an e-mail."""
         return (
@@ -354,6 +360,99 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return self.out_refund_no
+
+
+def payment_trial_number_new() -> str:
+    """A trial payment's number: never an order's (those begin with OP), so a notification for
+    it can be told apart before any order is looked for."""
+    stamp = timezone.localtime().strftime("%y%m%d")
+    return PAYMENT_TRIAL_PREFIX + stamp + "".join(secrets.choice(ORDER_ALPHABET) for _ in range(8))
+
+
+PAYMENT_TRIAL_PREFIX = "TRY"
+
+
+class PaymentTrial(models.Model):
+    """试付款: the founder pays a cent (a sandbox's play money where the provider has a
+    sandbox) to see a payment method work end to end: the trade created, the payment
+    notification received and its signature verified, the money refunded at once.
+
+    Not an order: it sells no seat and no number counts it (revenue, deals, the funnel and the
+    weekly ten read orders only)."""
+
+    class Status(models.TextChoices):
+        STARTED = "started", _("Waiting for the payment")
+        PAID = "paid", _("Paid, refund queued")
+        REFUNDING = "refunding", _("Refund under way")
+        REFUNDED = "refunded", _("Paid and refunded")
+        FAILED = "failed", _("Failed")
+
+    number = models.CharField(_("trial number"), max_length=32, unique=True, default=payment_trial_number_new)
+    provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices)
+    sandbox = models.BooleanField(_("sandbox"), default=False)
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.STARTED)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    # How the founder pays it: a QR code's text, or a hosted page to follow.
+    qr_text = models.TextField(_("QR code text"), blank=True)
+    url = models.URLField(_("payment page"), max_length=4000, blank=True)
+    provider_trade_no = models.CharField(_("provider trade number"), max_length=128, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # When a correctly signed notification said so: the notification address works.
+    notified_at = models.DateTimeField(_("notification verified at"), null=True, blank=True)
+    out_refund_no = models.CharField(_("our refund number"), max_length=64, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("trial payment")
+        verbose_name_plural = _("trial payments")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_trial_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["paid", "refunding", "refunded"]) | Q(paid_at__isnull=False),
+                name="payment_trial_paid_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def payment_subject(self) -> str:
+        """What the provider's page and the payer's bill say it is for."""
+        return str(_("Trial payment (refunded at once)"))
+
+    @property
+    def buyer_email(self) -> str:
+        return self.started_by.email if self.started_by_id and self.started_by else ""
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == self.Status.STARTED and self.expires_at <= timezone.now()
+
+    @property
+    def should_poll(self) -> bool:
+        """Whether its page should keep asking: a payment or a refund is still to come."""
+        if self.status == self.Status.STARTED:
+            return self.expires_at > timezone.now() - timedelta(minutes=5)
+        return self.status in (self.Status.PAID, self.Status.REFUNDING)
+
+    @property
+    def is_settled(self) -> bool:
+        """Nothing more will happen to it by itself: refunded, failed or expired unpaid."""
+        return self.status in (self.Status.REFUNDED, self.Status.FAILED) or self.is_expired
 
 
 def _image_suffix(filename: str) -> str:

@@ -14,6 +14,7 @@ from billing.models import (
     Order,
     PayeeAccount,
     PaymentEvent,
+    PaymentTrial,
     Refund,
     TransferProof,
     WaitlistEntry,
@@ -91,8 +92,8 @@ DESCRIBED = (
     CHECKOUT_FOLLOW_UP,
     FOLLOW_UP_OPT_OUT,
 )
-# The founder's own accounts and offers.
-NOT_PERSONAL = (PayeeAccount, Coupon, EarlyBird)
+# The founder's own accounts and offers, and the founder's own trial payments.
+NOT_PERSONAL = (PayeeAccount, Coupon, EarlyBird, PaymentTrial)
 
 
 def _waitlist_of(orders, leads, addresses) -> Q:

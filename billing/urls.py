@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views, views_waitlist
+from billing import views, views_trials, views_waitlist
 
 app_name = "billing"
 
@@ -26,6 +26,22 @@ urlpatterns = [
     path("billing/notify/alipay/", views.notify_alipay, name="notify_alipay"),
     path("billing/notify/wechat/", views.notify_wechat, name="notify_wechat"),
     path("billing/webhooks/stripe/", views.webhook_stripe, name="webhook_stripe"),
+    path(
+        "console/settings/money/try/<str:provider>/",
+        views_trials.payment_trial_start,
+        name="payment_trial_start",
+    ),
+    path("console/settings/money/trials/<str:number>/", views_trials.payment_trial, name="payment_trial"),
+    path(
+        "console/settings/money/trials/<str:number>/status/",
+        views_trials.payment_trial_status,
+        name="payment_trial_status",
+    ),
+    path(
+        "console/settings/money/trials/<str:number>/check/",
+        views_trials.payment_trial_check,
+        name="payment_trial_check",
+    ),
     path("console/coupons/", views.coupon_list, name="coupon_list"),
     path("console/coupons/new/", views.coupon_edit, name="coupon_create"),
     path("console/coupons/<int:pk>/", views.coupon_edit, name="coupon_edit"),

@@ -2,12 +2,9 @@
 notifications (open, only signed payloads change anything), and the founder's console."""
 
 import contextlib
-import io
 import re
 from datetime import timedelta
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -52,6 +49,7 @@ from crm.signup import signup_contact, signup_page
 from onepco.access import provider_signed, public, staff_required
 from onepco.images import image_file_response
 from onepco.network import client_ip
+from onepco.qr import qr_svg
 from onepco.ratelimit import rate_limited
 from onepco.site import site_name
 
@@ -61,13 +59,6 @@ QUERY_THROTTLE_SECONDS = 15
 def _is_phone(request: HttpRequest) -> bool:
     agent = request.headers.get("User-Agent", "")
     return any(word in agent for word in ("Mobile", "Android", "iPhone", "MicroMessenger"))
-
-
-def _qr_svg(text: str) -> str:
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return buffer.getvalue().decode()
 
 
 def _payable(order: Order) -> bool:
@@ -258,7 +249,7 @@ def _pay_page(
         "form": form,
         "payable": _payable(order),
         "started": started,
-        "qr_svg": _qr_svg(started["qr"]) if started and started["qr"] else "",
+        "qr_svg": qr_svg(started["qr"]) if started and started["qr"] else "",
         "payees": PayeeAccount.objects.filter(is_active=True) if manual else [],
         # A refused proof shows its form again with the reason, whatever was chosen before.
         "show_proof_form": manual or proof_form.is_bound,

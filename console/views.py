@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
 from billing.forms import PayeeAccountForm
-from billing.models import PayeeAccount
+from billing.models import PayeeAccount, PaymentTrial
 from billing.providers import providers_setup
-from billing.services import payee_account_save
+from billing.services import payee_account_save, payment_trial_options
 from cohorts.models import Student
 from console.backups import backup_drill_request, backup_open, backup_request, offsite_storage
 from console.erasure import person_erase, person_for
@@ -351,7 +351,13 @@ def _setup_next_step(request: HttpRequest) -> HttpResponse:
 def _setup_money(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         raise Http404
-    context = {"methods": providers_setup(), "payees": PayeeAccount.objects.all(), "debug": settings.DEBUG}
+    trials = payment_trial_options()
+    context = {
+        "methods": [(method, trials.get(method.name)) for method in providers_setup()],
+        "recent_trials": PaymentTrial.objects.all()[:5],
+        "payees": PayeeAccount.objects.all(),
+        "debug": settings.DEBUG,
+    }
     return _step_render(request, "money", context)
 
 

@@ -97,7 +97,7 @@ class AlipayProvider(PaymentProvider):
 
     def start(self, order, *, request: HttpRequest, phone: bool) -> Start:
         ali = self.client()
-        subject = str(order.cohort)[:128]
+        subject = order.payment_subject[:128]
         amount = f"{order.amount:.2f}"  # a yuan string: the SDK refuses Decimal, sends floats as numbers
         expire = timezone.localtime(order.expires_at, BEIJING).strftime("%Y-%m-%d %H:%M:%S")
         return_url = absolute_url("billing:pay_return", order.number)

@@ -54,7 +54,7 @@ class StripeProvider(PaymentProvider):
                     "price_data": {
                         "currency": order.currency.lower(),
                         "unit_amount": to_minor_units(order.amount),
-                        "product_data": {"name": str(order.cohort)[:250]},
+                        "product_data": {"name": order.payment_subject[:250]},
                     },
                     "quantity": 1,
                 }

@@ -97,7 +97,7 @@ class WeChatProvider(PaymentProvider):
             }
         try:
             code, text = self.client(pay_type).pay(
-                description=str(order.cohort)[:127],
+                description=order.payment_subject[:127],
                 out_trade_no=order.number,
                 amount={"total": to_minor_units(order.amount), "currency": order.currency},
                 time_expire=timezone.localtime(order.expires_at).isoformat(timespec="seconds"),

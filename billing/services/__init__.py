@@ -45,6 +45,13 @@ from billing.services.transfers import (
     transfer_proof_reject,
     transfer_proof_upload,
 )
+from billing.services.trials import (
+    is_payment_trial,
+    payment_trial_check,
+    payment_trial_options,
+    payment_trial_refund,
+    payment_trial_start,
+)
 from billing.services.waitlist import (
     waitlist_join,
     waitlist_move,
@@ -61,6 +68,7 @@ __all__ = [
     "checkout_follow_ups_run",
     "coupon_save",
     "follow_up_unsubscribe",
+    "is_payment_trial",
     "order_already_enrolled_alert_send",
     "order_amount_mismatch_alert_send",
     "order_buyer_email_add",
@@ -83,6 +91,10 @@ __all__ = [
     "payment_notice_apply",
     "payment_notification_oversized",
     "payment_notification_receive",
+    "payment_trial_check",
+    "payment_trial_options",
+    "payment_trial_refund",
+    "payment_trial_start",
     "payments_reconcile",
     "refund_issue",
     "transfer_confirm",

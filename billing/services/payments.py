@@ -24,6 +24,7 @@ from billing.providers import Notice, NoticeKind, ProviderError, Rejected, get_p
 from billing.selectors import cohort_seats_left, seat_holding
 from billing.services.orders import orders_expire
 from billing.services.refunds import _order_apply_refund
+from billing.services.trials import is_payment_trial, payment_trial_notice_apply, payment_trials_reconcile
 from cohorts.models import Cohort, Enrollment
 from cohorts.services import cohort_capacity_raise, enrollment_create, student_get_or_create
 from crm.services import lead_find, lead_mark_won
@@ -143,6 +144,8 @@ def _order_for_notice(notice: Notice, provider_name: str) -> Order | None:
 def payment_notice_apply(*, event: PaymentEvent, notice: Notice) -> PaymentEvent:
     """Apply a verified notice to its order, at most once. The order row is locked meanwhile."""
     Outcome = PaymentEvent.Outcome
+    if is_payment_trial(notice.order_number):
+        return payment_trial_notice_apply(event=event, notice=notice)
     if notice.kind in (NoticeKind.PENDING, NoticeKind.IGNORE):
         order = Order.objects.filter(number=notice.order_number).first() if notice.order_number else None
         return _event_close(event, outcome=Outcome.IGNORED, error=notice.detail, order=order)
@@ -425,4 +428,8 @@ def payments_reconcile(*, now: datetime | None = None) -> dict[str, int]:
             applied += event.outcome == PaymentEvent.Outcome.APPLIED
     # An order whose provider did not answer is not expired on a guess: money may have arrived.
     expired = orders_expire(now=now, keep=unanswered)
-    return {"queried": queried, "applied": applied, "failed": len(unanswered), "expired": expired}
+    trials = payment_trials_reconcile(now=now)
+    return {
+        "queried": queried, "applied": applied, "failed": len(unanswered), "expired": expired,
+        "trials_paid": trials,
+    }  # fmt: skip
