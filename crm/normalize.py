@@ -41,3 +41,11 @@ def phone_normalize(value: str) -> str:
     if not 8 <= len(international) <= 15:
         raise ValidationError(_("This phone number is too short or too long."), code="invalid_phone")
     return "+" + international
+
+
+def phone_display(value: str) -> str:
+    """How a stored number is shown back to the person who typed it: a mainland mobile without
+    its +86 (as it was typed), any other number as stored."""
+    if value.startswith("+86") and CHINA_MOBILE.match(value[3:]):
+        return value[3:]
+    return value

@@ -10,6 +10,7 @@ from crm import services
 from crm.attribution import SESSION_KEY, attribution_capture, attribution_from_request
 from crm.forms import LeadForm
 from crm.models import LeadTouch
+from crm.normalize import phone_display
 from crm.ratelimit import rate_limit_exceeded
 from crm.selectors import signup_is_live
 
@@ -22,7 +23,10 @@ CONTACT_FIELDS = ("name", "email", "phone")
 def signup_contact(request: HttpRequest) -> dict[str, str]:
     """What this visitor gave at their signup in this session ({} when they did not sign up)."""
     kept = request.session.get(CONTACT_SESSION_KEY) or {}
-    return {field: str(kept.get(field) or "") for field in CONTACT_FIELDS if kept.get(field)}
+    contact = {field: str(kept.get(field) or "") for field in CONTACT_FIELDS if kept.get(field)}
+    if "phone" in contact:
+        contact["phone"] = phone_display(contact["phone"])
+    return contact
 
 
 def lead_submit(

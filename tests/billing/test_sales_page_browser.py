@@ -59,3 +59,26 @@ def test_a_graduate_withdraws_consent_on_the_progress_page(
     report.refresh_from_db()
     assert report.shares_work is False
     assert page.locator("button:has-text('展示我的作品')").is_visible()
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_a_visitor_who_signed_up_finds_checkout_filled_in(
+    device, live_server, phone_page, desktop_page, screenshot, cohort, signup_ready
+):
+    page = phone_page if device == "phone" else desktop_page
+    page.goto(f"{live_server.url}/courses/{cohort.course.slug}/")
+    page.fill(".signup input[name=name]", "韩梅梅")
+    page.fill(".signup input[name=email]", f"mei-{device}@example.com")
+    page.fill(".signup input[name=phone]", "13900001111")
+    page.check(".signup input[name=consent]")
+    page.click(".signup button[type=submit]")
+    page.wait_for_url("**/thanks/**")
+    assert "founder_wx" in page.content()  # the next step is there
+
+    page.goto(f"{live_server.url}/courses/{cohort.slug}/buy/")
+    assert page.input_value("input[name=name]") == "韩梅梅"
+    assert page.input_value("input[name=email]") == f"mei-{device}@example.com"
+    assert page.input_value("input[name=phone]") == "13900001111"  # as typed
+    assert page.get_attribute("input[name=phone]", "inputmode") == "tel"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "checkout-prefilled")

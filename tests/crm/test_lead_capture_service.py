@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from crm.models import Lead, LeadTouch
-from crm.normalize import phone_normalize
+from crm.normalize import phone_display, phone_normalize
 from crm.services import lead_capture
 from onepco.models import OutboxMessage
 
@@ -77,3 +77,11 @@ def test_a_repeat_signup_writes_no_second_lead_and_no_second_founder_email(db):
 def test_an_imported_lead_e_mails_nobody(db):
     lead_capture(name="王五", email="wang@example.com", kind=LeadTouch.Kind.IMPORT)
     assert Lead.objects.get().source == "import" and not OutboxMessage.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [("+8613800138000", "13800138000"), ("+14155550100", "+14155550100"), ("+861234", "+861234"), ("", "")],
+)
+def test_a_stored_phone_is_shown_back_as_a_mainland_number_was_typed(stored, shown):
+    assert phone_display(stored) == shown
