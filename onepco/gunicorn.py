@@ -26,10 +26,10 @@ accesslog = "-"
 
 
 def post_fork(server, worker) -> None:
-    """Each worker opens its own Redis connections. A client inherited from the preloading
-    master resets its pool on first use in the child (redis-py's fork check); with four threads
-    doing that at once, one thread's socket was closed under another's read — the bench's rare
-    500 on a worker's first rate-limit call (bench/NOTES.md)."""
+    """Each worker opens its own Redis connections rather than carry the preloading master's
+    sockets (redis-py would reset an inherited pool on first use in the child anyway). The
+    bench's rare 500 on a worker's first requests was threads building clients at once
+    (`onepco.outbox.redis_connection`, now built under a lock)."""
     from onepco import outbox  # noqa: PLC0415 - the config file loads before Django is set up
 
     outbox.redis_connection.cache_clear()

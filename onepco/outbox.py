@@ -15,11 +15,12 @@ not objects) and should be idempotent where they can.
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import timedelta
-from functools import cache, partial
+from functools import partial
 
 import redis
 from django.conf import settings
@@ -48,15 +49,36 @@ DRAIN_SECONDS = 60
 DRAIN_JOB_TIMEOUT = 600
 
 
-@cache
-def redis_connection() -> redis.Redis:
-    """A connection that fails fast: a web request must never hang on Redis (a web process has
-    REDIS_WEB_TIMEOUT, the worker and commands the longer REDIS_SOCKET_* timeouts)."""
-    return redis.Redis.from_url(
-        settings.REDIS_URL,
-        socket_connect_timeout=settings.REDIS_SOCKET_CONNECT_TIMEOUT,
-        socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
-    )
+class _ProcessRedis:
+    """`redis_connection()`: the process's one Redis client, failing fast: a web request must
+    never hang on Redis (a web process has REDIS_WEB_TIMEOUT, the worker and commands the longer
+    REDIS_SOCKET_* timeouts). `redis_connection.cache_clear()` drops it (settings changed, a fork).
+
+    Built under a lock. With `functools.cache` alone, threads calling it first at once each built
+    a client, and a client made by `from_url` closes its pool when it is garbage-collected, under
+    the pipeline another thread was still reading: the bench's rare 500 on a worker's first
+    requests (tests/reliability/test_redis_first_use.py)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._client: redis.Redis | None = None
+
+    def __call__(self) -> redis.Redis:
+        with self._lock:
+            if self._client is None:
+                self._client = redis.Redis.from_url(
+                    settings.REDIS_URL,
+                    socket_connect_timeout=settings.REDIS_SOCKET_CONNECT_TIMEOUT,
+                    socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
+                )
+            return self._client
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._client = None
+
+
+redis_connection = _ProcessRedis()
 
 
 def get_queue(name: str = QUEUE_NAME) -> Queue:

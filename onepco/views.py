@@ -1,7 +1,7 @@
 import sys
 
 import redis
-from django.db import DatabaseError, DataError, IntegrityError, ProgrammingError, connection
+from django.db import DatabaseError, DataError, IntegrityError, InterfaceError, ProgrammingError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -52,7 +52,11 @@ def _wants_json(request: HttpRequest) -> bool:
 def server_error(request: HttpRequest) -> HttpResponse:
     """500 handler; a database that is down (restart, failover) answers a clean 503 instead."""
     exc = sys.exc_info()[1]
-    if isinstance(exc, DatabaseError) and not isinstance(exc, _integrity_errors()):
+    # InterfaceError ("connection already closed": the server went away between two requests)
+    # is not a DatabaseError in the DB-API's tree, but is the same outage.
+    if isinstance(exc, InterfaceError) or (
+        isinstance(exc, DatabaseError) and not isinstance(exc, _integrity_errors())
+    ):
         return service_unavailable(request)
     message = _("Something went wrong on our side. It has been logged.")
     if _wants_json(request):

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from django.db import OperationalError, ProgrammingError, connection
+from django.db import InterfaceError, OperationalError, ProgrammingError, connection
 from django.test import Client
 
 from billing import views as billing_views
@@ -57,6 +57,10 @@ def test_a_database_outage_answers_a_clean_503(rf, db):
     except OperationalError:
         html = server_error(page)
     assert html.status_code == 503 and "<html" in html.content.decode()
+    try:
+        raise InterfaceError("connection already closed")  # not a DatabaseError, the same outage
+    except InterfaceError:
+        assert server_error(page).status_code == 503
 
 
 def test_an_unexpected_error_is_a_500_page_not_a_traceback(rf, db):
