@@ -4,6 +4,7 @@ from cohorts.models import (
     Assessment,
     Assignment,
     Attendance,
+    AttendanceAlias,
     Cohort,
     Course,
     CourseFAQ,
@@ -101,6 +102,14 @@ class AttendanceAdmin(admin.ModelAdmin):
     search_fields = ["student__user__email", "student__user__name", "lesson__title"]
     list_select_related = ["lesson", "student__user"]
     raw_id_fields = ["lesson", "student"]
+
+
+@admin.register(AttendanceAlias)
+class AttendanceAliasAdmin(admin.ModelAdmin):
+    list_display = ["name_key", "student", "cohort", "created_at"]
+    search_fields = ["name_key", "student__user__name"]
+    list_select_related = ["student__user", "cohort"]
+    raw_id_fields = ["cohort", "student"]
 
 
 @admin.register(Assignment)

@@ -369,3 +369,49 @@ class ClosingFeedbackForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Shown on the student's graduation report if they publish it."),
     )
+
+
+class AttendanceUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Participant export (CSV or XLSX)"),
+        help_text=_(
+            "腾讯会议: 会议详情 → 参会成员明细 → 导出. Zoom: Reports → Usage → Participants → Export."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+
+class AttendancePreviewForm(forms.Form):
+    """The thresholds, and a student for each participant the export could not match."""
+
+    full_percent = forms.IntegerField(
+        label=_("Full from (percent of the lesson)"), min_value=0, max_value=100,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )  # fmt: skip
+    partial_percent = forms.IntegerField(
+        label=_("Partial from (percent of the lesson)"), min_value=0, max_value=100,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )  # fmt: skip
+
+    def __init__(self, *args, unmatched: list, students: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("Not a student"))] + [(str(e.student_id), str(e.student)) for e in students]
+        self.unmatched = []
+        for index, person in unmatched:
+            name = f"match_{index}"
+            self.fields[name] = forms.ChoiceField(label=person.name, choices=choices, required=False)
+            self.unmatched.append((person, self[name]))
+
+    def clean(self):
+        data = super().clean()
+        full, partial = data.get("full_percent"), data.get("partial_percent")
+        if full is not None and partial is not None and partial > full:
+            self.add_error("partial_percent", _("Partial must not be above full."))
+        return data
+
+    def manual(self) -> dict[int, int]:
+        """{participant index: student id} of the matches chosen here."""
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        return {
+            int(k.removeprefix("match_")): int(v) for k, v in data.items() if k.startswith("match_") and v
+        }

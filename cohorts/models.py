@@ -149,6 +149,13 @@ class Cohort(models.Model):
     calendar_token = models.CharField(
         _("calendar feed token"), max_length=64, unique=True, default=calendar_token_new, editable=False
     )
+    # A meeting platform's export becomes attendance by the share of the lesson attended.
+    attendance_full_percent = models.PositiveSmallIntegerField(
+        _("full attendance from (percent of the lesson)"), default=80
+    )
+    attendance_partial_percent = models.PositiveSmallIntegerField(
+        _("partial attendance from (percent of the lesson)"), default=30
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -158,6 +165,11 @@ class Cohort(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="cohort_ends_after_start"),
             models.CheckConstraint(condition=Q(capacity__gt=0), name="cohort_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(attendance_full_percent__lte=100)
+                & Q(attendance_partial_percent__lte=F("attendance_full_percent")),
+                name="cohort_attendance_thresholds_ordered",
+            ),
             models.CheckConstraint(condition=Q(price__gte=0), name="cohort_price_not_negative"),
             models.CheckConstraint(
                 condition=Q(enrolment_opens_at__isnull=True)
@@ -398,6 +410,26 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lesson} · {self.student} · {self.get_status_display()}"
+
+
+class AttendanceAlias(models.Model):
+    """A name in a meeting platform's export that the founder matched to a student by hand,
+    remembered for the cohort's next lessons ("Mei's iPhone" is 韩梅梅)."""
+
+    cohort = models.ForeignKey(Cohort, verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="+")
+    name_key = models.CharField(_("name in the export"), max_length=200)
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="attendance_aliases"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attendance name match")
+        verbose_name_plural = _("attendance name matches")
+        constraints = [models.UniqueConstraint(fields=["cohort", "name_key"], name="attendance_alias_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name_key} → {self.student}"
 
 
 class Assignment(models.Model):

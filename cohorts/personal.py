@@ -8,6 +8,7 @@ from cohorts.models import (
     Assessment,
     Assignment,
     Attendance,
+    AttendanceAlias,
     Cohort,
     Course,
     CourseFAQ,
@@ -48,6 +49,14 @@ ATTENDANCE = PersonalData(
     kept=("id", "status", "recorded_at"),
     internal=("lesson", "student"),
     context=("lesson__cohort__name", "lesson__title", "lesson__starts_at"),
+)
+# The name a meeting platform showed for the student, matched by the founder by hand.
+ATTENDANCE_ALIAS = PersonalData(
+    AttendanceAlias,
+    erased={"name_key": lambda row: f"erased-{row.pk}"},  # unique per cohort
+    kept=("id", "created_at"),
+    internal=("cohort", "student"),
+    context=("cohort__name",),
 )
 SUBMISSION = PersonalData(
     Submission,
@@ -134,6 +143,7 @@ DESCRIBED = (
     STUDENT,
     ENROLLMENT,
     ATTENDANCE,
+    ATTENDANCE_ALIAS,
     SUBMISSION,
     ASSESSMENT,
     QUIZ_ATTEMPT,
@@ -161,6 +171,7 @@ def student_personal_data(*, student: Student) -> dict:
         "student": STUDENT.rows(Student.objects.filter(pk=student.pk))[0],
         "enrollments": ENROLLMENT.rows(Enrollment.objects.filter(student=student)),
         "attendance": ATTENDANCE.rows(Attendance.objects.filter(student=student)),
+        "attendance_names": ATTENDANCE_ALIAS.rows(AttendanceAlias.objects.filter(student=student)),
         "submissions": SUBMISSION.rows(Submission.objects.filter(student=student)),
         "assessments": ASSESSMENT.rows(Assessment.objects.filter(student=student)),
         "test_attempts": QUIZ_ATTEMPT.rows(QuizAttempt.objects.filter(student=student)),
@@ -175,6 +186,7 @@ def student_personal_data(*, student: Student) -> dict:
 
 def student_anonymise(*, student: Student) -> tuple[dict[str, int], list[FieldFile]]:
     STUDENT.anonymise([student])
+    ATTENDANCE_ALIAS.anonymise(AttendanceAlias.objects.filter(student=student))
     submissions, files = SUBMISSION.anonymise(Submission.objects.filter(student=student))
     notes, _files = ASSESSMENT.anonymise(Assessment.objects.filter(student=student).exclude(note=""))
     answers, _files = QUIZ_ANSWER.anonymise(QuizAnswer.objects.filter(attempt__student=student))

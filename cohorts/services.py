@@ -21,6 +21,7 @@ from cohorts.models import (
     Assessment,
     Assignment,
     Attendance,
+    AttendanceAlias,
     Cohort,
     Course,
     DueReminder,
@@ -198,6 +199,29 @@ def attendance_record(*, lesson: Lesson, statuses: dict[int, str]) -> int:
         update_fields=["status", "recorded_at"],
     )
     return len(rows)
+
+
+def attendance_import_save(
+    *, lesson: Lesson, statuses: dict[int, str], aliases: dict[str, int], full: int, partial: int
+) -> int:
+    """Save what a meeting export's preview showed: the statuses that differ from the recorded
+    ones (a second import of the same file changes nothing), the founder's manual matches
+    remembered for the cohort's next lessons, and the thresholds used. Returns how many changed."""
+    if not 0 <= partial <= full <= 100:
+        raise ValidationError(_("The partial threshold must be between 0 and the full one, at most 100."))
+    recorded = dict(Attendance.objects.filter(lesson=lesson).values_list("student_id", "status"))
+    changed = {sid: status for sid, status in statuses.items() if recorded.get(sid) != status}
+    with transaction.atomic():
+        if changed:
+            attendance_record(lesson=lesson, statuses=changed)
+        for key, student_id in aliases.items():
+            AttendanceAlias.objects.update_or_create(
+                cohort_id=lesson.cohort_id, name_key=key, defaults={"student_id": student_id}
+            )
+        Cohort.objects.filter(pk=lesson.cohort_id).update(
+            attendance_full_percent=full, attendance_partial_percent=partial
+        )
+    return len(changed)
 
 
 def expected_student_ids(lesson: Lesson) -> list[int]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cohorts.views import calendar, console, learner, public, quiz_console, quiz_learner, schedule
+from cohorts.views import attendance, calendar, console, learner, public, quiz_console, quiz_learner, schedule
 
 app_name = "cohorts"
 
@@ -19,6 +19,12 @@ urlpatterns = [
     path("console/cohorts/<int:pk>/schedule/", schedule.schedule_generate, name="schedule_generate"),
     path("console/cohorts/<int:pk>/copy/", schedule.cohort_copy, name="cohort_copy"),
     path("console/lessons/<int:pk>/attendance/", console.attendance, name="attendance"),
+    path(
+        "console/lessons/<int:pk>/attendance/upload/", attendance.attendance_upload, name="attendance_upload"
+    ),
+    path(
+        "console/lessons/<int:pk>/attendance/import/", attendance.attendance_import, name="attendance_import"
+    ),
     path("console/lessons/<int:pk>/materials/", console.material_add, name="material_add"),
     path("console/materials/<int:pk>/remove/", console.material_remove, name="material_remove"),
     path("console/cohorts/<int:cohort_pk>/assignments/new/", console.assignment_edit, name="assignment_new"),

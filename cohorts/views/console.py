@@ -19,6 +19,7 @@ from cohorts.forms import (
     AssessmentRoundForm,
     AssignmentForm,
     AttendanceForm,
+    AttendanceUploadForm,
     ClosingFeedbackForm,
     CohortForm,
     CourseFAQFormSet,
@@ -217,9 +218,8 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         count = services.attendance_record(lesson=lesson, statuses=form.statuses())
         messages.success(request, _("Attendance saved for %(n)s students.") % {"n": count})
         return redirect("cohorts:console_cohort", pk=lesson.cohort_id)
-    return render(
-        request, "cohorts/attendance.html", {"form": form, "lesson": lesson, "cohort": lesson.cohort}
-    )
+    context = {"form": form, "lesson": lesson, "cohort": lesson.cohort, "upload": AttendanceUploadForm()}
+    return render(request, "cohorts/attendance.html", context)
 
 
 @staff_required
