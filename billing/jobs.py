@@ -81,3 +81,12 @@ def send_checkout_follow_up(order_id: int) -> None:
 
 def send_checkout_follow_ups() -> int:
     return services.checkout_follow_ups_run()
+
+
+def send_next_cohort_offer(entry_id: int) -> None:
+    entry = WaitlistEntry.objects.select_related("cohort", "next_cohort").filter(pk=entry_id).first()
+    # Unsubscribed since it was queued, or the cohort is no longer on sale: no e-mail.
+    if entry is None or entry.next_cohort is None or not entry.email:
+        return
+    if services.waitlist_next_cohort_still_wanted(entry=entry):
+        services.waitlist_next_cohort_email_send(entry=entry)

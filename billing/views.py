@@ -41,6 +41,8 @@ from billing.selectors import (
     coupon_preview,
     coupons_with_stats,
     course_offer,
+    instalment_choices,
+    instalments_available,
 )
 from billing.selectors import order_list as orders_filtered
 from cohorts.models import Cohort
@@ -127,6 +129,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "buy_cohort": buy,
         "buy_refusal": buy_refusal,
         "waitlist_cohort": featured if buy is None else None,  # full or closed: 加入候补
+        "instalments_on": instalments_available(),
         "share": _share_tags(
             title=course.title,
             description=course.tagline or course.description,
@@ -166,7 +169,12 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
             request, "billing/checkout.html", context, status=403 if request.method == "POST" else 200
         )
     # Filled in from the signup this visitor just made (their own session only).
-    initial = {**signup_contact(request), "coupon": request.GET.get("coupon", "")[:32]}
+    # or from the personal link of a next-cohort e-mail to the waitlist (signed).
+    initial = {
+        **signup_contact(request),
+        **services.waitlist_next_cohort_contact(request.GET.get("from", "")[:300]),
+        "coupon": request.GET.get("coupon", "")[:32],
+    }
     form = forms.CheckoutForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -198,6 +206,7 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "cohort": cohort,
         "preview": coupon_preview(code=code, cohort=cohort) if code else None,
+        "instalments_on": instalments_available(),
     }
     return render(request, "billing/checkout.html", context, status=status)
 
@@ -224,13 +233,14 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
         # Paid while this page waited (a scanned QR code): the success page, which signs in
         # the buyer of this browser.
         return redirect("billing:pay_return", number=number)
-    form = _pay_method_form(request.POST or None)
+    form = _pay_method_form(order, request.POST or None)
     if request.method == "POST" and _payable(order) and form.is_valid():
-        method = form.cleaned_data["method"]
+        method = form.cleaned_data["provider"]
         try:
             start = services.order_payment_start(
-                order=order, provider_name=method, request=request, phone=_is_phone(request)
-            )
+                order=order, provider_name=method, request=request, phone=_is_phone(request),
+                instalments=form.cleaned_data["instalments"],
+            )  # fmt: skip
         except (ValidationError, ProviderError) as exc:
             messages.error(
                 request, _("This payment method failed, please try another one. (%(e)s)") % {"e": exc}
@@ -240,11 +250,15 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
             return redirect(start.url)
         cache.set(f"billing:start:{number}", {"method": method, "qr": start.qr_text}, 60 * 60 * 24)
         return redirect("billing:pay", number=number)
-    return _pay_page(request, order, form=form, proof_form=forms.ProofForm())
+    status = 400 if form.errors else 200  # a method or 花呗 periods not offered
+    return _pay_page(request, order, form=form, proof_form=forms.ProofForm(), status=status)
 
 
-def _pay_method_form(data=None) -> forms.PayMethodForm:
-    return forms.PayMethodForm(data, methods=[p.name for p in enabled_providers()])
+def _pay_method_form(order: Order, data=None) -> forms.PayMethodForm:
+    periods, seller_pays = instalment_choices(order.cohort)
+    return forms.PayMethodForm(
+        data, methods=[p.name for p in enabled_providers()], instalments=periods, seller_pays=seller_pays
+    )
 
 
 def _pay_page(
@@ -361,7 +375,7 @@ def proof_upload(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("Thank you. We will confirm your transfer shortly and e-mail you."))
             return redirect("billing:pay", number=number)
-    return _pay_page(request, order, form=_pay_method_form(), proof_form=form, status=400)
+    return _pay_page(request, order, form=_pay_method_form(order), proof_form=form, status=400)
 
 
 @public
