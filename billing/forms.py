@@ -61,7 +61,9 @@ class WaitlistForm(CheckoutForm):
 class NextCohortForm(forms.Form):
     """The cohort to recommend to a waitlist: another one of the same course, on sale."""
 
-    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), label=_("Next cohort"))
+    cohort = forms.ModelChoiceField(
+        queryset=Cohort.objects.none(), label=_("Cohort to recommend"), empty_label=None
+    )
 
     def __init__(self, *args, cohort: Cohort, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ import contextlib
 import io
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
@@ -107,6 +108,10 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     shows the same page with that cohort marked.
     """
     course, cohorts = course_offer(slug, preview=request.user.is_staff)
+    # A link-builder link may carry a coupon: its price is shown and the buy links keep it.
+    code = request.GET.get("coupon", "").strip()[:32]
+    for cohort in cohorts:
+        cohort.coupon_preview = coupon_preview(code=code, cohort=cohort) if code else None  # type: ignore[attr-defined]
     chosen = slug if slug != course.slug else ""
     buyable = [c for c in cohorts if c.enrolment_open and c.seats_left]  # type: ignore[attr-defined]
     featured = next((c for c in cohorts if c.slug == chosen), None) or (cohorts[0] if cohorts else None)
@@ -130,6 +135,8 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "buy_refusal": buy_refusal,
         "waitlist_cohort": featured if buy is None else None,  # full or closed: 加入候补
         "instalments_on": instalments_available(),
+        "coupon_code": code.upper(),
+        "coupon_query": urlencode({"coupon": code}) if any(c.coupon_preview for c in cohorts) else "",  # type: ignore[attr-defined]
         "share": _share_tags(
             title=course.title,
             description=course.tagline or course.description,

@@ -113,6 +113,9 @@ def waitlist_next_cohort(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("cohort", exc)
         else:
+            if not (done["emailed"] or done["unsubscribed"] or done["to_call"]):
+                messages.info(request, _("Nobody new: everyone waiting has had this cohort recommended."))
+                return redirect("billing:waitlist_console", pk=pk)
             message = _("E-mailed the link to %(next)s to %(emailed)s people.") % {
                 "emailed": done["emailed"], "next": form.cleaned_data["cohort"].name,
             }  # fmt: skip

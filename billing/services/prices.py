@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import INSTALMENT_PERIODS, EarlyBird, InstalmentPlan
 from cohorts.models import Cohort
+from onepco.templatetags.onepco import money as money_text
 
 
 def early_bird_save(*, window: EarlyBird) -> EarlyBird:
@@ -20,7 +21,7 @@ def early_bird_save(*, window: EarlyBird) -> EarlyBird:
         errors: dict[str, str] = {}
         if window.price is not None and window.price >= cohort.price:
             errors["price"] = _("The early-bird price must be below the regular price (%(price)s).") % {
-                "price": cohort.price
+                "price": money_text(cohort.price)
             }
         if window.first_day and window.last_day and window.last_day < window.first_day:
             errors["last_day"] = _("The last day cannot come before the first day.")
