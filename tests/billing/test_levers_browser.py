@@ -86,7 +86,12 @@ def test_the_price_pages_of_the_console(founder_pages, screenshot, alipay_on):
         last_day=today + timedelta(20),
     )
     InstalmentPlan.objects.create(cohort=following, periods=[3, 12], fee_payer="buyer")
-    for device, page in founder_pages("/console/coupons/"):
+    for device, page in founder_pages(f"/console/cohorts/{following.pk}/"):
+        base = page.url.split("/console/")[0]
+        screenshot(page, f"cohort-console-{device}")
+        page.click(".page-head >> text=早鸟价与花呗分期")
+        assert page.url.endswith(f"/console/prices/{following.pk}/")
+        page.goto(f"{base}/console/coupons/")
         screenshot(page, f"coupons-{device}")
         page.click("text=早鸟价与花呗分期")
         assert "早鸟价，" in page.inner_text("table") and "3/12 期" in page.inner_text("table")
@@ -99,7 +104,7 @@ def test_the_price_pages_of_the_console(founder_pages, screenshot, alipay_on):
         page.locator("form.card").first.locator("button[type=submit]").click()
         assert "早鸟价必须低于原价" in page.inner_text("form.card >> nth=0")
         screenshot(page, f"cohort-errors-{device}")
-        page.goto(page.url.split("/console/")[0] + f"/console/prices/{following.pk}/early-bird/{later.pk}/")
+        page.goto(f"{base}/console/prices/{following.pk}/early-bird/{later.pk}/")
         screenshot(page, f"edit-{device}")
 
 
