@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from billing.models import EarlyBird, Order
 from billing.selectors import cohort_price_at, cohorts_on_sale
+from billing.services import early_bird_save
 from tests import factories as f
+from tests.billing.test_concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +176,16 @@ def test_only_the_founder_manages_early_bird_prices(request, who, cohort):
     assert add(client, cohort, "1.00", "", day(30)).status_code in (302, 403, 404)
     assert client.post(f"{url(cohort)}early-bird/{window.pk}/delete/").status_code in (302, 403, 404)
     assert list(EarlyBird.objects.values_list("price", flat=True)) == [Decimal("1499.00")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_windows_saved_at_once_make_one(cohort):
+    last = timezone.localdate() + timedelta(days=7)
+
+    def save(i: int):
+        return early_bird_save(window=EarlyBird(cohort_id=cohort.pk, price=Decimal(1000 + i), last_day=last))
+
+    results = run_at_once(save, n=6)
+
+    assert EarlyBird.objects.filter(cohort=cohort).count() == 1
+    assert sum(isinstance(r, EarlyBird) for r in results) == 1

@@ -175,3 +175,19 @@ def test_only_the_founder_recommends_the_next_cohort(request, who, cohorts):
     line(full)
     assert action(request.getfixturevalue(who), full, following).status_code in (302, 403, 404)
     assert not WaitlistEntry.objects.filter(next_cohort__isnull=False).exists()
+
+
+def test_the_waitlist_page_stays_a_few_queries_however_long_the_line(
+    founder_client, cohorts, django_assert_max_num_queries
+):
+    full, following = cohorts
+    for i in range(30):
+        waitlist_join(
+            cohort=full, name=f"候补{i}", email=f"w{i}@example.com" if i % 3 else "", phone=f"1380000{i:04d}"
+        )
+    waitlist_next_cohort_offer(cohort=full, next_cohort=following)
+
+    with django_assert_max_num_queries(12):
+        page = founder_client.get(f"/console/waitlist/{full.pk}/")
+
+    assert page.status_code == 200 and page.text.count("已推荐第 4 期") == 30
