@@ -64,6 +64,8 @@ def test_everyone_waiting_gets_one_email_with_a_filled_in_link_and_no_seat_is_he
     assert sorted(m.to[0] for m in sent()) == ["li@example.com", "wang@example.com"]
     message = next(m for m in sent() if m.to == ["wang@example.com"])
     assert "第 4 期" in message.subject and "List-Unsubscribe" in message.extra_headers
+    assert "你在 SQL 训练营 · 第 3 期 的候补名单上" in message.body and "先付款先得" in message.body
+    assert "/unsubscribe/" in message.body
     link = re.search(r"https?://\S+/courses/sql-camp-4/buy/\?from=\S+", message.body).group(0)
     assert cohort_seats_left(following) == 2  # first come, first served
     checkout = client.get("/" + link.split("://", 1)[1].split("/", 1)[1])
