@@ -6,6 +6,7 @@ from billing.models import (
     Coupon,
     EarlyBird,
     FollowUpOptOut,
+    InstalmentPlan,
     Order,
     PayeeAccount,
     PaymentEvent,
@@ -105,7 +106,13 @@ class TransferProofAdmin(admin.ModelAdmin):
 
 @admin.register(EarlyBird)
 class EarlyBirdAdmin(admin.ModelAdmin):
-    list_display = ["cohort", "price", "last_day"]
+    list_display = ["cohort", "price", "first_day", "last_day"]
+    list_select_related = ["cohort__course"]
+
+
+@admin.register(InstalmentPlan)
+class InstalmentPlanAdmin(admin.ModelAdmin):
+    list_display = ["cohort", "periods", "fee_payer", "updated_at"]
     list_select_related = ["cohort__course"]
 
 

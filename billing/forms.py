@@ -1,10 +1,21 @@
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Coupon, Order, PayeeAccount, Provider
+from billing.models import (
+    INSTALMENT_PERIODS,
+    Coupon,
+    EarlyBird,
+    InstalmentPlan,
+    Order,
+    PayeeAccount,
+    Provider,
+)
+from billing.selectors import cohorts_on_sale
 from cohorts.models import Cohort, Course
 from crm.forms import HONEYPOT, LeadForm
 from onepco.images import image_check
@@ -47,16 +58,50 @@ class WaitlistForm(CheckoutForm):
         self.fields["email"].help_text = _("The seat offer goes here: without an e-mail we call you.")
 
 
+class NextCohortForm(forms.Form):
+    """The cohort to recommend to a waitlist: another one of the same course, on sale."""
+
+    cohort = forms.ModelChoiceField(
+        queryset=Cohort.objects.none(), label=_("Cohort to recommend"), empty_label=None
+    )
+
+    def __init__(self, *args, cohort: Cohort, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["cohort"]
+        field.queryset = cohorts_on_sale(drafts=True).filter(course=cohort.course).exclude(pk=cohort.pk)  # type: ignore[attr-defined]
+        field.label_from_instance = lambda c: f"{c.name} · {c.starts_on:%Y-%m-%d}"  # type: ignore[attr-defined]
+
+
 class WaitlistOfferForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
 
 
 class PayMethodForm(forms.Form):
+    """How to pay. 花呗分期 are choices of their own, "alipay:3" for 3 periods, offered only
+    when the cohort allows them (`instalments`): any other number is refused here."""
+
     method = forms.ChoiceField(label=_("Payment method"), choices=())
 
-    def __init__(self, *args, methods: list[str], **kwargs):
+    def __init__(
+        self, *args, methods: list[str], instalments: Sequence[int] = (), seller_pays: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
-        self.fields["method"].choices = [(m, Provider(m).label) for m in methods]  # type: ignore[attr-defined]  # a ChoiceField
+        choices: list[tuple[str, object]] = [(m, Provider(m).label) for m in methods]
+        if Provider.ALIPAY in methods:
+            label = (
+                _("Huabei instalments · %(n)s periods (no fee)")
+                if seller_pays
+                else _("Huabei instalments · %(n)s periods (fee paid by you)")
+            )
+            at = methods.index(Provider.ALIPAY) + 1
+            choices[at:at] = [(f"{Provider.ALIPAY}:{n}", label % {"n": n}) for n in instalments]
+        self.fields["method"].choices = choices  # type: ignore[attr-defined]  # a ChoiceField
+
+    def clean(self):
+        data = super().clean()
+        provider, _sep, periods = data.get("method", "").partition(":")
+        data["provider"], data["instalments"] = provider, int(periods) if periods else None
+        return data
 
 
 class ProofForm(forms.Form):
@@ -192,3 +237,49 @@ class CouponForm(forms.ModelForm):
         if data.get("valid_from") and data.get("valid_until") and data["valid_until"] <= data["valid_from"]:
             self.add_error("valid_until", _("The end must come after the start."))
         return data
+
+
+class EarlyBirdForm(forms.ModelForm):
+    """An early-bird window; the price and overlap rules are the service's (billing.services.
+    early_bird_save), their errors shown next to the fields."""
+
+    class Meta:
+        model = EarlyBird
+        fields = ["price", "first_day", "last_day"]
+        widgets = {
+            "first_day": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "last_day": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["price"].min_value = Decimal("0.01")
+        self.fields["price"].validators.append(MinValueValidator(Decimal("0.01")))
+        self.fields["last_day"].label = _("Last day")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("first_day") and data.get("last_day") and data["last_day"] < data["first_day"]:
+            self.add_error("last_day", _("The last day cannot come before the first day."))
+        return data
+
+
+class InstalmentPlanForm(forms.Form):
+    periods = forms.TypedMultipleChoiceField(
+        label=_("Huabei instalments the buyer may choose"),
+        choices=[(n, str(n)) for n in INSTALMENT_PERIODS],
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: buyers pay at once."),
+    )
+    fee_payer = forms.ChoiceField(
+        label=_("Who pays the instalment fee"),
+        choices=InstalmentPlan.FeePayer.choices,
+        initial=InstalmentPlan.FeePayer.BUYER,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["periods"].choices = [(n, _("%(n)s periods") % {"n": n}) for n in INSTALMENT_PERIODS]

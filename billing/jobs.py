@@ -85,3 +85,12 @@ def send_checkout_follow_ups() -> int:
 
 def refund_payment_trial(trial_id: int) -> None:
     services.payment_trial_refund(trial_id=trial_id)
+
+
+def send_next_cohort_offer(entry_id: int) -> None:
+    entry = WaitlistEntry.objects.select_related("cohort", "next_cohort").filter(pk=entry_id).first()
+    # Unsubscribed since it was queued, or the cohort is no longer on sale: no e-mail.
+    if entry is None or entry.next_cohort is None or not entry.email:
+        return
+    if services.waitlist_next_cohort_still_wanted(entry=entry):
+        services.waitlist_next_cohort_email_send(entry=entry)

@@ -3,8 +3,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -94,22 +95,71 @@ class Coupon(models.Model):
 
 
 class EarlyBird(models.Model):
-    """A price window on a cohort: the early price up to and including the last day (in the
-    site's time zone), the cohort's regular price after it."""
+    """A price window on a cohort: the early price from the first day (or from the start of
+    sales) up to and including the last day, in the site's time zone; the cohort's regular
+    price outside every window. A cohort's windows never overlap (billing.services.prices)."""
 
-    cohort = models.OneToOneField(
-        "cohorts.Cohort", verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="early_bird"
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="early_birds"
     )
     price = models.DecimalField(_("early-bird price"), max_digits=10, decimal_places=2)
+    first_day = models.DateField(
+        _("first day"), null=True, blank=True, help_text=_("Leave empty: from the start of sales.")
+    )
     last_day = models.DateField(_("last day of the early-bird price"))
 
     class Meta:
         verbose_name = _("early-bird price")
         verbose_name_plural = _("early-bird prices")
-        constraints = [models.CheckConstraint(condition=Q(price__gt=0), name="early_bird_price_positive")]
+        ordering = ["cohort", "last_day", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="early_bird_price_positive"),
+            models.CheckConstraint(
+                condition=Q(first_day__isnull=True) | Q(first_day__lte=F("last_day")),
+                name="early_bird_first_day_not_after_last",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.cohort} · {self.price} · {self.last_day}"
+        return f"{self.cohort} · {self.price} · {self.first_day or '…'}–{self.last_day}"
+
+
+INSTALMENT_PERIODS = (3, 6, 12)
+
+
+class InstalmentPlan(models.Model):
+    """花呗分期 for a cohort: the numbers of periods a buyer may choose, and who pays Alipay's
+    fee. Offered only where Alipay page / wap pay is used (ALIPAY_PRODUCT = "page")."""
+
+    class FeePayer(models.TextChoices):
+        BUYER = "buyer", _("The buyer pays the fee")
+        SELLER = "seller", _("I pay the fee (interest-free for the buyer)")
+
+    cohort = models.OneToOneField(
+        "cohorts.Cohort", verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="instalment_plan"
+    )
+    periods = ArrayField(
+        models.PositiveSmallIntegerField(), verbose_name=_("periods allowed"), default=list, blank=True
+    )
+    fee_payer = models.CharField(
+        _("who pays the fee"), max_length=8, choices=FeePayer.choices, default=FeePayer.BUYER
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("instalment plan")
+        verbose_name_plural = _("instalment plans")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(periods__contained_by=list(INSTALMENT_PERIODS)), name="instalment_periods_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(fee_payer__in=["buyer", "seller"]), name="instalment_fee_payer_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort} · {'/'.join(str(n) for n in self.periods) or '-'}"
 
 
 class Order(models.Model):
@@ -158,6 +208,10 @@ class Order(models.Model):
         blank=True,
         related_name="orders",
     )
+    # 花呗分期 chosen when the Alipay payment started: the number of periods (None: paid at once)
+    # and whether the seller pays the fee (hb_fq_seller_percent 100) or the buyer (0).
+    instalments = models.PositiveSmallIntegerField(_("Huabei instalments"), null=True, blank=True)
+    instalment_fee_by_seller = models.BooleanField(_("seller pays the instalment fee"), default=False)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     status = models.CharField(
         _("status"), max_length=24, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -574,6 +628,17 @@ class WaitlistEntry(models.Model):
     order = models.ForeignKey(
         Order, verbose_name=_("order"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The founder recommended the next cohort to the whole line: e-mailed (or, without an
+    # e-mail, listed to call), once per person and cohort; no seat is held by it.
+    next_cohort = models.ForeignKey(
+        "cohorts.Cohort",
+        verbose_name=_("next cohort recommended"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    next_cohort_offered_at = models.DateTimeField(_("next cohort recommended at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("waitlist entry")

@@ -11,6 +11,7 @@ from billing.models import (
     Coupon,
     EarlyBird,
     FollowUpOptOut,
+    InstalmentPlan,
     Order,
     PayeeAccount,
     PaymentEvent,
@@ -39,6 +40,8 @@ ORDER = PersonalData(
         "seat_wait_since",
         "list_price",
         "discount",
+        "instalments",
+        "instalment_fee_by_seller",
     ),
     internal=("lead", "user", "cohort", "created_by", "enrollment", "coupon"),
     context=("cohort__name",),
@@ -72,8 +75,16 @@ TRANSFER_PROOF = PersonalData(
 WAITLIST_ENTRY = PersonalData(
     WaitlistEntry,
     erased={"name": lambda entry: _("Erased person"), "email": "", "phone": ""},
-    kept=("id", "position", "status", "created_at", "offered_at", "offer_expires_at"),
-    internal=("cohort", "lead", "order", "token"),
+    kept=(
+        "id",
+        "position",
+        "status",
+        "created_at",
+        "offered_at",
+        "offer_expires_at",
+        "next_cohort_offered_at",
+    ),
+    internal=("cohort", "lead", "order", "token", "next_cohort"),
     context=("cohort__name",),
 )
 CHECKOUT_FOLLOW_UP = PersonalData(
@@ -93,7 +104,7 @@ DESCRIBED = (
     FOLLOW_UP_OPT_OUT,
 )
 # The founder's own accounts and offers, and the founder's own trial payments.
-NOT_PERSONAL = (PayeeAccount, Coupon, EarlyBird, PaymentTrial)
+NOT_PERSONAL = (PayeeAccount, Coupon, EarlyBird, InstalmentPlan, PaymentTrial)
 
 
 def _waitlist_of(orders, leads, addresses) -> Q:

@@ -3,8 +3,9 @@
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db.models import (
-    Case,
     Count,
     DateField,
     DecimalField,
@@ -17,14 +18,23 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import Coupon, EarlyBird, Order, TransferProof, WaitlistEntry
+from billing.models import (
+    INSTALMENT_PERIODS,
+    Coupon,
+    EarlyBird,
+    InstalmentPlan,
+    Order,
+    Provider,
+    TransferProof,
+    WaitlistEntry,
+)
+from billing.providers import get_provider
 from cohorts.models import Cohort, Course
 
 
@@ -92,25 +102,67 @@ def cohort_waitlist(cohort: Cohort) -> QuerySet[WaitlistEntry]:
     return WaitlistEntry.objects.filter(cohort=cohort, status__in=active).select_related("lead")
 
 
+def _early_birds_live(today) -> QuerySet[EarlyBird]:
+    return EarlyBird.objects.filter(
+        Q(first_day__isnull=True) | Q(first_day__lte=today), last_day__gte=today
+    ).order_by("last_day", "id")
+
+
 def cohorts_with_price_now(cohorts: QuerySet[Cohort], now: datetime | None = None) -> QuerySet[Cohort]:
-    """Cohorts with `price_now` (the early-bird price while its window lasts, by the site's
-    date, else the regular price) and `early_until` (the window's last day, or None)."""
-    today = timezone.localdate(now or timezone.now())
-    early = Q(early_bird__last_day__gte=today)
+    """Cohorts with `price_now` (the price of the early-bird window open on the site's date,
+    else the regular price) and `early_until` (that window's last day, or None)."""
+    live = _early_birds_live(timezone.localdate(now or timezone.now())).filter(cohort=OuterRef("pk"))
     return cohorts.annotate(
-        price_now=Case(
-            When(early, then=F("early_bird__price")), default=F("price"), output_field=DecimalField()
-        ),
-        early_until=Case(When(early, then=F("early_bird__last_day")), default=None, output_field=DateField()),
+        price_now=Coalesce(Subquery(live.values("price")[:1]), F("price"), output_field=DecimalField()),
+        early_until=Subquery(live.values("last_day")[:1], output_field=DateField()),
     )
 
 
 def cohort_price_at(cohort: Cohort, now: datetime | None = None) -> Decimal:
     """What a seat in the cohort costs at this moment (what checkout charges)."""
-    early = EarlyBird.objects.filter(
-        cohort=cohort, last_day__gte=timezone.localdate(now or timezone.now())
-    ).first()
+    early = _early_birds_live(timezone.localdate(now or timezone.now())).filter(cohort=cohort).first()
     return early.price if early is not None else cohort.price
+
+
+def cohort_early_birds(cohort: Cohort) -> list[EarlyBird]:
+    """A cohort's early-bird windows in date order, each with `is_live` (open today)."""
+    today = timezone.localdate()
+    windows = list(EarlyBird.objects.filter(cohort=cohort).order_by("last_day", "id"))
+    for window in windows:
+        window.is_live = (window.first_day is None or window.first_day <= today) and window.last_day >= today  # type: ignore[attr-defined]
+    return windows
+
+
+def cohorts_for_pricing() -> QuerySet[Cohort]:
+    """Every cohort that has not ended, for the founder's price page: `price_now`,
+    `early_until`, `windows` (early-bird windows) and `instalment_periods`."""
+    plan = InstalmentPlan.objects.filter(cohort=OuterRef("pk")).values("periods")[:1]
+    cohorts = (
+        Cohort.objects.filter(ends_on__gte=timezone.localdate())
+        .select_related("course")
+        .annotate(
+            windows=Count("early_birds", distinct=True),
+            instalment_periods=Subquery(plan, output_field=ArrayField(IntegerField())),
+        )
+    )
+    return cohorts_with_price_now(cohorts).order_by("starts_on", "id")
+
+
+def instalments_available() -> bool:
+    """花呗分期 needs Alipay page / wap pay: 当面付 (a QR code, precreate) cannot offer it."""
+    return settings.ALIPAY_PRODUCT == "page" and get_provider(Provider.ALIPAY) is not None
+
+
+def instalment_choices(cohort: Cohort) -> tuple[list[int], bool]:
+    """The periods a buyer of this cohort may choose now (empty when instalments are off or
+    cannot be offered) and whether the seller pays the fee."""
+    if not instalments_available():
+        return [], False
+    plan = InstalmentPlan.objects.filter(cohort=cohort).first()
+    if plan is None:
+        return [], False
+    periods = sorted(n for n in plan.periods if n in INSTALMENT_PERIODS)
+    return periods, plan.fee_payer == InstalmentPlan.FeePayer.SELLER
 
 
 def cohorts_on_sale(*, drafts: bool = False) -> QuerySet[Cohort]:
@@ -121,7 +173,10 @@ def cohorts_on_sale(*, drafts: bool = False) -> QuerySet[Cohort]:
     cohorts = Cohort.objects.filter(sale_open=True, ends_on__gte=timezone.localdate())
     if not drafts:
         cohorts = cohorts.filter(course__status=Course.Status.PUBLISHED)
-    cohorts = cohorts.select_related("course")
+    plan = InstalmentPlan.objects.filter(cohort=OuterRef("pk")).values("periods")[:1]
+    cohorts = cohorts.select_related("course").annotate(
+        instalment_periods=Subquery(plan, output_field=ArrayField(IntegerField()))
+    )
     return cohorts_with_price_now(cohorts_with_seats_left(cohorts)).order_by("starts_on", "id")
 
 

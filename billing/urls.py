@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views, views_trials, views_waitlist
+from billing import views, views_prices, views_trials, views_waitlist
 
 app_name = "billing"
 
@@ -46,6 +46,23 @@ urlpatterns = [
     path("console/coupons/new/", views.coupon_edit, name="coupon_create"),
     path("console/coupons/<int:pk>/", views.coupon_edit, name="coupon_edit"),
     path("console/coupons/<int:pk>/pause/", views.coupon_pause, name="coupon_pause"),
+    path("console/prices/", views_prices.price_list, name="price_list"),
+    path("console/prices/<int:pk>/", views_prices.cohort_prices, name="cohort_prices"),
+    path(
+        "console/prices/<int:pk>/early-bird/<int:window_pk>/",
+        views_prices.early_bird_edit,
+        name="early_bird_edit",
+    ),
+    path(
+        "console/prices/<int:pk>/early-bird/<int:window_pk>/delete/",
+        views_prices.early_bird_delete,
+        name="early_bird_delete",
+    ),
+    path(
+        "console/waitlist/<int:pk>/next-cohort/",
+        views_waitlist.waitlist_next_cohort,
+        name="waitlist_next_cohort",
+    ),
     path("console/orders/", views.order_list, name="order_list"),
     path("console/orders/new/", views.order_create, name="order_create"),
     path("console/orders/<str:number>/", views.order_detail, name="order_detail"),

@@ -4,6 +4,7 @@ notifications (open, only signed payloads change anything), and the founder's co
 import contextlib
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -38,6 +39,8 @@ from billing.selectors import (
     coupon_preview,
     coupons_with_stats,
     course_offer,
+    instalment_choices,
+    instalments_available,
 )
 from billing.selectors import order_list as orders_filtered
 from cohorts.models import Cohort
@@ -96,6 +99,10 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     shows the same page with that cohort marked.
     """
     course, cohorts = course_offer(slug, preview=request.user.is_staff)
+    # A link-builder link may carry a coupon: its price is shown and the buy links keep it.
+    code = request.GET.get("coupon", "").strip()[:32]
+    for cohort in cohorts:
+        cohort.coupon_preview = coupon_preview(code=code, cohort=cohort) if code else None  # type: ignore[attr-defined]
     chosen = slug if slug != course.slug else ""
     buyable = [c for c in cohorts if c.enrolment_open and c.seats_left]  # type: ignore[attr-defined]
     featured = next((c for c in cohorts if c.slug == chosen), None) or (cohorts[0] if cohorts else None)
@@ -118,6 +125,9 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "buy_cohort": buy,
         "buy_refusal": buy_refusal,
         "waitlist_cohort": featured if buy is None else None,  # full or closed: 加入候补
+        "instalments_on": instalments_available(),
+        "coupon_code": code.upper(),
+        "coupon_query": urlencode({"coupon": code}) if any(c.coupon_preview for c in cohorts) else "",  # type: ignore[attr-defined]
         "share": _share_tags(
             title=course.title,
             description=course.tagline or course.description,
@@ -157,7 +167,12 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
             request, "billing/checkout.html", context, status=403 if request.method == "POST" else 200
         )
     # Filled in from the signup this visitor just made (their own session only).
-    initial = {**signup_contact(request), "coupon": request.GET.get("coupon", "")[:32]}
+    # or from the personal link of a next-cohort e-mail to the waitlist (signed).
+    initial = {
+        **signup_contact(request),
+        **services.waitlist_next_cohort_contact(request.GET.get("from", "")[:300]),
+        "coupon": request.GET.get("coupon", "")[:32],
+    }
     form = forms.CheckoutForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -189,6 +204,7 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "cohort": cohort,
         "preview": coupon_preview(code=code, cohort=cohort) if code else None,
+        "instalments_on": instalments_available(),
     }
     return render(request, "billing/checkout.html", context, status=status)
 
@@ -215,13 +231,14 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
         # Paid while this page waited (a scanned QR code): the success page, which signs in
         # the buyer of this browser.
         return redirect("billing:pay_return", number=number)
-    form = _pay_method_form(request.POST or None)
+    form = _pay_method_form(order, request.POST or None)
     if request.method == "POST" and _payable(order) and form.is_valid():
-        method = form.cleaned_data["method"]
+        method = form.cleaned_data["provider"]
         try:
             start = services.order_payment_start(
-                order=order, provider_name=method, request=request, phone=_is_phone(request)
-            )
+                order=order, provider_name=method, request=request, phone=_is_phone(request),
+                instalments=form.cleaned_data["instalments"],
+            )  # fmt: skip
         except (ValidationError, ProviderError) as exc:
             messages.error(
                 request, _("This payment method failed, please try another one. (%(e)s)") % {"e": exc}
@@ -231,11 +248,15 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
             return redirect(start.url)
         cache.set(f"billing:start:{number}", {"method": method, "qr": start.qr_text}, 60 * 60 * 24)
         return redirect("billing:pay", number=number)
-    return _pay_page(request, order, form=form, proof_form=forms.ProofForm())
+    status = 400 if form.errors else 200  # a method or 花呗 periods not offered
+    return _pay_page(request, order, form=form, proof_form=forms.ProofForm(), status=status)
 
 
-def _pay_method_form(data=None) -> forms.PayMethodForm:
-    return forms.PayMethodForm(data, methods=[p.name for p in enabled_providers()])
+def _pay_method_form(order: Order, data=None) -> forms.PayMethodForm:
+    periods, seller_pays = instalment_choices(order.cohort)
+    return forms.PayMethodForm(
+        data, methods=[p.name for p in enabled_providers()], instalments=periods, seller_pays=seller_pays
+    )
 
 
 def _pay_page(
@@ -352,7 +373,7 @@ def proof_upload(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("Thank you. We will confirm your transfer shortly and e-mail you."))
             return redirect("billing:pay", number=number)
-    return _pay_page(request, order, form=_pay_method_form(), proof_form=form, status=400)
+    return _pay_page(request, order, form=_pay_method_form(order), proof_form=form, status=400)
 
 
 @public

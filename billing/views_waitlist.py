@@ -86,12 +86,48 @@ def waitlist_offer(request: HttpRequest, token: str) -> HttpResponse:
 @staff_required
 def waitlist_console(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = get_object_or_404(Cohort.objects.select_related("course"), pk=pk)
+    return _waitlist_page(request, cohort, forms.NextCohortForm(cohort=cohort))
+
+
+def _waitlist_page(request: HttpRequest, cohort: Cohort, next_form, status: int = 200) -> HttpResponse:
+    entries = list(cohort_waitlist(cohort).select_related("next_cohort"))
     context = {
         "cohort": cohort,
-        "entries": list(cohort_waitlist(cohort)),
+        "entries": entries,
         "seats_left": cohort_seats_left(cohort),
+        "next_form": next_form,
+        "to_call": [e for e in entries if e.next_cohort_id and not e.email and e.status == "waiting"],
     }
-    return render(request, "billing/waitlist_console.html", context)
+    return render(request, "billing/waitlist_console.html", context, status=status)
+
+
+@staff_required
+@require_POST
+def waitlist_next_cohort(request: HttpRequest, pk: int) -> HttpResponse:
+    """把下一期推荐给所有候补的人: one e-mail each, nothing held, never twice for one cohort."""
+    cohort = get_object_or_404(Cohort.objects.select_related("course"), pk=pk)
+    form = forms.NextCohortForm(request.POST, cohort=cohort)
+    if form.is_valid():
+        try:
+            done = services.waitlist_next_cohort_offer(cohort=cohort, next_cohort=form.cleaned_data["cohort"])
+        except ValidationError as exc:
+            form.add_error("cohort", exc)
+        else:
+            if not (done["emailed"] or done["unsubscribed"] or done["to_call"]):
+                messages.info(request, _("Nobody new: everyone waiting has had this cohort recommended."))
+                return redirect("billing:waitlist_console", pk=pk)
+            message = _("E-mailed the link to %(next)s to %(emailed)s people.") % {
+                "emailed": done["emailed"], "next": form.cleaned_data["cohort"].name,
+            }  # fmt: skip
+            if done["unsubscribed"]:
+                message += " " + _("%(n)s unsubscribed: not e-mailed.") % {"n": done["unsubscribed"]}
+            if done["to_call"]:
+                message += " " + _("%(n)s without an e-mail: call them (listed below).") % {
+                    "n": len(done["to_call"])
+                }
+            messages.success(request, message)
+            return redirect("billing:waitlist_console", pk=pk)
+    return _waitlist_page(request, cohort, form, status=400)
 
 
 @staff_required

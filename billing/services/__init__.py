@@ -35,6 +35,11 @@ from billing.services.payments import (
     payment_notification_receive,
     payments_reconcile,
 )
+from billing.services.prices import (
+    early_bird_delete,
+    early_bird_save,
+    instalment_plan_save,
+)
 from billing.services.refunds import (
     refund_issue,
 )
@@ -55,6 +60,10 @@ from billing.services.trials import (
 from billing.services.waitlist import (
     waitlist_join,
     waitlist_move,
+    waitlist_next_cohort_contact,
+    waitlist_next_cohort_email_send,
+    waitlist_next_cohort_offer,
+    waitlist_next_cohort_still_wanted,
     waitlist_offer,
     waitlist_offer_accept,
     waitlist_offer_email_send,
@@ -67,7 +76,10 @@ __all__ = [
     "checkout_follow_up_still_wanted",
     "checkout_follow_ups_run",
     "coupon_save",
+    "early_bird_delete",
+    "early_bird_save",
     "follow_up_unsubscribe",
+    "instalment_plan_save",
     "is_payment_trial",
     "order_already_enrolled_alert_send",
     "order_amount_mismatch_alert_send",
@@ -102,6 +114,10 @@ __all__ = [
     "transfer_proof_upload",
     "waitlist_join",
     "waitlist_move",
+    "waitlist_next_cohort_contact",
+    "waitlist_next_cohort_email_send",
+    "waitlist_next_cohort_offer",
+    "waitlist_next_cohort_still_wanted",
     "waitlist_offer",
     "waitlist_offer_accept",
     "waitlist_offer_email_send",

@@ -3,6 +3,7 @@ checkout link, ABANDONED_CHECKOUT_DELAY_MINUTES after it expired, while the coho
 left; once per person per cohort, never after they paid or unsubscribed."""
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
@@ -12,7 +13,7 @@ from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing import jobs
 from billing.models import CheckoutFollowUp, FollowUpOptOut, Order
@@ -20,6 +21,9 @@ from billing.selectors import cohort_seats_left
 from cohorts.selectors import cohort_enrolment_refusal
 from onepco.outbox import outbox_enqueue
 from onepco.site import site_name
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 UNSUBSCRIBE_SALT = "billing.follow-up-unsubscribe"
 # Orders that expired longer ago than this are not followed up (a job switched on late).
@@ -75,24 +79,35 @@ def follow_up_unsubscribe(*, token: str) -> str:
 
 
 def checkout_follow_up_email_send(*, order: Order) -> None:
-    unsubscribe_url = settings.SITE_URL + reverse(
-        "billing:follow_up_unsubscribe", args=[follow_up_unsubscribe_token(order.buyer_email)]
-    )
     context = {
         "order": order,
         "cohort": order.cohort,
         "checkout_url": settings.SITE_URL + reverse("billing:checkout", args=[order.cohort.slug]),
-        "unsubscribe_url": unsubscribe_url,
-        "SITE_NAME": site_name(),
     }
+    follow_up_email_send(
+        email=order.buyer_email,
+        subject=gettext_lazy("Your seat in %(cohort)s is still available"),
+        template="billing/email/checkout_follow_up.txt",
+        context=context,
+    )
+
+
+def follow_up_email_send(*, email: str, subject: "StrOrPromise", template: str, context: dict) -> None:
+    """A sales follow-up (abandoned checkout, the next cohort to a waitlist): in the site's
+    language, with a one-click unsubscribe link (RFC 8058) that stops every such e-mail.
+    `subject` is formatted with the context's `cohort`."""
+    unsubscribe_url = settings.SITE_URL + reverse(
+        "billing:follow_up_unsubscribe", args=[follow_up_unsubscribe_token(email)]
+    )
+    context = {**context, "unsubscribe_url": unsubscribe_url, "SITE_NAME": site_name()}
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Your seat in %(cohort)s is still available") % {"cohort": order.cohort}
-        body = render_to_string("billing/email/checkout_follow_up.txt", context)
+        title = str(subject) % {"cohort": context["cohort"]}
+        body = render_to_string(template, context)
     headers = {
         "List-Unsubscribe": f"<{unsubscribe_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
-    EmailMessage(subject, body, None, [order.buyer_email], headers=headers).send()
+    EmailMessage(title, body, None, [email], headers=headers).send()
 
 
 def checkout_follow_up_still_wanted(*, order: Order) -> bool:

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing import jobs
-from billing.models import Coupon, Order
+from billing.models import Coupon, Order, Provider
 from billing.providers import ProviderError, Start, get_provider, provider_can_close
-from billing.selectors import cohort_price_at, cohort_seats_left, coupon_refusal
+from billing.selectors import cohort_price_at, cohort_seats_left, coupon_refusal, instalment_choices
 from cohorts.models import Cohort, Enrollment
 from cohorts.selectors import cohort_enrolment_refusal
 from crm.models import Lead
@@ -143,11 +143,25 @@ def coupon_save(*, coupon: Coupon) -> Coupon:
     return coupon
 
 
-def order_payment_start(*, order: Order, provider_name: str, request, phone: bool) -> Start:
-    """The buyer chose how to pay: ask the provider for a QR code or a page to go to."""
+def order_payment_start(
+    *, order: Order, provider_name: str, request, phone: bool, instalments: int | None = None
+) -> Start:
+    """The buyer chose how to pay: ask the provider for a QR code or a page to go to.
+
+    `instalments`: 花呗分期 periods (Alipay page / wap pay only, among those the cohort allows);
+    the order records them and who pays the fee, as the provider is asked."""
     provider = get_provider(provider_name)
     if provider is None:
         raise ValidationError(_("This payment method is not available."))
+    seller_pays = False
+    if instalments is not None:
+        allowed, seller_pays = instalment_choices(order.cohort)
+        if provider_name != Provider.ALIPAY or instalments not in allowed:
+            raise ValidationError(
+                _("Huabei instalments of %(n)s periods are not offered for this cohort.")
+                % {"n": instalments},
+                code="instalments",
+            )
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         now = timezone.now()
@@ -157,7 +171,8 @@ def order_payment_start(*, order: Order, provider_name: str, request, phone: boo
             raise ValidationError(_("This order has nothing to pay."))
         if order.expires_at is None:  # made in admin: the providers need an end to the trade
             order.expires_at = now + timedelta(minutes=settings.ORDER_EXPIRY_MINUTES)
-            order.save(update_fields=["expires_at"])
+        order.instalments, order.instalment_fee_by_seller = instalments, seller_pays
+        order.save(update_fields=["expires_at", "instalments", "instalment_fee_by_seller"])
     start = provider.start(order, request=request, phone=phone)
     Order.objects.filter(pk=order.pk, status=Order.Status.PENDING).update(
         provider=provider_name, provider_trade_no=start.trade_no

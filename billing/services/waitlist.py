@@ -2,20 +2,24 @@
 first in line for WAITLIST_OFFER_HOURS, passing a lapsed offer on, and taking an offer up."""
 
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing import jobs
-from billing.models import Order, WaitlistEntry
-from billing.selectors import cohort_seats_left
+from billing.models import FollowUpOptOut, Order, WaitlistEntry
+from billing.selectors import cohort_seats_left, cohorts_on_sale
+from billing.services.follow_ups import follow_up_email_send
 from billing.services.orders import order_place
 from cohorts.models import Cohort
 from cohorts.selectors import cohort_enrolment_refusal
@@ -166,3 +170,91 @@ def waitlist_offer_email_send(*, entry: WaitlistEntry) -> None:
         subject = _("A seat is free for you: %(cohort)s") % {"cohort": entry.cohort}
         body = render_to_string("billing/email/waitlist_offer.txt", context)
     send_mail(subject, body, None, [entry.email])
+
+
+NEXT_COHORT_SALT = "billing.next-cohort-checkout"
+
+
+def waitlist_next_cohort_offer(*, cohort: Cohort, next_cohort: Cohort, now: datetime | None = None) -> dict:
+    """The founder recommends `next_cohort` (on sale, same course) to everyone still waiting
+    for `cohort`: one e-mail each through the outbox, with a personal checkout link. Nothing is
+    held: first come, first served. Each person is recommended a given cohort once (their
+    entry is marked); those who unsubscribed from follow-ups get no e-mail, and those without
+    an e-mail are marked and listed for the founder to call. Returns the counts and the people
+    to call."""
+    now = now or timezone.now()
+    if next_cohort.pk == cohort.pk or next_cohort.course_id != cohort.course_id:
+        raise ValidationError(_("Choose another cohort of the same course."), code="next_cohort")
+    if not cohorts_on_sale(drafts=True).filter(pk=next_cohort.pk).exists():
+        raise ValidationError(_("That cohort is not on sale."), code="next_cohort")
+    emailed, unsubscribed, to_call = 0, 0, []
+    with transaction.atomic():
+        bought = Order.objects.filter(
+            cohort=next_cohort, buyer_email__iexact=OuterRef("email"), status__in=Order.PAID_STATUSES
+        )
+        line = list(
+            WaitlistEntry.objects.select_for_update()
+            .filter(cohort=cohort, status=WaitlistEntry.Status.WAITING)
+            .exclude(next_cohort=next_cohort)
+            .exclude(~Q(email="") & Exists(bought))  # already bought a seat in it
+            .order_by("position", "id")
+        )
+        addresses = [e.email.lower() for e in line if e.email]
+        opted_out = set(FollowUpOptOut.objects.filter(email__in=addresses).values_list("email", flat=True))
+        for entry in line:
+            if entry.email and entry.email.lower() in opted_out:
+                unsubscribed += 1
+                continue
+            entry.next_cohort, entry.next_cohort_offered_at = next_cohort, now
+            entry.save(update_fields=["next_cohort", "next_cohort_offered_at"])
+            if entry.email:
+                outbox_enqueue(jobs.send_next_cohort_offer, entry.pk)
+                emailed += 1
+            else:
+                to_call.append(entry)
+    return {"emailed": emailed, "unsubscribed": unsubscribed, "to_call": to_call}
+
+
+def waitlist_next_cohort_checkout_url(entry: WaitlistEntry) -> str:
+    """The personal link of a next-cohort e-mail: that cohort's checkout, filled in with the
+    person's details (a signed reference to their waitlist place, nothing else)."""
+    assert entry.next_cohort is not None
+    token = signing.dumps(entry.pk, salt=NEXT_COHORT_SALT, compress=True)
+    path = reverse("billing:checkout", args=[entry.next_cohort.slug])
+    return f"{settings.SITE_URL}{path}?{urlencode({'from': token})}"
+
+
+def waitlist_next_cohort_contact(token: str) -> dict[str, str]:
+    """The details a next-cohort link fills checkout in with; empty for a bad token."""
+    try:
+        pk = signing.loads(token, salt=NEXT_COHORT_SALT)
+    except signing.BadSignature:
+        return {}
+    entry = WaitlistEntry.objects.filter(pk=pk, next_cohort__isnull=False).first()
+    if entry is None:
+        return {}
+    return {"name": entry.name, "email": entry.email, "phone": entry.phone}
+
+
+def waitlist_next_cohort_email_send(*, entry: WaitlistEntry) -> None:
+    context = {
+        "entry": entry,
+        "cohort": entry.next_cohort,
+        "waited_for": entry.cohort,
+        "checkout_url": waitlist_next_cohort_checkout_url(entry),
+    }
+    follow_up_email_send(
+        email=entry.email,
+        subject=gettext_lazy("The next cohort is open: %(cohort)s"),
+        template="billing/email/next_cohort_offer.txt",
+        context=context,
+    )
+
+
+def waitlist_next_cohort_still_wanted(*, entry: WaitlistEntry) -> bool:
+    """Checked again when the e-mail goes out: not unsubscribed, the cohort still on sale."""
+    return (
+        entry.next_cohort_id is not None
+        and not FollowUpOptOut.objects.filter(email=entry.email.lower()).exists()
+        and cohorts_on_sale(drafts=True).filter(pk=entry.next_cohort_id).exists()
+    )

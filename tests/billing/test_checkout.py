@@ -142,7 +142,7 @@ def test_reconcile_queries_old_pending_orders_then_expires_stale_ones(order, wec
 
     result = payments_reconcile()
 
-    assert result == {"queried": 2, "applied": 1, "failed": 0, "expired": 1}
+    assert result == {"queried": 2, "applied": 1, "failed": 0, "expired": 1, "trials_paid": 0}
     assert Order.objects.get(pk=order.pk).status == "paid"
     assert Order.objects.get(pk=unpaid.pk).status == "expired"
     assert PaymentEvent.objects.filter(kind="query").count() == 2

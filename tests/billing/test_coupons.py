@@ -399,3 +399,13 @@ def test_a_cancelled_order_gives_its_last_use_back(cohort):
     order_cancel(order=first)
     second = order_place(cohort=cohort, buyer_name="乙", buyer_email="b@example.com", coupon_code="EARLY20")
     assert second.coupon is not None and second.amount == Decimal("1599.20")
+
+
+def test_a_coupon_link_to_the_sales_page_shows_its_price_and_the_buy_links_keep_it(client, cohort):
+    coupon()
+    page = client.get("/courses/python-bootcamp/?coupon=early20").text
+
+    assert "1,599.20" in page and "优惠码 EARLY20" in page
+    assert 'href="/courses/py-7/buy/?coupon=early20"' in page
+    unknown = client.get("/courses/python-bootcamp/?coupon=NOPE").text
+    assert "优惠码" not in unknown and 'href="/courses/py-7/buy/"' in unknown
