@@ -20,6 +20,7 @@ from cohorts.models import (
     QuizAttempt,
     QuizChoice,
     QuizQuestion,
+    RefundRiskAction,
     Student,
     Submission,
 )
@@ -102,6 +103,14 @@ class AttendanceAdmin(admin.ModelAdmin):
     search_fields = ["student__user__email", "student__user__name", "lesson__title"]
     list_select_related = ["lesson", "student__user"]
     raw_id_fields = ["lesson", "student"]
+
+
+@admin.register(RefundRiskAction)
+class RefundRiskActionAdmin(admin.ModelAdmin):
+    list_display = ["enrollment", "kind", "note", "by", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["enrollment__student__user", "enrollment__cohort", "by"]
+    raw_id_fields = ["enrollment", "by"]
 
 
 @admin.register(AttendanceAlias)

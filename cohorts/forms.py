@@ -18,6 +18,7 @@ from cohorts.models import (
     CourseFAQ,
     FeedbackTemplate,
     Lesson,
+    RefundRiskAction,
 )
 from onepco.images import image_check
 from onepco.templatetags.onepco import render_markdown
@@ -415,3 +416,8 @@ class AttendancePreviewForm(forms.Form):
         return {
             int(k.removeprefix("match_")): int(v) for k, v in data.items() if k.startswith("match_") and v
         }
+
+
+class RefundRiskActionForm(forms.Form):
+    kind = forms.ChoiceField(choices=RefundRiskAction.Kind.choices, widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)

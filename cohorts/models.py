@@ -432,6 +432,45 @@ class AttendanceAlias(models.Model):
         return f"{self.name_key} → {self.student}"
 
 
+class RefundRiskAction(models.Model):
+    """What the founder did about a student flagged at refund risk (cohorts/refund_risk.py): a
+    call noted, a message sent, or the flag dismissed, which keeps it dismissed."""
+
+    class Kind(models.TextChoices):
+        CALLED = "called", _("Called")
+        MESSAGED = "messaged", _("Messaged")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("enrollment"), on_delete=models.CASCADE, related_name="refund_risk_actions"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("refund-risk action")
+        verbose_name_plural = _("refund-risk actions")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["enrollment", "kind"], name="refund_risk_action_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["called", "messaged", "dismissed"]),
+                name="refund_risk_action_kind_valid",
+            ),
+            # A dismissal says why: a flag waved away without a reason would teach nothing.
+            models.CheckConstraint(
+                condition=~Q(kind="dismissed") | ~Q(note=""), name="refund_risk_dismissal_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment} · {self.get_kind_display()}"
+
+
 class Assignment(models.Model):
     cohort = models.ForeignKey(
         Cohort, verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="assignments"

@@ -24,6 +24,7 @@ from cohorts.models import (
     QuizAttempt,
     QuizChoice,
     QuizQuestion,
+    RefundRiskAction,
     Student,
     Submission,
     calendar_token_new,
@@ -57,6 +58,14 @@ ATTENDANCE_ALIAS = PersonalData(
     kept=("id", "created_at"),
     internal=("cohort", "student"),
     context=("cohort__name",),
+)
+# The founder's notes on a student flagged at refund risk.
+REFUND_RISK_ACTION = PersonalData(
+    RefundRiskAction,
+    erased={"note": ""},
+    kept=("id", "kind", "created_at"),
+    internal=("enrollment", "by"),
+    context=("enrollment__cohort__name",),
 )
 SUBMISSION = PersonalData(
     Submission,
@@ -144,6 +153,7 @@ DESCRIBED = (
     ENROLLMENT,
     ATTENDANCE,
     ATTENDANCE_ALIAS,
+    REFUND_RISK_ACTION,
     SUBMISSION,
     ASSESSMENT,
     QUIZ_ATTEMPT,
@@ -172,6 +182,9 @@ def student_personal_data(*, student: Student) -> dict:
         "enrollments": ENROLLMENT.rows(Enrollment.objects.filter(student=student)),
         "attendance": ATTENDANCE.rows(Attendance.objects.filter(student=student)),
         "attendance_names": ATTENDANCE_ALIAS.rows(AttendanceAlias.objects.filter(student=student)),
+        "refund_risk_notes": REFUND_RISK_ACTION.rows(
+            RefundRiskAction.objects.filter(enrollment__student=student)
+        ),
         "submissions": SUBMISSION.rows(Submission.objects.filter(student=student)),
         "assessments": ASSESSMENT.rows(Assessment.objects.filter(student=student)),
         "test_attempts": QUIZ_ATTEMPT.rows(QuizAttempt.objects.filter(student=student)),
@@ -187,6 +200,9 @@ def student_personal_data(*, student: Student) -> dict:
 def student_anonymise(*, student: Student) -> tuple[dict[str, int], list[FieldFile]]:
     STUDENT.anonymise([student])
     ATTENDANCE_ALIAS.anonymise(AttendanceAlias.objects.filter(student=student))
+    REFUND_RISK_ACTION.anonymise(
+        RefundRiskAction.objects.filter(enrollment__student=student).exclude(note="")
+    )
     submissions, files = SUBMISSION.anonymise(Submission.objects.filter(student=student))
     notes, _files = ASSESSMENT.anonymise(Assessment.objects.filter(student=student).exclude(note=""))
     answers, _files = QUIZ_ANSWER.anonymise(QuizAnswer.objects.filter(attempt__student=student))

@@ -31,6 +31,7 @@ from cohorts.models import (
     Lesson,
     LessonMaterial,
     LessonReminder,
+    RefundRiskAction,
     Student,
     Submission,
     calendar_token_new,
@@ -682,3 +683,16 @@ def graduation_report_share_work(*, report: GraduationReport, shares: bool) -> G
     report.shares_work_at = timezone.now() if shares else None
     report.save(update_fields=["shares_work", "shares_work_at"])
     return report
+
+
+def refund_risk_action_record(*, enrollment: Enrollment, kind: str, note: str, by: User) -> RefundRiskAction:
+    """A call or a message noted on a refund-risk flag, or the flag dismissed (which needs why)."""
+    note = note.strip()
+    if kind not in RefundRiskAction.Kind.values:
+        raise ValidationError({"kind": _("Choose what you did.")})
+    if kind == RefundRiskAction.Kind.DISMISSED and not note:
+        raise ValidationError({"note": _("Say why the flag can be dismissed, e.g. 说好下周补课.")})
+    action = RefundRiskAction(enrollment=enrollment, kind=kind, note=note, by=by)
+    action.full_clean()
+    action.save()
+    return action

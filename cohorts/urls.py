@@ -1,6 +1,16 @@
 from django.urls import path
 
-from cohorts.views import attendance, calendar, console, learner, public, quiz_console, quiz_learner, schedule
+from cohorts.views import (
+    attendance,
+    calendar,
+    console,
+    learner,
+    public,
+    quiz_console,
+    quiz_learner,
+    refund_risk,
+    schedule,
+)
 
 app_name = "cohorts"
 
@@ -19,6 +29,9 @@ urlpatterns = [
     path("console/cohorts/<int:pk>/schedule/", schedule.schedule_generate, name="schedule_generate"),
     path("console/cohorts/<int:pk>/copy/", schedule.cohort_copy, name="cohort_copy"),
     path("console/lessons/<int:pk>/attendance/", console.attendance, name="attendance"),
+    path(
+        "console/enrollments/<int:pk>/refund-risk/", refund_risk.refund_risk_action, name="refund_risk_action"
+    ),
     path(
         "console/lessons/<int:pk>/attendance/upload/", attendance.attendance_upload, name="attendance_upload"
     ),

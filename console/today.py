@@ -15,6 +15,7 @@ from django.utils import timezone
 from billing.models import Order
 from billing.selectors import orders_expiring, transfers_to_confirm
 from cohorts.quiz_selectors import quiz_grading_queue
+from cohorts.refund_risk import refund_risks
 from cohorts.selectors import grading_queue
 from console.health import failed_job_count
 from crm.models import Lead
@@ -107,6 +108,7 @@ def today_overview(now: datetime | None = None) -> dict[str, Any]:
         "grading": _short(grading_queue()),
         "tests_to_grade": quiz_grading_queue().count(),
         "at_risk": Short(at_risk, at_risk_count),
+        "refund_risks": refund_risks(at=now),
         "failed_jobs": failed_job_count(),
         "week": week_so_far(now),
     }

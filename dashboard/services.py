@@ -8,6 +8,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from cohorts.refund_risk import refund_risks
 from dashboard.models import WeeklyMetrics
 from dashboard.selectors import COUNT_FIELDS, RATE_FIELDS, WeeklyNumbers, weekly_numbers_range
 from dashboard.selectors.pages import dropout_list, metric_rows, numbers_for_week
@@ -116,6 +117,7 @@ def weekly_report_render(*, week: Week) -> tuple[str, str, str]:
         "week": week,
         "rows": metric_rows(current, previous),
         "dropouts": dropout_list(at=min(week.end, timezone.now())),
+        "refund_risks": refund_risks(at=min(week.end, timezone.now())),
         "actions": _actions_of(week),
         "SITE_NAME": site_name(),
         "SITE_URL": settings.SITE_URL,

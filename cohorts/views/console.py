@@ -41,6 +41,7 @@ from cohorts.models import (
     Student,
     Submission,
 )
+from cohorts.refund_risk import refund_risks
 from onepco.access import staff_required
 from onepco.templatetags.onepco import render_markdown
 
@@ -135,6 +136,7 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assignments": assignments,
             "queue_count": quiz_selectors.grading_waiting(cohort),
             "calendar_url": cohort_feed_url(cohort),
+            "refund_risks": refund_risks(at=now, cohort_id=cohort.pk),
             "now": now,
         },
     )
