@@ -4,7 +4,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Coupon, Order, PayeeAccount, Provider
+from billing.models import Coupon, Order, PayeeAccount, Provider, ReferralSettings
 from cohorts.models import Cohort, Course
 from crm.forms import HONEYPOT, LeadForm
 from onepco.images import image_check
@@ -192,3 +192,21 @@ class CouponForm(forms.ModelForm):
         if data.get("valid_from") and data.get("valid_until") and data["valid_until"] <= data["valid_from"]:
             self.add_error("valid_until", _("The end must come after the start."))
         return data
+
+
+class ReferralSettingsForm(forms.ModelForm):
+    """The founder's choice of what a referrer gets when a friend they brought pays."""
+
+    class Meta:
+        model = ReferralSettings
+        fields = ["reward", "coupon_kind", "coupon_value", "coupon_valid_days", "cash_amount"]
+        widgets = {"reward": forms.RadioSelect}
+
+
+class ReferralRewardPaidForm(forms.Form):
+    note = forms.CharField(
+        label=_("How it was paid"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. WeChat transfer")}),
+    )

@@ -6,7 +6,7 @@ Jobs and services name each other through their modules, so that either may be i
 from django.conf import settings
 
 from billing import services
-from billing.models import Order, WaitlistEntry
+from billing.models import Order, ReferralReward, WaitlistEntry
 
 
 def send_enrollment_email(order_id: int) -> None:
@@ -81,3 +81,14 @@ def send_checkout_follow_up(order_id: int) -> None:
 
 def send_checkout_follow_ups() -> int:
     return services.checkout_follow_ups_run()
+
+
+def send_referral_reward_email(reward_id: int) -> None:
+    reward = (
+        ReferralReward.objects.select_related("coupon", "referrer__user", "order__cohort__course")
+        .filter(pk=reward_id)
+        .first()
+    )
+    # Sent already (a crash after sending, a relay twice): once is enough.
+    if reward is not None and reward.emailed_at is None:
+        services.referral_reward_email_send(reward=reward)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views, views_waitlist
+from billing import views, views_referrals, views_waitlist
 
 app_name = "billing"
 
@@ -30,6 +30,14 @@ urlpatterns = [
     path("console/coupons/new/", views.coupon_edit, name="coupon_create"),
     path("console/coupons/<int:pk>/", views.coupon_edit, name="coupon_edit"),
     path("console/coupons/<int:pk>/pause/", views.coupon_pause, name="coupon_pause"),
+    path("console/referrals/", views_referrals.referrer_list, name="referrer_list"),
+    path("console/referrals/settings/", views_referrals.referral_settings, name="referral_settings"),
+    path(
+        "console/referrals/rewards/<int:pk>/paid/",
+        views_referrals.referral_reward_paid,
+        name="referral_reward_paid",
+    ),
+    path("learn/referral-reward/", views_referrals.learner_referral_offer, name="learner_referral_offer"),
     path("console/orders/", views.order_list, name="order_list"),
     path("console/orders/new/", views.order_create, name="order_create"),
     path("console/orders/<str:number>/", views.order_detail, name="order_detail"),

@@ -35,6 +35,13 @@ from billing.services.payments import (
     payment_notification_receive,
     payments_reconcile,
 )
+from billing.services.referrals import (
+    referral_reward_credit,
+    referral_reward_email_send,
+    referral_reward_mark_paid,
+    referral_reward_order_refunded,
+    referral_settings_save,
+)
 from billing.services.refunds import (
     refund_issue,
 )
@@ -84,6 +91,11 @@ __all__ = [
     "payment_notification_oversized",
     "payment_notification_receive",
     "payments_reconcile",
+    "referral_reward_credit",
+    "referral_reward_email_send",
+    "referral_reward_mark_paid",
+    "referral_reward_order_refunded",
+    "referral_settings_save",
     "refund_issue",
     "transfer_confirm",
     "transfer_proof_reject",
