@@ -3,7 +3,10 @@ credited once for that order with what the founder chose: nothing, a single-use 
 e-mailed to them, or cash the founder pays by hand and marks paid. A refund of the friend's
 order before the reward is paid or used flags it."""
 
+import io
+import json
 import threading
+import zipfile
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,7 +18,7 @@ from django.utils import timezone
 
 from billing.models import Coupon, Order, PaymentEvent, ReferralReward, ReferralSettings
 from billing.selectors import coupon_refusal
-from billing.services import refund_issue
+from billing.services import order_buyer_email_add, refund_issue
 from crm.models import Lead
 from onepco.models import OutboxMessage
 from tests import factories as f
@@ -134,6 +137,25 @@ def test_a_paid_referred_order_credits_the_referrer_once_however_often_it_is_not
         "owed",
     )
     assert reward.amount == Decimal("200.00")
+
+
+def test_a_phone_only_buyer_is_credited_at_payment_and_not_again_when_the_email_is_added(
+    client, alipay_on, keys, cohort, student
+):
+    _reward("cash")
+    lead = f.make_lead(name="电话朋友", phone="13600000000", referred_by=student)
+    order = f.make_order(
+        cohort, lead=lead, buyer_name="电话朋友", buyer_email="", buyer_phone="+8613600000000",
+        expires_at=timezone.now() + timedelta(minutes=30),
+    )  # fmt: skip
+    _pay(client, order, keys)
+    assert order.needs_email and ReferralReward.objects.count() == 1
+
+    order_buyer_email_add(order=order, email="phone.friend@example.com")
+
+    order.refresh_from_db()
+    assert order.enrollment_id is not None
+    assert ReferralReward.objects.count() == 1
 
 
 def test_the_database_holds_one_reward_per_order(friend_order, student):
@@ -415,3 +437,28 @@ def test_the_founder_sets_the_reward_and_bad_input_is_refused_next_to_the_field(
 
 def test_the_lead_list_links_to_the_referrers_page(founder_client):
     assert f'href="{REFERRALS}"' in founder_client.get("/console/leads/").content.decode()
+
+
+# --- personal data ---------------------------------------------------------------------------
+
+
+def test_the_referrer_downloads_their_rewards_and_erasing_them_clears_the_payment_note(
+    student_client, student, friend_order, founder_client
+):
+    ReferralReward.objects.create(
+        order=friend_order, referrer=student, kind="cash", status="paid", amount=Decimal("200.00"),
+        paid_at=timezone.now(), paid_note="微信转给学员甲",
+    )  # fmt: skip
+
+    response = student_client.get("/account/my-data.zip")
+    data = json.loads(zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).read("data.json"))
+    assert [(r["kind"], r["amount"], r["paid_note"]) for r in data["referral_rewards"]] == [
+        ("cash", "200.00", "微信转给学员甲")
+    ]
+
+    payload = {"reason": "学员要求删除", "confirm": "on"}
+    assert (
+        founder_client.post(f"/console/data-requests/erase/student/{student.pk}/", payload).status_code == 302
+    )
+    reward = ReferralReward.objects.get()
+    assert reward.paid_note == "" and (reward.status, reward.amount) == ("paid", Decimal("200.00"))
