@@ -210,7 +210,11 @@ def test_a_coupon_reward_is_issued_for_one_use_and_emailed_through_the_outbox(
     to_referrer = [m for m in mailoutbox if m.to == ["student@example.com"]]
     assert len(to_referrer) == 1
     mail = to_referrer[0]
-    assert coupon.code in mail.body and "20 %" in mail.body and "Python 实战营" in mail.subject + mail.body
+    assert (
+        coupon.code in mail.body
+        and "减 20 %，有效期至" in mail.body
+        and "Python 实战营" in mail.subject + mail.body
+    )
     # The friend is not named to the referrer.
     assert "王小明" not in mail.subject + mail.body and "buyer@example.com" not in mail.body
     run_jobs()
