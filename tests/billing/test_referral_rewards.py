@@ -368,6 +368,9 @@ def test_the_referrers_page_lists_leads_deals_revenue_and_rewards(
     assert (row, row.referred, row.deals, row.revenue) == (student, 2, 1, Decimal("1999.00"))
     html = response.content.decode()
     assert "学员甲" in html and "¥200.00" in html and "标记已付" in html and friend_order.number in html
+    assert founder_client.get(f"/console/students/{student.pk}/").status_code == 200
+    detail = founder_client.get(f"/console/orders/{friend_order.number}/").content.decode()
+    assert "推荐奖励" in detail and "学员甲" in detail and "待支付" in detail
 
 
 def test_the_referrers_page_query_count_does_not_grow_with_rows(

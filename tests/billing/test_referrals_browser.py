@@ -54,7 +54,10 @@ def test_the_referrers_page(founder_pages, screenshot):
         text = page.inner_text("main")
         assert "待支付" in text and "订单已退款——不要支付" in text and "优惠券已使用" in text
         screenshot(page, device)
-    page.goto(page.url)
+        page.goto(page.url.replace("/console/referrals/", f"/console/orders/{owed.order.number}/"))
+        assert "推荐奖励" in page.inner_text("main") and "张三" in page.inner_text("main")
+        screenshot(page, f"{device}-order")
+    page.goto(page.url.replace(f"/console/orders/{owed.order.number}/", "/console/referrals/"))
     page.fill(f"#reward-{owed.pk} input[name=note]", "支付宝转账")
     page.click(f"#reward-{owed.pk} button[type=submit]")
     assert "奖励已标记为已付" in page.inner_text("main")
