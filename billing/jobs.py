@@ -15,6 +15,17 @@ def send_enrollment_email(order_id: int) -> None:
         services.order_enrollment_email_send(order=order)
 
 
+def send_referral_reward_email(reward_id: int) -> None:
+    reward = (
+        ReferralReward.objects.select_related("coupon", "referrer__user", "order__cohort__course")
+        .filter(pk=reward_id)
+        .first()
+    )
+    # Sent already (a crash after sending, a relay twice): once is enough.
+    if reward is not None and reward.emailed_at is None:
+        services.referral_reward_email_send(reward=reward)
+
+
 def alert_second_payment(order_id: int, provider: str, trade_no: str, amount: str) -> None:
     order = Order.objects.select_related("cohort").filter(pk=order_id).first()
     if order is not None and settings.FOUNDER_EMAIL:
@@ -81,14 +92,3 @@ def send_checkout_follow_up(order_id: int) -> None:
 
 def send_checkout_follow_ups() -> int:
     return services.checkout_follow_ups_run()
-
-
-def send_referral_reward_email(reward_id: int) -> None:
-    reward = (
-        ReferralReward.objects.select_related("coupon", "referrer__user", "order__cohort__course")
-        .filter(pk=reward_id)
-        .first()
-    )
-    # Sent already (a crash after sending, a relay twice): once is enough.
-    if reward is not None and reward.emailed_at is None:
-        services.referral_reward_email_send(reward=reward)
