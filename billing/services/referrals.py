@@ -51,7 +51,11 @@ def _referrer_of(order: Order, lead: Lead | None) -> Student | None:
 
 
 def _coupon_code_new() -> str:
-    return "REF" + "".join(secrets.choice(ORDER_ALPHABET) for _ in range(8))
+    """A code no coupon has (eight random characters: a clash is rare, and checked)."""
+    while True:
+        code = "REF" + "".join(secrets.choice(ORDER_ALPHABET) for _ in range(8))
+        if not Coupon.objects.filter(code__iexact=code).exists():
+            return code
 
 
 def referral_reward_credit(*, order: Order, lead: Lead | None) -> ReferralReward | None:
