@@ -408,8 +408,17 @@ def test_students_and_anonymous_visitors_cannot_see_referrers_or_mark_paid(
         assert client.get(path).status_code == 302
     assert student_client.post(f"{REFERRALS}rewards/{reward.pk}/paid/").status_code == 403
     assert client.post(f"{REFERRALS}rewards/{reward.pk}/paid/").status_code == 302
+    assert (
+        student_client.post(f"{REFERRALS}settings/", {"reward": "cash", "cash_amount": "1"}).status_code
+        == 403
+    )
     reward.refresh_from_db()
     assert reward.status == "owed"
+    assert not ReferralSettings.objects.exists()
+
+
+def test_marking_an_unknown_reward_paid_is_a_404(founder_client):
+    assert founder_client.post(f"{REFERRALS}rewards/999999/paid/").status_code == 404
 
 
 def test_the_founder_sets_the_reward_and_bad_input_is_refused_next_to_the_field(founder_client, founder):
