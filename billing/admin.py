@@ -11,6 +11,8 @@ from billing.models import (
     PayeeAccount,
     PaymentEvent,
     PaymentTrial,
+    ReferralReward,
+    ReferralSettings,
     Refund,
     TransferProof,
     WaitlistEntry,
@@ -142,3 +144,16 @@ class CheckoutFollowUpAdmin(admin.ModelAdmin):
 class FollowUpOptOutAdmin(admin.ModelAdmin):
     list_display = ["email", "created_at"]
     search_fields = ["email"]
+
+
+@admin.register(ReferralSettings)
+class ReferralSettingsAdmin(admin.ModelAdmin):
+    list_display = ["reward", "coupon_kind", "coupon_value", "coupon_valid_days", "cash_amount", "updated_at"]
+
+
+@admin.register(ReferralReward)
+class ReferralRewardAdmin(admin.ModelAdmin):
+    list_display = ["order", "referrer", "kind", "status", "amount", "coupon", "created_at", "paid_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["order", "referrer__user", "coupon"]
+    raw_id_fields = ["order", "referrer", "coupon", "paid_by"]

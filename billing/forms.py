@@ -14,6 +14,7 @@ from billing.models import (
     Order,
     PayeeAccount,
     Provider,
+    ReferralSettings,
 )
 from billing.selectors import cohorts_on_sale
 from cohorts.models import Cohort, Course
@@ -283,3 +284,21 @@ class InstalmentPlanForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["periods"].choices = [(n, _("%(n)s periods") % {"n": n}) for n in INSTALMENT_PERIODS]
+
+
+class ReferralSettingsForm(forms.ModelForm):
+    """The founder's choice of what a referrer gets when a friend they brought pays."""
+
+    class Meta:
+        model = ReferralSettings
+        fields = ["reward", "coupon_kind", "coupon_value", "coupon_valid_days", "cash_amount"]
+        widgets = {"reward": forms.RadioSelect}
+
+
+class ReferralRewardPaidForm(forms.Form):
+    note = forms.CharField(
+        label=_("How it was paid"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. WeChat transfer")}),
+    )

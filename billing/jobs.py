@@ -6,13 +6,24 @@ Jobs and services name each other through their modules, so that either may be i
 from django.conf import settings
 
 from billing import services
-from billing.models import Order, WaitlistEntry
+from billing.models import Order, ReferralReward, WaitlistEntry
 
 
 def send_enrollment_email(order_id: int) -> None:
     order = Order.objects.select_related("cohort__course").filter(pk=order_id).first()
     if order is not None and order.is_paid and order.buyer_email:
         services.order_enrollment_email_send(order=order)
+
+
+def send_referral_reward_email(reward_id: int) -> None:
+    reward = (
+        ReferralReward.objects.select_related("coupon", "referrer__user", "order__cohort__course")
+        .filter(pk=reward_id)
+        .first()
+    )
+    # Sent already (a crash after sending, a relay twice): once is enough.
+    if reward is not None and reward.emailed_at is None:
+        services.referral_reward_email_send(reward=reward)
 
 
 def alert_second_payment(order_id: int, provider: str, trade_no: str, amount: str) -> None:

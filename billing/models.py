@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
@@ -689,3 +690,137 @@ class FollowUpOptOut(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class ReferralSettings(models.Model):
+    """What a student gets when a friend who came through their referral link pays: nothing
+    (the default), a coupon issued and e-mailed to them, or an amount the founder pays by hand.
+    One row; a change applies to the payments that come after it."""
+
+    class Reward(models.TextChoices):
+        NONE = "none", _("No reward")
+        COUPON = "coupon", _("A coupon for the referrer")
+        CASH = "cash", _("Cash, paid by the founder by hand")
+
+    reward = models.CharField(_("reward"), max_length=8, choices=Reward.choices, default=Reward.NONE)
+    coupon_kind = models.CharField(
+        _("coupon kind"), max_length=8, choices=Coupon.Kind.choices, default=Coupon.Kind.PERCENT
+    )
+    coupon_value = models.DecimalField(
+        _("coupon value"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Percent (1–100) or amount off."),
+    )
+    coupon_valid_days = models.PositiveIntegerField(
+        _("coupon valid for (days)"), default=90, help_text=_("From the day the friend pays.")
+    )
+    cash_amount = models.DecimalField(
+        _("cash amount"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("referral reward settings")
+        verbose_name_plural = _("referral reward settings")
+
+    def __str__(self) -> str:
+        return str(_("Referral reward settings"))
+
+    def clean(self) -> None:
+        """The chosen reward needs its amount; the other kind's fields are left as they are."""
+        errors = {}
+        if self.reward == self.Reward.COUPON:
+            if self.coupon_value is None or self.coupon_value <= 0:
+                errors["coupon_value"] = _("Enter how much the coupon takes off.")
+            elif self.coupon_kind == Coupon.Kind.PERCENT and self.coupon_value > 100:
+                errors["coupon_value"] = _("A percentage is at most 100.")
+            if not self.coupon_valid_days:
+                errors["coupon_valid_days"] = _("Give the coupon at least one day.")
+        if self.reward == self.Reward.CASH and (self.cash_amount is None or self.cash_amount <= 0):
+            errors["cash_amount"] = _("Enter the amount you will pay.")
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def current(cls) -> "ReferralSettings":
+        return cls.objects.order_by("pk").first() or cls()
+
+
+class ReferralReward(models.Model):
+    """What a referrer was credited for one paid order of a friend they brought (the order's
+    lead was `referred_by` them): one per order, whatever notifications repeat."""
+
+    class Kind(models.TextChoices):
+        COUPON = "coupon", _("Coupon")
+        CASH = "cash", _("Cash")
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Coupon sent")
+        OWED = "owed", _("Owed")
+        PAID = "paid", _("Paid")
+        # The friend's order was refunded before the cash was paid.
+        VOID = "void", _("Order refunded — don't pay")
+
+    order = models.OneToOneField(
+        Order, verbose_name=_("friend's order"), on_delete=models.PROTECT, related_name="referral_reward"
+    )
+    referrer = models.ForeignKey(
+        "cohorts.Student",
+        verbose_name=_("referrer"),
+        on_delete=models.PROTECT,
+        related_name="referral_rewards",
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices)
+    amount = models.DecimalField(_("cash amount"), max_digits=10, decimal_places=2, null=True, blank=True)
+    coupon = models.OneToOneField(
+        Coupon,
+        verbose_name=_("coupon"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referral_reward",
+    )
+    created_at = models.DateTimeField(_("credited at"), default=timezone.now)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked paid by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    paid_note = models.CharField(_("how it was paid"), max_length=200, blank=True)
+    # Set when the friend's order was refunded (in part or in full) before the reward was paid
+    # or its coupon used: the founder decides; a coupon already sent is not taken back.
+    order_refunded_at = models.DateTimeField(_("friend's order refunded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("referral reward")
+        verbose_name_plural = _("referral rewards")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="coupon", coupon__isnull=False) | Q(kind="cash", amount__gt=0),
+                name="referral_reward_has_what_it_gives",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(paid_at__isnull=False), name="referral_reward_paid_has_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.order}"

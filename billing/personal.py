@@ -16,6 +16,8 @@ from billing.models import (
     PayeeAccount,
     PaymentEvent,
     PaymentTrial,
+    ReferralReward,
+    ReferralSettings,
     Refund,
     TransferProof,
     WaitlistEntry,
@@ -94,6 +96,15 @@ CHECKOUT_FOLLOW_UP = PersonalData(
 FOLLOW_UP_OPT_OUT = PersonalData(
     FollowUpOptOut, erased={"email": lambda row: f"erased-{row.pk}@invalid"}, kept=("id", "created_at")
 )
+# A reward names the referrer (it is theirs: downloaded and erased with them, not with the
+# friend whose order earned it). The founder's note on how it was paid may name their account.
+REFERRAL_REWARD = PersonalData(
+    ReferralReward,
+    erased={"paid_note": ""},
+    kept=("id", "kind", "status", "amount", "created_at", "emailed_at", "paid_at", "order_refunded_at"),
+    internal=("order", "referrer", "coupon", "paid_by"),
+    context=("coupon__code",),
+)
 DESCRIBED = (
     ORDER,
     PAYMENT_EVENT,
@@ -102,9 +113,10 @@ DESCRIBED = (
     WAITLIST_ENTRY,
     CHECKOUT_FOLLOW_UP,
     FOLLOW_UP_OPT_OUT,
+    REFERRAL_REWARD,
 )
-# The founder's own accounts and offers, and the founder's own trial payments.
-NOT_PERSONAL = (PayeeAccount, Coupon, EarlyBird, InstalmentPlan, PaymentTrial)
+# The founder's own accounts, offers and settings, and the founder's own trial payments.
+NOT_PERSONAL = (PayeeAccount, Coupon, EarlyBird, InstalmentPlan, ReferralSettings, PaymentTrial)
 
 
 def _waitlist_of(orders, leads, addresses) -> Q:
@@ -147,3 +159,16 @@ def orders_anonymise(*, orders_filter: Q, leads=(), addresses=()) -> tuple[dict[
     proofs, files = TRANSFER_PROOF.anonymise(TransferProof.objects.filter(order__in=orders).exclude(image=""))
     counts = {"orders": len(orders), "payment_event_bodies": events, "transfer_proofs": proofs}
     return {**counts, "waitlist_places": waitlist}, files
+
+
+def referral_rewards_personal_data(*, students) -> dict[str, list[dict]]:
+    """The rewards the person earned as a referrer."""
+    return {
+        "referral_rewards": REFERRAL_REWARD.rows(ReferralReward.objects.filter(referrer__in=list(students)))
+    }
+
+
+def referral_rewards_anonymise(*, students) -> dict[str, int]:
+    rewards = ReferralReward.objects.filter(referrer__in=list(students)).exclude(paid_note="")
+    changed, _files = REFERRAL_REWARD.anonymise(rewards)
+    return {"referral_rewards": changed}

@@ -13,6 +13,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -31,11 +32,12 @@ from billing.models import (
     InstalmentPlan,
     Order,
     Provider,
+    ReferralReward,
     TransferProof,
     WaitlistEntry,
 )
 from billing.providers import get_provider
-from cohorts.models import Cohort, Course
+from cohorts.models import Cohort, Course, Student
 
 
 def seat_holding(now: datetime | None = None, prefix: str = "") -> Q:
@@ -316,3 +318,36 @@ def coupons_with_stats(now: datetime | None = None) -> QuerySet[Coupon]:
         deals=Count("orders", filter=paid),
         revenue=Sum("orders__amount", filter=paid, default=Decimal("0.00")),
     )
+
+
+def referrers_with_stats() -> QuerySet[Student]:
+    """Students who brought someone (a referred lead, or a reward), for the founder: `referred`
+    (their referred leads, spam left out), `deals` (those leads' paid orders), `revenue` (what
+    those orders paid) and their rewards (`rewards`, newest first, each with `coupon_used`).
+    Three queries however many rows: the students, their rewards, the pages' count."""
+    real = Q(referred_leads__is_spam=False)
+    paid = real & Q(referred_leads__orders__status__in=Order.PAID_STATUSES)
+    coupon_used = Exists(Order.objects.filter(coupon=OuterRef("coupon"), status__in=Order.PAID_STATUSES))
+    rewards = (
+        ReferralReward.objects.select_related("order__cohort__course", "coupon", "paid_by")
+        .annotate(coupon_used=coupon_used)
+        .order_by("-created_at", "-id")
+    )
+    has_reward = Exists(ReferralReward.objects.filter(referrer=OuterRef("pk")))
+    return (
+        Student.objects.select_related("user")
+        .annotate(
+            referred=Count("referred_leads", filter=real, distinct=True),
+            deals=Count("referred_leads__orders", filter=paid, distinct=True),
+            revenue=Sum("referred_leads__orders__amount", filter=paid, default=Decimal("0.00")),
+        )
+        .filter(Q(referred__gt=0) | has_reward)
+        .prefetch_related(Prefetch("referral_rewards", queryset=rewards, to_attr="rewards"))
+        .order_by("-deals", "-referred", "pk")
+    )
+
+
+def referral_rewards_owed() -> dict:
+    """Cash rewards still to pay: how many and how much in all."""
+    owed = ReferralReward.objects.filter(status=ReferralReward.Status.OWED)
+    return owed.aggregate(count=Count("pk"), total=Sum("amount", default=Decimal("0.00")))

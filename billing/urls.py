@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views, views_prices, views_trials, views_waitlist
+from billing import views, views_prices, views_referrals, views_trials, views_waitlist
 
 app_name = "billing"
 
@@ -63,6 +63,14 @@ urlpatterns = [
         views_waitlist.waitlist_next_cohort,
         name="waitlist_next_cohort",
     ),
+    path("console/referrals/", views_referrals.referrer_list, name="referrer_list"),
+    path("console/referrals/settings/", views_referrals.referral_settings, name="referral_settings"),
+    path(
+        "console/referrals/rewards/<int:pk>/paid/",
+        views_referrals.referral_reward_paid,
+        name="referral_reward_paid",
+    ),
+    path("learn/referral-reward/", views_referrals.learner_referral_offer, name="learner_referral_offer"),
     path("console/orders/", views.order_list, name="order_list"),
     path("console/orders/new/", views.order_create, name="order_create"),
     path("console/orders/<str:number>/", views.order_detail, name="order_detail"),

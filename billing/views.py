@@ -27,7 +27,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.requests import AuthenticatedRequest
 from billing import forms, services
-from billing.models import Coupon, Order, PayeeAccount, PaymentEvent, Provider, TransferProof
+from billing.models import (
+    Coupon,
+    Order,
+    PayeeAccount,
+    PaymentEvent,
+    Provider,
+    ReferralReward,
+    TransferProof,
+)
 from billing.providers import ProviderError, StartKind, enabled_providers, get_provider
 from billing.providers.simulated import simulated_notification
 from billing.selectors import (
@@ -502,6 +510,10 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "enrolled_elsewhere": services.order_buyer_enrollment(order) if order.waits_for_seat else None,
         "held_by_proof": order.status == Order.Status.PENDING
         and any(proof.status == TransferProof.Status.PENDING for proof in order.proofs.all()),
+        # The student who referred this buyer was credited for it: refunding it flags the reward.
+        "referral_reward": ReferralReward.objects.select_related("referrer__user")
+        .filter(order=order)
+        .first(),
     }
     return render(request, "billing/order_detail.html", context)
 

@@ -38,6 +38,7 @@ from cohorts.models import (
     Student,
     Submission,
 )
+from cohorts.referrals import referral_url
 from cohorts.selectors import latest_attempts
 
 ASSIGNMENT_STATES = ("todo", "submitted", "passed", "not_passed", "late")
@@ -123,6 +124,8 @@ class LearnerHome:
     overdue: list[Assignment]
     new_feedback: list[Submission]
     upcoming: list[Enrollment] = field(default_factory=list)  # cohorts not started: the checklist
+    # The student's own referral link: to the course of their latest cohort (cohorts/referrals.py).
+    referral_url: str = ""
 
     @property
     def checklist_first(self) -> bool:
@@ -183,6 +186,7 @@ def learner_home(student: Student, now: datetime | None = None) -> LearnerHome:
         overdue=[a for a in open_work if a.due_at <= now],
         new_feedback=new_feedback,
         upcoming=upcoming,
+        referral_url=referral_url(student, enrollments[0].cohort.course if enrollments else None),
     )
 
 

@@ -30,3 +30,11 @@ def referral_url(student: Student, course: Course | None = None) -> str:
         path = reverse("billing:course_index")
     query = urlencode({"channel": REFERRAL_CHANNEL, REFERRAL_PARAM: student.referral_code})
     return f"{settings.SITE_URL}{path}?{query}"
+
+
+def student_referral_url(student: Student) -> str:
+    """The link on the student's home page: to the course of their latest cohort."""
+    latest = (
+        student.enrollments.select_related("cohort__course").order_by("-cohort__starts_on", "-pk").first()
+    )
+    return referral_url(student, latest.cohort.course if latest is not None else None)

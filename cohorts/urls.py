@@ -75,6 +75,7 @@ urlpatterns = [
     path("learn/cohorts/<int:pk>/lessons/", learner.lessons, name="learn_lessons"),
     path("learn/assignments/<int:pk>/", learner.assignment, name="learn_assignment"),
     path("learn/progress/", learner.progress, name="learn_progress"),
+    path("learn/referral-qr.png", learner.referral_qr, name="learn_referral_qr"),
     path("learn/tests/<int:pk>/", quiz_learner.quiz, name="learn_quiz"),
     path("learn/tests/<int:pk>/start/", quiz_learner.quiz_start, name="learn_quiz_start"),
     path("learn/test-attempts/<int:pk>/", quiz_learner.attempt, name="learn_attempt"),

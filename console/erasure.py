@@ -17,7 +17,7 @@ from django.db.models.fields.files import FieldFile
 
 from accounts.models import User
 from accounts.personal import user_anonymise
-from billing.personal import orders_anonymise
+from billing.personal import orders_anonymise, referral_rewards_anonymise
 from cohorts.models import Student
 from cohorts.personal import student_anonymise
 from console import jobs
@@ -106,6 +106,7 @@ def person_erase(*, person: Person, erased_by: User, reason: str = "") -> Erasur
             counts, removed = student_anonymise(student=student)
             add(counts)
             files += removed
+        add(referral_rewards_anonymise(students=person.students))
         counts, removed = orders_anonymise(orders_filter=orders, leads=person.leads, addresses=addresses)
         add(counts)
         files += removed

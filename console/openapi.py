@@ -38,6 +38,12 @@ LEAD_FIELDS = {
     "utm_content": {"type": "string", "maxLength": 200},
     "landing_page": {"type": "string", "maxLength": 500},
     "referrer": {"type": "string", "maxLength": 500},
+    "ref": {
+        "type": "string",
+        "maxLength": 16,
+        "description": "A student's referral code (their link's ?ref=): the lead is attributed to "
+        "channel `referral` (unless `channel` says otherwise) and to that student, first touch winning.",
+    },
     # crm: the honeypot. Humans never see it; a filled one is stored as spam and answered 201.
     "website": {"type": "string", "description": "Leave empty (spam trap)."},
 }

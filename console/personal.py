@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.personal import user_personal_data
 from billing.models import Order
-from billing.personal import TRANSFER_PROOF, orders_personal_data
+from billing.personal import TRANSFER_PROOF, orders_personal_data, referral_rewards_personal_data
 from cohorts.models import Student
 from cohorts.personal import SUBMISSION, student_personal_data
 from console.models import Backup, BackupSchedule, DataAccessRequest, DataExport, ErasureRecord
@@ -55,6 +55,7 @@ SECTIONS = {
     "payment_events": gettext_lazy("payment notifications from the payment providers"),
     "refunds": gettext_lazy("refunds"),
     "transfer_proofs": gettext_lazy("transfer proofs you uploaded"),
+    "referral_rewards": gettext_lazy("rewards for friends you invited"),
     "enrollments": gettext_lazy("enrollments"),
     "attendance": gettext_lazy("attendance"),
     "submissions": gettext_lazy("homework, with feedback and scores"),
@@ -119,6 +120,7 @@ def personal_data_for(*, email: str, user: User | None = None) -> dict:
     student = Student.objects.filter(user=user).first() if user is not None else None
     if student is not None:
         data |= student_personal_data(student=student)
+        data |= referral_rewards_personal_data(students=[student])
     return data
 
 

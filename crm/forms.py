@@ -30,6 +30,7 @@ ATTRIBUTION_LIMITS = {
     "landing_page": 500,
     "referrer": 500,
 }
+REFERRAL_CODE_LENGTH = 16
 # Letters of any script (Chinese, Latin…) and the few marks names really use.
 NAME_CHARS = re.compile(r"^[\w .'’·\-]+$")
 WECHAT_ID = re.compile(r"^[A-Za-z0-9_\-]{3,64}$")
@@ -103,13 +104,15 @@ class LeadForm(forms.Form):
     utm_content = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
     landing_page = forms.CharField(max_length=500, required=False, widget=forms.HiddenInput)
     referrer = forms.CharField(max_length=500, required=False, widget=forms.HiddenInput)
+    # A student's referral code (their link's ?ref=), for a landing page that posts it itself.
+    ref = forms.CharField(max_length=REFERRAL_CODE_LENGTH, required=False, widget=forms.HiddenInput)
 
-    api_fields = (*CONTACT_FIELDS, HONEYPOT, *ATTRIBUTION_LIMITS)
+    api_fields = (*CONTACT_FIELDS, HONEYPOT, *ATTRIBUTION_LIMITS, "ref")
 
     def __init__(self, *args, with_attribution: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if not with_attribution:
-            for field in ATTRIBUTION_LIMITS:
+            for field in (*ATTRIBUTION_LIMITS, "ref"):
                 del self.fields[field]
 
     @property
@@ -157,6 +160,9 @@ class LeadForm(forms.Form):
 
     def attribution(self) -> dict[str, str]:
         return {field: self.cleaned_data.get(field, "") for field in ATTRIBUTION_LIMITS}
+
+    def clean_ref(self) -> str:
+        return self.cleaned_data["ref"].strip().lower()
 
     def spam_values(self) -> dict:
         """What a honeypot hit is stored with: whatever can be kept without failing."""

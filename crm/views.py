@@ -15,11 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cohorts.referrals import REFERRAL_CHANNEL
 from crm import selectors, services
 from crm.attribution import attribution_capture, attribution_from_request
 from crm.csvio import CsvError, csv_export_lines
 from crm.forms import (
     ATTRIBUTION_LIMITS,
+    REFERRAL_CODE_LENGTH,
     ChannelEditForm,
     ChannelForm,
     ConsultationForm,
@@ -74,6 +76,10 @@ def lead_api(request: HttpRequest) -> HttpResponse:
     refuse_unknown(unknown, form)
     kept = attribution_from_request(request)
     given = {field: (data.get(field) or "")[:limit] for field, limit in ATTRIBUTION_LIMITS.items()}
+    # A referral code is a referral, as on a link (crm/attribution.py); lead_capture finds its student.
+    given["referral_code"] = (data.get("ref") or "").strip().lower()[:REFERRAL_CODE_LENGTH]
+    if given["referral_code"] and not given["channel"]:
+        given["channel"] = REFERRAL_CHANNEL
     status, touch = lead_submit(
         request, form, kind=LeadTouch.Kind.API, attribution=given if any(given.values()) else kept
     )

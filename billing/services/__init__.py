@@ -40,6 +40,13 @@ from billing.services.prices import (
     early_bird_save,
     instalment_plan_save,
 )
+from billing.services.referrals import (
+    referral_reward_credit,
+    referral_reward_email_send,
+    referral_reward_mark_paid,
+    referral_reward_order_refunded,
+    referral_settings_save,
+)
 from billing.services.refunds import (
     refund_issue,
 )
@@ -108,6 +115,11 @@ __all__ = [
     "payment_trial_refund",
     "payment_trial_start",
     "payments_reconcile",
+    "referral_reward_credit",
+    "referral_reward_email_send",
+    "referral_reward_mark_paid",
+    "referral_reward_order_refunded",
+    "referral_settings_save",
     "refund_issue",
     "transfer_confirm",
     "transfer_proof_reject",

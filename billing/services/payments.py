@@ -23,6 +23,7 @@ from billing.models import Order, PaymentEvent
 from billing.providers import Notice, NoticeKind, ProviderError, Rejected, get_provider
 from billing.selectors import cohort_seats_left, seat_holding
 from billing.services.orders import orders_expire
+from billing.services.referrals import referral_reward_credit
 from billing.services.refunds import _order_apply_refund
 from billing.services.trials import is_payment_trial, payment_trial_notice_apply, payment_trials_reconcile
 from cohorts.models import Cohort, Enrollment
@@ -321,6 +322,8 @@ def order_free_complete(*, order: Order) -> Order:
 def _order_fulfil(order: Order, *, enrolled_at: datetime | None = None) -> None:
     """The buyer becomes a student of the cohort; the lead is won; the instructions go out."""
     lead = order.lead or lead_find(email=order.buyer_email, phone=order.buyer_phone)
+    # The friend's money is in: the student who referred them is credited (once per order).
+    referral_reward_credit(order=order, lead=lead)
     # A buyer who gave only a phone is reached at the e-mail of their lead, when it has one.
     email = order.buyer_email or (lead.email if lead is not None else "")
     if order.user is None and not email:

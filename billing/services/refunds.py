@@ -18,6 +18,7 @@ from accounts.models import User
 from billing import jobs
 from billing.models import Order, PaymentEvent, Refund
 from billing.providers import Notice, ProviderError, get_provider
+from billing.services.referrals import referral_reward_order_refunded
 from cohorts.models import Enrollment
 from cohorts.services import enrollment_end
 from onepco.money import money
@@ -119,6 +120,8 @@ def _order_refunds_sync(order: Order, *, when: datetime) -> None:
     elif refunded > 0:
         order.status = Order.Status.PARTIALLY_REFUNDED
     order.save(update_fields=["status"])
+    if refunded > 0:
+        referral_reward_order_refunded(order=order)
 
 
 def refund_issue(*, order: Order, amount: Decimal, reason: str, by: User | None = None) -> Refund:

@@ -11,8 +11,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
 from cohorts import learner_selectors, quiz_selectors, selectors, services
+from cohorts.cards import qr_png
 from cohorts.files import FileRejected, FileTooLarge, upload_limit_mb
 from cohorts.forms import SubmissionForm
+from cohorts.referrals import student_referral_url
 from onepco.access import student_required
 
 
@@ -30,6 +32,16 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             "now": now,
         },
     )
+
+
+@student_required
+def referral_qr(request: AuthenticatedRequest) -> HttpResponse:
+    """The QR code of my referral link, for a friend next to me to scan."""
+    response = HttpResponse(
+        qr_png(student_referral_url(selectors.learner_of(request.user))), content_type="image/png"
+    )
+    response["Cache-Control"] = "private, max-age=600"
+    return response
 
 
 @student_required
