@@ -1,5 +1,7 @@
 from urllib.parse import urlencode
 
+from allauth.socialaccount.helpers import complete_social_login
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
@@ -8,14 +10,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from accounts import services
-from accounts.forms import ProfileForm
+from accounts import selectors, services, wechat
+from accounts.forms import ProfileForm, WeChatCodeForm, WeChatEmailForm
+from accounts.requests import AuthenticatedRequest
+from accounts.wechat import signin
 from onepco.access import is_student, login_required, public
+from onepco.network import client_ip
+from onepco.ratelimit import rate_limited
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthenticatedRequest) -> HttpResponse:
     """The signed-in person's own page: name, language, password, sign out."""
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
@@ -25,8 +32,113 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/account.html",
-        {"form": form, "base_template": _layout_for(request.user)},
+        {
+            "form": form,
+            "base_template": _layout_for(request.user),
+            "wechat": _wechat_block(request),
+        },
     )
+
+
+def _wechat_block(request: AuthenticatedRequest) -> dict | None:
+    """The account page's WeChat block: shown when a WeChat app is configured or one is bound."""
+    bound = selectors.wechat_accounts_of(user=request.user)
+    if not bound and not wechat.any_configured():
+        return None
+    names = [a.extra_data.get("nickname") for a in bound if a.extra_data.get("nickname")]
+    return {
+        "bound": bool(bound),
+        "nickname": names[0] if names else "",
+        "provider": wechat.provider_for(request),
+        "in_wechat": wechat.in_wechat(request),
+    }
+
+
+@login_required
+@require_POST
+def wechat_unbind(request: AuthenticatedRequest) -> HttpResponse:
+    try:
+        removed = services.wechat_unbind(user=request.user)
+    except services.WeChatRefused:
+        messages.error(request, _("Your account has no e-mail address to sign in with: WeChat stays bound."))
+    else:
+        if removed:
+            messages.success(request, _("WeChat is unbound. You sign in with your e-mail address."))
+    return redirect("accounts:account")
+
+
+@public
+def wechat_connections(request: HttpRequest) -> HttpResponse:
+    """allauth's list of connected accounts: WeChat is bound and unbound on the account page."""
+    return redirect("accounts:account")
+
+
+@public
+def wechat_finish(request: HttpRequest) -> HttpResponse:
+    """A WeChat nobody has bound yet: the visitor names their e-mail address, receives a code,
+    enters it; their WeChat then joins the account of that address (made if there is none)."""
+    sociallogin = signin.pending_login(request)
+    if sociallogin is None:
+        messages.error(request, _("The WeChat sign-in has expired. Sign in with WeChat again."))
+        return redirect("account_login")
+    nickname = sociallogin.account.extra_data.get("nickname", "")
+    email_form = WeChatEmailForm(request.POST if request.POST.get("step") == "email" else None)
+    code_form = WeChatCodeForm(request.POST if request.POST.get("step") == "code" else None)
+    status = 200
+    if request.method == "POST" and request.POST.get("step") == "cancel":
+        signin.pending_clear(request)
+        return redirect("account_login")
+    if request.method == "POST" and email_form.is_bound:
+        if email_form.is_valid():
+            email = email_form.cleaned_data["email"]
+            if rate_limited(
+                ("wechat_code", client_ip(request), settings.WECHAT_CODE_RATE_LIMIT),
+                ("wechat_code_email", email, settings.WECHAT_CODE_EMAIL_RATE_LIMIT),
+            ):
+                email_form.add_error("email", _("Too many requests. Wait a little and try again."))
+                status = 429
+            else:
+                signin.code_send(request, email=email)
+                return redirect("accounts:wechat_finish")
+        else:
+            status = 400
+    elif request.method == "POST" and code_form.is_bound:
+        if code_form.is_valid():
+            try:
+                email = signin.code_check(request, code=code_form.cleaned_data["code"])
+            except signin.CodeRefused as refused:
+                if refused.reason == "wrong":
+                    code_form.add_error("code", _("This code is not right."))
+                else:
+                    messages.error(request, _("This code has expired. Ask for a new one."))
+                    return redirect("accounts:wechat_finish")
+                status = 400
+            else:
+                return _wechat_join(request, sociallogin, email)
+        else:
+            status = 400
+    context = {
+        "nickname": nickname,
+        "email_form": email_form,
+        "code_form": code_form,
+        "code_email": signin.code_email(request),
+    }
+    return render(request, "accounts/wechat_finish.html", context, status=status)
+
+
+def _wechat_join(request: HttpRequest, sociallogin, email: str) -> HttpResponse:
+    try:
+        services.wechat_join(request=request, sociallogin=sociallogin, email=email)
+    except services.WeChatRefused as refused:
+        if refused.reason == "inactive":
+            signin.pending_clear(request)
+            messages.error(request, _("This account is switched off."))
+            return redirect("account_login")
+        # "bound": this WeChat joined an account meanwhile; signing in below uses it.
+    pending = signin.pending_login(request)
+    signin.pending_clear(request)
+    # The same sign-in again, now that the WeChat account is bound: allauth signs it in.
+    return complete_social_login(request, pending or sociallogin)
 
 
 def _layout_for(user) -> str:
