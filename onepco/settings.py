@@ -244,7 +244,9 @@ SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_QUERY_EMAIL = False
 # The sign-in button's form is answered with a redirect to WeChat's authorisation page.
-SIGN_IN_ORIGINS = ["https://open.weixin.qq.com"] if (WECHAT_MP_APPID or WECHAT_WEB_APPID) else []
+SIGN_IN_ORIGINS = (
+    ["https://open.weixin.qq.com"] if any(p["APPS"] for p in SOCIALACCOUNT_PROVIDERS.values()) else []
+)
 
 # --- internationalisation ------------------------------------------------------------------
 

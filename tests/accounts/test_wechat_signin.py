@@ -354,3 +354,18 @@ def test_unbind_needs_a_post_and_a_sign_in(client, student_client):
 def test_allauths_connections_page_leads_to_the_account_page(student_client):
     response = student_client.get("/accounts/3rdparty/")
     assert response.status_code == 302 and response["Location"] == "/account/"
+
+
+# --- personal data --------------------------------------------------------------------------------
+
+
+def test_the_download_lists_the_wechat_bindings_and_the_erasure_deletes_them(student):
+    from accounts.personal import user_anonymise, user_personal_data
+
+    SocialAccount.objects.create(
+        user=student.user, provider="weixin_mp", uid="o-mp-1", extra_data={"openid": "o-mp-1", "nickname": "甲"}
+    )
+    [binding] = user_personal_data(user=student.user)["wechat"]
+    assert binding["uid"] == "o-mp-1" and binding["profile"]["nickname"] == "甲"
+    user_anonymise(user=student.user)
+    assert not SocialAccount.objects.exists()
