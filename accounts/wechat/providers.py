@@ -104,6 +104,16 @@ class WeChatOfficialProvider(_WeChatProvider):
         return ["snsapi_userinfo"]
 
 
+class WeChatCallbackView(OAuth2CallbackView):
+    def dispatch(self, request: HttpRequest, *args, **kwargs):
+        if "code" not in request.GET and "error" not in request.GET:
+            # WeChat sends a refusal back with the state alone: allauth's "cancelled".
+            answer = request.GET.copy()
+            answer["error"] = self.adapter.login_cancelled_error
+            request.GET = answer  # type: ignore[assignment]  # the mutable copy stands in for it
+        return super().dispatch(request, *args, **kwargs)
+
+
 def _only_when_configured(provider_id: str, view):
     """A provider whose app id / secret are not set has no sign-in: its URLs answer 404."""
 
@@ -117,7 +127,7 @@ def _only_when_configured(provider_id: str, view):
 
 def urlpatterns_for(provider_id: str, adapter) -> list:
     login = _only_when_configured(provider_id, OAuth2LoginView.adapter_view(adapter))
-    callback = _only_when_configured(provider_id, OAuth2CallbackView.adapter_view(adapter))
+    callback = _only_when_configured(provider_id, WeChatCallbackView.adapter_view(adapter))
     return [
         path(
             f"{provider_id}/",

@@ -363,9 +363,22 @@ def test_the_download_lists_the_wechat_bindings_and_the_erasure_deletes_them(stu
     from accounts.personal import user_anonymise, user_personal_data
 
     SocialAccount.objects.create(
-        user=student.user, provider="weixin_mp", uid="o-mp-1", extra_data={"openid": "o-mp-1", "nickname": "甲"}
+        user=student.user,
+        provider="weixin_mp",
+        uid="o-mp-1",
+        extra_data={"openid": "o-mp-1", "nickname": "甲"},
     )
     [binding] = user_personal_data(user=student.user)["wechat"]
     assert binding["uid"] == "o-mp-1" and binding["profile"]["nickname"] == "甲"
     user_anonymise(user=student.user)
     assert not SocialAccount.objects.exists()
+
+
+def test_a_refusal_in_wechat_comes_back_as_cancelled(wechat):
+    # WeChat sends someone who refused back with the state and no code.
+    client = in_wechat()
+    _url, query = authorize(client, "weixin_mp")
+    response = client.get("/accounts/weixin_mp/login/callback/", {"state": query["state"]})
+    assert response.status_code == 302 and response["Location"] == "/accounts/3rdparty/login/cancelled/"
+    assert "已取消微信登录" in client.get(response["Location"]).content.decode()
+    assert signed_in_as(client) is None and wechat.calls == []

@@ -155,3 +155,6 @@ def test_the_continue_and_the_failure_pages(kind, live_server, wechat, pages, sc
     assert response is not None and response.status == 401
     assert page.locator("h1").inner_text() == "微信登录没有成功"
     screenshot(page, "failed")
+    page.goto(f"{live_server.url}/accounts/3rdparty/login/cancelled/")
+    assert page.locator("h1").inner_text() == "已取消微信登录"
+    screenshot(page, "cancelled")
