@@ -382,3 +382,23 @@ def test_a_refusal_in_wechat_comes_back_as_cancelled(wechat):
     assert response.status_code == 302 and response["Location"] == "/accounts/3rdparty/login/cancelled/"
     assert "已取消微信登录" in client.get(response["Location"]).content.decode()
     assert signed_in_as(client) is None and wechat.calls == []
+
+
+def test_too_many_codes_are_refused_next_to_the_field(wechat, settings, mailoutbox):
+    settings.WECHAT_CODE_EMAIL_RATE_LIMIT = "1/h"
+    client = new_wechat_at_the_finish(wechat)
+    client.post("/accounts/wechat/finish/", {"step": "email", "email": "a@example.com"})
+    response = client.post("/accounts/wechat/finish/", {"step": "email", "email": "a@example.com"})
+    assert response.status_code == 429 and "请求太频繁" in response.content.decode()
+    assert len(mailoutbox) == 1
+
+
+def test_the_sign_in_goes_on_to_the_page_asked_for(wechat, student):
+    wechat.person(MP_APPID, openid="o-mp-1")
+    SocialAccount.objects.create(user=student.user, provider="weixin_mp", uid="o-mp-1", extra_data={})
+    client = in_wechat()
+    body = client.get("/accounts/login/", {"next": "/account/"}).content.decode()
+    assert '<input type="hidden" name="next" value="/account/">' in body
+    _url, query = authorize(client, "weixin_mp", next_url="/account/")
+    response = come_back(client, "weixin_mp", wechat, MP_APPID, query["state"])
+    assert response["Location"] == "/account/" and signed_in_as(client) == student.user
