@@ -1,3 +1,5 @@
+import logging
+import smtplib
 from urllib.parse import urlencode
 
 from allauth.socialaccount.helpers import complete_social_login
@@ -19,6 +21,8 @@ from accounts.wechat import signin
 from onepco.access import is_student, login_required, public
 from onepco.network import client_ip
 from onepco.ratelimit import rate_limited
+
+log = logging.getLogger(__name__)
 
 
 @login_required
@@ -98,8 +102,16 @@ def wechat_finish(request: HttpRequest) -> HttpResponse:
                 email_form.add_error("email", _("Too many requests. Wait a little and try again."))
                 status = 429
             else:
-                signin.code_send(request, email=email)
-                return redirect("accounts:wechat_finish")
+                try:
+                    signin.code_send(request, email=email)
+                except (smtplib.SMTPException, OSError):
+                    log.warning("WeChat sign-in: the code e-mail could not be sent", exc_info=True)
+                    email_form.add_error(
+                        "email", _("The e-mail could not be sent. Try again in a few minutes.")
+                    )
+                    status = 503
+                else:
+                    return redirect("accounts:wechat_finish")
         else:
             status = 400
     elif request.method == "POST" and code_form.is_bound:

@@ -76,13 +76,13 @@ def code_send(request: HttpRequest, *, email: str) -> None:
     its digest, the address, the time and the attempts left."""
     adapter = get_account_adapter(request)
     code = adapter.generate_login_code()
+    adapter.send_mail("account/email/login_code", email, {"request": request, "code": code})
     request.session[CODE_KEY] = {
         "email": email,
         "digest": _digest(code),
         "sent_at": time.time(),
         "attempts": account_settings.LOGIN_BY_CODE_MAX_ATTEMPTS,
     }
-    adapter.send_mail("account/email/login_code", email, {"request": request, "code": code})
 
 
 def code_email(request: HttpRequest) -> str:

@@ -402,3 +402,12 @@ def test_the_sign_in_goes_on_to_the_page_asked_for(wechat, student):
     _url, query = authorize(client, "weixin_mp", next_url="/account/")
     response = come_back(client, "weixin_mp", wechat, MP_APPID, query["state"])
     assert response["Location"] == "/account/" and signed_in_as(client) == student.user
+
+
+def test_a_mail_server_that_is_down_is_told_next_to_the_field(wechat, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens
+    client = new_wechat_at_the_finish(wechat)
+    response = client.post("/accounts/wechat/finish/", {"step": "email", "email": "a@example.com"})
+    assert response.status_code == 503 and "邮件没能发出" in response.content.decode()
+    assert 'name="code"' not in response.content.decode()
