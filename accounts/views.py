@@ -85,57 +85,61 @@ def wechat_finish(request: HttpRequest) -> HttpResponse:
     if sociallogin is None:
         messages.error(request, _("The WeChat sign-in has expired. Sign in with WeChat again."))
         return redirect("account_login")
-    nickname = sociallogin.account.extra_data.get("nickname", "")
-    email_form = WeChatEmailForm(request.POST if request.POST.get("step") == "email" else None)
-    code_form = WeChatCodeForm(request.POST if request.POST.get("step") == "code" else None)
-    status = 200
-    if request.method == "POST" and request.POST.get("step") == "cancel":
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    if step == "cancel":
         signin.pending_clear(request)
         return redirect("account_login")
-    if request.method == "POST" and email_form.is_bound:
-        if email_form.is_valid():
-            email = email_form.cleaned_data["email"]
-            if rate_limited(
-                ("wechat_code", client_ip(request), settings.WECHAT_CODE_RATE_LIMIT),
-                ("wechat_code_email", email, settings.WECHAT_CODE_EMAIL_RATE_LIMIT),
-            ):
-                email_form.add_error("email", _("Too many requests. Wait a little and try again."))
-                status = 429
-            else:
-                try:
-                    signin.code_send(request, email=email)
-                except (smtplib.SMTPException, OSError):
-                    log.warning("WeChat sign-in: the code e-mail could not be sent", exc_info=True)
-                    email_form.add_error(
-                        "email", _("The e-mail could not be sent. Try again in a few minutes.")
-                    )
-                    status = 503
-                else:
-                    return redirect("accounts:wechat_finish")
-        else:
-            status = 400
-    elif request.method == "POST" and code_form.is_bound:
-        if code_form.is_valid():
-            try:
-                email = signin.code_check(request, code=code_form.cleaned_data["code"])
-            except signin.CodeRefused as refused:
-                if refused.reason == "wrong":
-                    code_form.add_error("code", _("This code is not right."))
-                else:
-                    messages.error(request, _("This code has expired. Ask for a new one."))
-                    return redirect("accounts:wechat_finish")
-                status = 400
-            else:
-                return _wechat_join(request, sociallogin, email)
-        else:
-            status = 400
+    email_form = WeChatEmailForm(request.POST if step == "email" else None)
+    code_form = WeChatCodeForm(request.POST if step == "code" else None)
+    answer: HttpResponse | int = 200
+    if step == "email":
+        answer = _finish_send_code(request, email_form)
+    elif step == "code":
+        answer = _finish_check_code(request, sociallogin, code_form)
+    if isinstance(answer, HttpResponse):
+        return answer
     context = {
-        "nickname": nickname,
+        "nickname": sociallogin.account.extra_data.get("nickname", ""),
         "email_form": email_form,
         "code_form": code_form,
         "code_email": signin.code_email(request),
     }
-    return render(request, "accounts/wechat_finish.html", context, status=status)
+    return render(request, "accounts/wechat_finish.html", context, status=answer)
+
+
+def _finish_send_code(request: HttpRequest, form: WeChatEmailForm) -> HttpResponse | int:
+    """The code to the address given: the page that asks for it, or the status of the refusal."""
+    if not form.is_valid():
+        return 400
+    email = form.cleaned_data["email"]
+    if rate_limited(
+        ("wechat_code", client_ip(request), settings.WECHAT_CODE_RATE_LIMIT),
+        ("wechat_code_email", email, settings.WECHAT_CODE_EMAIL_RATE_LIMIT),
+    ):
+        form.add_error("email", _("Too many requests. Wait a little and try again."))
+        return 429
+    try:
+        signin.code_send(request, email=email)
+    except (smtplib.SMTPException, OSError):
+        log.warning("WeChat sign-in: the code e-mail could not be sent", exc_info=True)
+        form.add_error("email", _("The e-mail could not be sent. Try again in a few minutes."))
+        return 503
+    return redirect("accounts:wechat_finish")
+
+
+def _finish_check_code(request: HttpRequest, sociallogin, form: WeChatCodeForm) -> HttpResponse | int:
+    """The right code signs in (joining the WeChat); a wrong one is told next to the field."""
+    if not form.is_valid():
+        return 400
+    try:
+        email = signin.code_check(request, code=form.cleaned_data["code"])
+    except signin.CodeRefused as refused:
+        if refused.reason == "wrong":
+            form.add_error("code", _("This code is not right."))
+            return 400
+        messages.error(request, _("This code has expired. Ask for a new one."))
+        return redirect("accounts:wechat_finish")
+    return _wechat_join(request, sociallogin, email)
 
 
 def _wechat_join(request: HttpRequest, sociallogin, email: str) -> HttpResponse:
@@ -149,8 +153,10 @@ def _wechat_join(request: HttpRequest, sociallogin, email: str) -> HttpResponse:
         # "bound": this WeChat joined an account meanwhile; signing in below uses it.
     pending = signin.pending_login(request)
     signin.pending_clear(request)
+    if pending is None:
+        return redirect("account_login")
     # The same sign-in again, now that the WeChat account is bound: allauth signs it in.
-    return complete_social_login(request, pending or sociallogin)
+    return complete_social_login(request, pending)
 
 
 def _layout_for(user) -> str:
