@@ -1,12 +1,18 @@
+import logging
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
+from accounts.wechat.signin import wechat_pre_login
 from onepco.site import site_name
+
+log = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -46,3 +52,31 @@ class AccountAdapter(DefaultAccountAdapter):
         # with many addresses was held by nothing. One count per account, whatever the Host.
         login = credentials.get("email", credentials.get("username", ""))
         return f"account:{login.lower()}"
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """WeChat sign-in (accounts/wechat/): apps from the settings only, and no sign-up form: a
+    WeChat account that is nobody's yet is joined to an account by a code e-mailed to it."""
+
+    def list_apps(self, request, provider=None, client_id=None):
+        # An app typed into the admin would bypass the settings (and the checks on them).
+        return [
+            app
+            for app in super().list_apps(request, provider=provider, client_id=client_id)
+            if app.pk is None
+        ]
+
+    def is_open_for_signup(self, request: HttpRequest, sociallogin) -> bool:
+        return False
+
+    def pre_social_login(self, request: HttpRequest, sociallogin) -> None:
+        wechat_pre_login(request, sociallogin)
+
+    def get_connect_redirect_url(self, request: HttpRequest, socialaccount) -> str:
+        return reverse("accounts:account")
+
+    def on_authentication_error(
+        self, request, provider, error=None, exception=None, extra_context=None
+    ) -> None:
+        # The visitor sees "did not work"; the operator needs WeChat's own words (errcode, errmsg).
+        log.warning("WeChat sign-in failed (%s): %s %s", provider.id, error, exception or "")

@@ -1,3 +1,4 @@
+from allauth.socialaccount.models import SocialApp, SocialToken
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -35,3 +36,11 @@ class LoginLinkAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+# WeChat's apps come from the settings only (accounts.adapters.SocialAccountAdapter ignores rows
+# typed here) and its tokens are not kept: neither has anything to show. The bindings
+# (SocialAccount) stay in the admin.
+for _model in (SocialApp, SocialToken):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401, PLC0415  (connects the receivers)
+        from accounts import checks, signals  # noqa: F401, PLC0415  (the receivers, the system check)

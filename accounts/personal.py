@@ -1,6 +1,7 @@
 """What accounts holds about a person, described once (see onepco/personal.py)."""
 
 from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 
 from accounts.models import LoginLink, User
 from onepco.personal import PersonalData, erased_rows_add
@@ -22,7 +23,19 @@ NOT_PERSONAL = ()
 
 
 def user_personal_data(*, user: User) -> dict:
-    return USER.rows(User.objects.filter(pk=user.pk))[0]
+    data = USER.rows(User.objects.filter(pk=user.pk))[0]
+    # WeChat bindings (allauth's SocialAccount): the openid / unionid and the profile WeChat gave.
+    data["wechat"] = [
+        {
+            "provider": account.provider,
+            "uid": account.uid,
+            "profile": account.extra_data,
+            "bound_at": account.date_joined.isoformat(),
+            "last_sign_in": account.last_login.isoformat() if account.last_login else None,
+        }
+        for account in SocialAccount.objects.filter(user=user).order_by("pk")
+    ]
+    return data
 
 
 def user_anonymise(*, user: User) -> None:
@@ -33,6 +46,9 @@ def user_anonymise(*, user: User) -> None:
     addresses = EmailAddress.objects.filter(user=user)
     erased_rows_add(EmailAddress, addresses.values_list("pk", flat=True))
     addresses.delete()
+    wechat = SocialAccount.objects.filter(user=user)
+    erased_rows_add(SocialAccount, wechat.values_list("pk", flat=True))
+    wechat.delete()
     LoginLink.objects.filter(user=user).delete()
     USER.anonymise([user])
     user.is_active = False

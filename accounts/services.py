@@ -2,9 +2,11 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from allauth.socialaccount.models import SocialAccount
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import wechat
 from accounts.models import LoginLink, User
 
 
@@ -98,3 +100,34 @@ def login_links_revoke(*, user: User) -> int:
     return LoginLink.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+class WeChatRefused(Exception):
+    """Why a WeChat binding cannot be made or undone: "bound", "inactive" or "no-email"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@transaction.atomic
+def wechat_join(*, request, sociallogin, email: str) -> User:
+    """Bind a WeChat account nobody had to the account of a verified e-mail address (made if
+    there is none): one person, one account, whichever way they came in."""
+    account = sociallogin.account
+    if SocialAccount.objects.filter(provider=account.provider, uid=account.uid).exists():
+        raise WeChatRefused("bound")  # bound meanwhile (another tab): sign in with it
+    existing = User.objects.filter(email__iexact=email.strip()).first()
+    if existing is not None and not existing.is_active:
+        raise WeChatRefused("inactive")
+    user, _created = user_get_or_create(email=email, name=(account.extra_data.get("nickname") or "")[:100])
+    sociallogin.connect(request, user)
+    return user
+
+
+def wechat_unbind(*, user: User) -> int:
+    """Unbind WeChat from an account that still signs in by e-mail: every WeChat app's binding."""
+    if not user.email or user.email.endswith("@erased.invalid"):
+        raise WeChatRefused("no-email")
+    deleted, _ = SocialAccount.objects.filter(user=user, provider__in=wechat.PROVIDERS).delete()
+    return deleted

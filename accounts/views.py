@@ -1,5 +1,9 @@
+import logging
+import smtplib
 from urllib.parse import urlencode
 
+from allauth.socialaccount.helpers import complete_social_login
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
@@ -8,14 +12,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from accounts import services
-from accounts.forms import ProfileForm
+from accounts import selectors, services, wechat
+from accounts.forms import ProfileForm, WeChatCodeForm, WeChatEmailForm
+from accounts.requests import AuthenticatedRequest
+from accounts.wechat import signin
 from onepco.access import is_student, login_required, public
+from onepco.network import client_ip
+from onepco.ratelimit import rate_limited
+
+log = logging.getLogger(__name__)
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthenticatedRequest) -> HttpResponse:
     """The signed-in person's own page: name, language, password, sign out."""
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
@@ -25,8 +36,127 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/account.html",
-        {"form": form, "base_template": _layout_for(request.user)},
+        {
+            "form": form,
+            "base_template": _layout_for(request.user),
+            "wechat": _wechat_block(request),
+        },
     )
+
+
+def _wechat_block(request: AuthenticatedRequest) -> dict | None:
+    """The account page's WeChat block: shown when a WeChat app is configured or one is bound."""
+    bound = selectors.wechat_accounts_of(user=request.user)
+    if not bound and not wechat.any_configured():
+        return None
+    names = [a.extra_data.get("nickname") for a in bound if a.extra_data.get("nickname")]
+    return {
+        "bound": bool(bound),
+        "nickname": names[0] if names else "",
+        "provider": wechat.provider_for(request),
+        "in_wechat": wechat.in_wechat(request),
+    }
+
+
+@login_required
+@require_POST
+def wechat_unbind(request: AuthenticatedRequest) -> HttpResponse:
+    try:
+        removed = services.wechat_unbind(user=request.user)
+    except services.WeChatRefused:
+        messages.error(request, _("Your account has no e-mail address to sign in with: WeChat stays bound."))
+    else:
+        if removed:
+            messages.success(request, _("WeChat is unbound. You sign in with your e-mail address."))
+    return redirect("accounts:account")
+
+
+@public
+def wechat_connections(request: HttpRequest) -> HttpResponse:
+    """allauth's list of connected accounts: WeChat is bound and unbound on the account page."""
+    return redirect("accounts:account")
+
+
+@public
+def wechat_finish(request: HttpRequest) -> HttpResponse:
+    """A WeChat nobody has bound yet: the visitor names their e-mail address, receives a code,
+    enters it; their WeChat then joins the account of that address (made if there is none)."""
+    sociallogin = signin.pending_login(request)
+    if sociallogin is None:
+        messages.error(request, _("The WeChat sign-in has expired. Sign in with WeChat again."))
+        return redirect("account_login")
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    if step == "cancel":
+        signin.pending_clear(request)
+        return redirect("account_login")
+    email_form = WeChatEmailForm(request.POST if step == "email" else None)
+    code_form = WeChatCodeForm(request.POST if step == "code" else None)
+    answer: HttpResponse | int = 200
+    if step == "email":
+        answer = _finish_send_code(request, email_form)
+    elif step == "code":
+        answer = _finish_check_code(request, sociallogin, code_form)
+    if isinstance(answer, HttpResponse):
+        return answer
+    context = {
+        "nickname": sociallogin.account.extra_data.get("nickname", ""),
+        "email_form": email_form,
+        "code_form": code_form,
+        "code_email": signin.code_email(request),
+    }
+    return render(request, "accounts/wechat_finish.html", context, status=answer)
+
+
+def _finish_send_code(request: HttpRequest, form: WeChatEmailForm) -> HttpResponse | int:
+    """The code to the address given: the page that asks for it, or the status of the refusal."""
+    if not form.is_valid():
+        return 400
+    email = form.cleaned_data["email"]
+    if rate_limited(
+        ("wechat_code", client_ip(request), settings.WECHAT_CODE_RATE_LIMIT),
+        ("wechat_code_email", email, settings.WECHAT_CODE_EMAIL_RATE_LIMIT),
+    ):
+        form.add_error("email", _("Too many requests. Wait a little and try again."))
+        return 429
+    try:
+        signin.code_send(request, email=email)
+    except (smtplib.SMTPException, OSError):
+        log.warning("WeChat sign-in: the code e-mail could not be sent", exc_info=True)
+        form.add_error("email", _("The e-mail could not be sent. Try again in a few minutes."))
+        return 503
+    return redirect("accounts:wechat_finish")
+
+
+def _finish_check_code(request: HttpRequest, sociallogin, form: WeChatCodeForm) -> HttpResponse | int:
+    """The right code signs in (joining the WeChat); a wrong one is told next to the field."""
+    if not form.is_valid():
+        return 400
+    try:
+        email = signin.code_check(request, code=form.cleaned_data["code"])
+    except signin.CodeRefused as refused:
+        if refused.reason == "wrong":
+            form.add_error("code", _("This code is not right."))
+            return 400
+        messages.error(request, _("This code has expired. Ask for a new one."))
+        return redirect("accounts:wechat_finish")
+    return _wechat_join(request, sociallogin, email)
+
+
+def _wechat_join(request: HttpRequest, sociallogin, email: str) -> HttpResponse:
+    try:
+        services.wechat_join(request=request, sociallogin=sociallogin, email=email)
+    except services.WeChatRefused as refused:
+        if refused.reason == "inactive":
+            signin.pending_clear(request)
+            messages.error(request, _("This account is switched off."))
+            return redirect("account_login")
+        # "bound": this WeChat joined an account meanwhile; signing in below uses it.
+    pending = signin.pending_login(request)
+    signin.pending_clear(request)
+    if pending is None:
+        return redirect("account_login")
+    # The same sign-in again, now that the WeChat account is bound: allauth signs it in.
+    return complete_social_login(request, pending)
 
 
 def _layout_for(user) -> str:

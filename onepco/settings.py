@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "django.forms",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
     "django_rq",
     "onepco",
     "accounts",
@@ -202,6 +203,50 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
 }
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
+
+# --- WeChat sign-in (accounts/wechat/, docs/wechat.md) ---------------------------------------
+# Inside WeChat's browser: the 公众号's web authorisation (snsapi_userinfo, or snsapi_base for
+# the openid only); elsewhere: the QR login of a 网站应用 on the WeChat Open Platform. Each is
+# offered only when its app id and secret are set. The apps come from here, never the admin.
+WECHAT_MP_APPID = env.str("WECHAT_MP_APPID", default="")
+WECHAT_MP_APP_SECRET = env.str("WECHAT_MP_APP_SECRET", default="")
+WECHAT_MP_SCOPE = env.str("WECHAT_MP_SCOPE", default="snsapi_userinfo")
+if WECHAT_MP_SCOPE not in ("snsapi_userinfo", "snsapi_base"):
+    raise StartupError(f"WECHAT_MP_SCOPE is snsapi_userinfo or snsapi_base (got '{WECHAT_MP_SCOPE}')")
+WECHAT_WEB_APPID = env.str("WECHAT_WEB_APPID", default="")
+WECHAT_WEB_APP_SECRET = env.str("WECHAT_WEB_APP_SECRET", default="")
+# Codes e-mailed to join a new WeChat to an account: per visitor address, per e-mail address.
+WECHAT_CODE_RATE_LIMIT = env.str("WECHAT_CODE_RATE_LIMIT", default="10/h")
+WECHAT_CODE_EMAIL_RATE_LIMIT = env.str("WECHAT_CODE_EMAIL_RATE_LIMIT", default="3/h")
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, Any]] = {
+    "weixin": {
+        "AUTHORIZE_URL": "https://open.weixin.qq.com/connect/qrconnect",
+        "SCOPE": ["snsapi_login"],
+        "APPS": (
+            [{"client_id": WECHAT_WEB_APPID, "secret": WECHAT_WEB_APP_SECRET}]
+            if WECHAT_WEB_APPID and WECHAT_WEB_APP_SECRET
+            else []
+        ),
+    },
+    "weixin_mp": {
+        "AUTHORIZE_URL": "https://open.weixin.qq.com/connect/oauth2/authorize",
+        "SCOPE": [WECHAT_MP_SCOPE],
+        "APPS": (
+            [{"client_id": WECHAT_MP_APPID, "secret": WECHAT_MP_APP_SECRET}]
+            if WECHAT_MP_APPID and WECHAT_MP_APP_SECRET
+            else []
+        ),
+    },
+}
+# WeChat's access tokens are used once, to read the profile: they are not kept.
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+# The sign-in button's form is answered with a redirect to WeChat's authorisation page.
+SIGN_IN_ORIGINS = (
+    ["https://open.weixin.qq.com"] if any(p["APPS"] for p in SOCIALACCOUNT_PROVIDERS.values()) else []
+)
 
 # --- internationalisation ------------------------------------------------------------------
 
@@ -404,6 +449,8 @@ PAYMENT_GATEWAY_ORIGINS = payment_gateway_origins(
     stripe=bool(STRIPE_SECRET_KEY),
     wechat_h5=bool(WECHAT_MCHID) and WECHAT_H5,
 )
-CONTENT_SECURITY_POLICY = content_security_policy(form_action=PAYMENT_GATEWAY_ORIGINS)
-CONTENT_SECURITY_POLICY_INLINE = content_security_policy(form_action=PAYMENT_GATEWAY_ORIGINS, inline=True)
+CONTENT_SECURITY_POLICY = content_security_policy(form_action=[*PAYMENT_GATEWAY_ORIGINS, *SIGN_IN_ORIGINS])
+CONTENT_SECURITY_POLICY_INLINE = content_security_policy(
+    form_action=[*PAYMENT_GATEWAY_ORIGINS, *SIGN_IN_ORIGINS], inline=True
+)
 CONTENT_SECURITY_POLICY_INLINE_PATHS = ["/admin/rq/"]

@@ -164,9 +164,12 @@ class WeChatProvider(PaymentProvider):
         state = resource.get("trade_state", "")
         base |= {"amount": _fen(amount.get("total")), "currency": amount.get("currency", "")}
         if state == "SUCCESS" and event_type in ("TRANSACTION.SUCCESS", "query"):
+            payer = resource.get("payer") or {}
             return Notice(
                 kind=NoticeKind.PAID,
                 paid_at=_time(resource.get("success_time", "")) or timezone.now(),
+                # The payer's openid under our app id: an account that bound that WeChat is theirs.
+                extra={"payer_openid": str(payer.get("openid") or "")} if isinstance(payer, dict) else {},
                 **base,
             )
         if state in ("NOTPAY", "USERPAYING", ""):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.selectors import user_by_wechat_openid
 from accounts.services import user_get_or_create
 from billing import jobs
 from billing.models import Order, PaymentEvent
@@ -211,6 +212,9 @@ def _order_apply_paid(order: Order, notice: Notice, provider_name: str) -> tuple
         # Money is real even if the order had expired or been cancelled: take it, and enroll
         # if the cohort still has a seat.
         note = f"paid while {order.status}"
+    if order.user_id is None and (openid := notice.extra.get("payer_openid")):
+        # Paid from a WeChat bound to an account (WeChat sign-in): the seat goes to that account.
+        order.user = user_by_wechat_openid(openid=openid)
     enrolled = order_buyer_enrollment(order)
     seated = enrolled is None and _order_seat_available(order)
     order.status = Order.Status.PAID
@@ -218,7 +222,7 @@ def _order_apply_paid(order: Order, notice: Notice, provider_name: str) -> tuple
     order.provider_trade_no = notice.trade_no[:128]
     order.paid_at = notice.paid_at or timezone.now()
     order.closed_at = None
-    order.save(update_fields=["status", "provider", "provider_trade_no", "paid_at", "closed_at"])
+    order.save(update_fields=["status", "provider", "provider_trade_no", "paid_at", "closed_at", "user"])
     _order_apply_held_refunds(order)
     if order.status == Order.Status.REFUNDED:
         # Refunded before onepco heard of the payment: the money is recorded both ways, and
