@@ -14,6 +14,7 @@ from billing.services.follow_ups import (
     checkout_follow_up_still_wanted,
     checkout_follow_ups_run,
     follow_up_unsubscribe,
+    marketing_opt_out,
 )
 from billing.services.orders import (
     coupon_save,
@@ -69,6 +70,7 @@ __all__ = [
     "coupon_save",
     "follow_up_unsubscribe",
     "is_payment_trial",
+    "marketing_opt_out",
     "order_already_enrolled_alert_send",
     "order_amount_mismatch_alert_send",
     "order_buyer_email_add",
