@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cohorts.models import Cohort, Course
 from console.models import BackupSchedule, Broadcast
@@ -124,7 +125,7 @@ class BroadcastForm(forms.Form):
 
     subject = forms.CharField(label=_("Subject"), max_length=SUBJECT_MAX)
     body = forms.CharField(
-        label=_("Message"),
+        label=pgettext_lazy("broadcast", "Message"),
         max_length=BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text=_("Markdown: **bold**, lists, links; the preview follows as you type."),
