@@ -87,21 +87,10 @@ class BackupScheduleAdmin(admin.ModelAdmin):
     list_display = ["enabled", "at", "keep"]
 
 
-class BroadcastRecipientInline(admin.TabularInline):
-    model = BroadcastRecipient
-    extra = 0
-    fields = ("name", "email", "status", "reason", "attempts", "sent_at", "unsubscribed_at")
-    readonly_fields = fields
-    show_change_link = False
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Broadcast)
 class BroadcastAdmin(admin.ModelAdmin):
-    """Broadcasts are sent from the console (群发); here they can be read."""
+    """Broadcasts are written and sent from the console (群发), which fixes their recipients;
+    here they can be read. An e-mail already sent cannot be changed, so nothing is editable."""
 
     list_display = ["subject", "segment", "status", "send_at", "created_by"]
     list_filter = ["status", "segment"]
@@ -121,6 +110,12 @@ class BroadcastAdmin(admin.ModelAdmin):
         "batch_until",
     ]
 
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(BroadcastRecipient)
 class BroadcastRecipientAdmin(admin.ModelAdmin):
@@ -129,3 +124,6 @@ class BroadcastRecipientAdmin(admin.ModelAdmin):
     search_fields = ["email", "name", "broadcast__subject"]
     raw_id_fields = ["broadcast", "lead", "student"]
     readonly_fields = ["status", "reason", "attempts", "retry", "claimed_at", "sent_at", "unsubscribed_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # recipients are the segment as it was when the broadcast was sent

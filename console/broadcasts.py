@@ -68,7 +68,7 @@ from console.models import Broadcast, BroadcastRecipient
 from crm.models import Lead, LeadTouch
 from crm.selectors import lead_search
 from onepco.outbox import get_queue, outbox_enqueue, redis_connection
-from onepco.site import site_name
+from onepco.site import contact_email, site_name
 from onepco.templatetags.onepco import render_markdown
 
 log = logging.getLogger(__name__)
@@ -408,6 +408,8 @@ class _Message:
 
     def __init__(self, broadcast: Broadcast):
         self.subject = broadcast.subject
+        # Replies ("take me off", questions) reach the founder, not the no-reply sender.
+        self.reply_to = [address] if (address := contact_email()) else []
         self.context = {
             "broadcast": broadcast,
             "body_html": render_markdown(broadcast.body),
@@ -422,7 +424,13 @@ class _Message:
             html = render_to_string("console/email/broadcast.html", context)
         headers = {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
         message = EmailMultiAlternatives(
-            self.subject, text, None, [row.email], headers=headers, connection=connection
+            self.subject,
+            text,
+            None,
+            [row.email],
+            headers=headers,
+            reply_to=self.reply_to,
+            connection=connection,
         )
         message.attach_alternative(html, "text/html")
         return message
@@ -437,12 +445,13 @@ def _claim(broadcast_id: int) -> BroadcastRecipient | None:
             BroadcastRecipient.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(broadcast_id=broadcast_id, broadcast__status=Broadcast.Status.SENDING)
             .filter(_to_send())
+            .annotate(opted_out=Exists(FollowUpOptOut.objects.filter(email=OuterRef("email"))))
             .order_by("pk")
             .first()
         )
         if row is None:
             return None
-        if FollowUpOptOut.objects.filter(email=row.email).exists():
+        if row.opted_out:
             row.status, row.retry = Status.UNSUBSCRIBED, False
         else:
             row.status, row.retry, row.claimed_at = Status.SENDING, False, timezone.now()
@@ -511,6 +520,9 @@ def broadcast_send_batch(*, broadcast_id: int) -> int:
                     continue  # unsubscribed meanwhile
                 claimed += 1
                 try:
+                    # One SMTP session for the batch (a no-op once open): the backend would
+                    # otherwise log in again for every e-mail.
+                    connection.open()
                     message.for_recipient(row, connection).send()
                 except (smtplib.SMTPException, OSError) as exc:
                     _fail(row, exc)
