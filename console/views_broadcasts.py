@@ -32,7 +32,7 @@ def broadcast_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 def broadcast_new(request: AuthenticatedRequest) -> HttpResponse:
     """Compose; "Check recipients" shows the count and a sample, "Send" writes it down."""
-    form = BroadcastForm(request.POST or None, channels=channel_choices())
+    form = BroadcastForm(request.POST or None, initial=_from_lead_list(request), channels=channel_choices())
     summary = None
     status = 200
     if request.method == "POST":
@@ -66,6 +66,23 @@ def broadcast_new(request: AuthenticatedRequest) -> HttpResponse:
             status = 400
     context = {"form": form, "summary": summary, "preview": _preview_context(request.POST)}
     return render(request, "console/broadcasts/new.html", context, status=status)
+
+
+# The lead list's filters, as its "E-mail these leads" link passes them, and the composer's.
+LEAD_LIST_FILTERS = {
+    "status": "lead_status",
+    "channel": "lead_channel",
+    "campaign": "lead_campaign",
+    "date_from": "lead_from",
+    "date_to": "lead_to",
+}
+
+
+def _from_lead_list(request: HttpRequest) -> dict:
+    chosen = {
+        field: request.GET[key][:200] for key, field in LEAD_LIST_FILTERS.items() if request.GET.get(key)
+    }
+    return {"segment": Broadcast.Segment.LEADS, **chosen} if chosen else {}
 
 
 def _preview_context(data) -> dict:

@@ -494,3 +494,15 @@ def test_broadcasts_are_in_the_business_archive(db):
     from console.archive import exported_models
 
     assert {Broadcast, BroadcastRecipient} <= set(exported_models())
+
+
+def test_the_lead_lists_link_opens_the_composer_with_its_filters(founder_client):
+    f.make_lead(email="a@example.com", status="contacted", channel="wechat")
+    listing = founder_client.get(reverse("crm:lead_list"), {"status": "contacted", "channel": "wechat"})
+    link = re.search(r'href="(/console/broadcasts/new/\?[^"]+)"', listing.content.decode()).group(1)
+    composer = founder_client.get(link.replace("&amp;", "&"))
+    assert composer.status_code == 200
+    form = composer.context["form"]
+    assert (form["lead_status"].value(), form["lead_channel"].value()) == ("contacted", "wechat")
+    # a date that is not one is the form's to refuse when it is posted, never a 500
+    assert founder_client.get(reverse("broadcast_new"), {"date_from": "nonsense"}).status_code == 200
