@@ -506,3 +506,22 @@ def test_the_lead_lists_link_opens_the_composer_with_its_filters(founder_client)
     assert (form["lead_status"].value(), form["lead_channel"].value()) == ("contacted", "wechat")
     # a date that is not one is the form's to refuse when it is posted, never a 500
     assert founder_client.get(reverse("broadcast_new"), {"date_from": "nonsense"}).status_code == 200
+
+
+def test_a_real_smtp_server_that_refuses_connections_fails_the_row_with_the_reason(settings, db):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+    settings.BROADCAST_RATE_PER_MINUTE = 10_000
+    f.make_lead(email="a@example.com")
+    broadcast = _create()
+    with pytest.raises(broadcasts.BroadcastDeferred):
+        broadcasts.broadcast_send_batch(broadcast_id=broadcast.pk)
+    row = broadcast.recipients.get()
+    assert row.status == Status.FAILED and row.retry and row.reason.startswith("ConnectionRefusedError")
+    broadcast.refresh_from_db()
+    assert broadcast.status == Broadcast.Status.SENDING and broadcast.batch_until is None
