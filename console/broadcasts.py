@@ -558,7 +558,7 @@ def _after_batch(broadcast: Broadcast, *, claimed: int, started: float) -> None:
         return
     if not Broadcast.objects.filter(pk=broadcast.pk, status=Broadcast.Status.SENDING).exists():
         return  # cancelled meanwhile
-    pause = 60 * claimed / settings.BROADCAST_RATE_PER_MINUTE - (time.monotonic() - started)
+    pause = 60 * claimed / max(settings.BROADCAST_RATE_PER_MINUTE, 1) - (time.monotonic() - started)
     broadcast_queue(broadcast=broadcast, at=timezone.now() + timedelta(seconds=max(pause, 0)))
 
 

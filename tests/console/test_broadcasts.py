@@ -525,3 +525,22 @@ def test_a_real_smtp_server_that_refuses_connections_fails_the_row_with_the_reas
     assert row.status == Status.FAILED and row.retry and row.reason.startswith("ConnectionRefusedError")
     broadcast.refresh_from_db()
     assert broadcast.status == Broadcast.Status.SENDING and broadcast.batch_until is None
+
+
+def test_a_broadcast_scheduled_from_the_composer_waits_in_rqs_scheduler(founder_client, run_jobs):
+    from onepco.outbox import get_queue
+
+    f.make_lead(email="a@example.com")
+    later = timezone.localtime() + timedelta(days=1)
+    response = _compose(founder_client, action="send", when="later", send_at=later.strftime("%Y-%m-%dT%H:%M"))
+    assert response.status_code == 302
+    broadcast = Broadcast.objects.get()
+    assert broadcast.status == Broadcast.Status.SCHEDULED
+    assert abs((broadcast.send_at - later).total_seconds()) < 60
+    run_jobs()
+    assert mail.outbox == []
+    broadcast.refresh_from_db()
+    assert get_queue().scheduled_job_registry.get_job_ids() == [broadcast.job_id]
+    assert broadcasts.broadcasts_resume() == 0  # its job is alive: nothing queued twice
+    page = founder_client.get(reverse("broadcast_detail", args=[broadcast.pk]))
+    assert "将于" in page.content.decode()
