@@ -580,10 +580,14 @@ def broadcasts_with_counts() -> QuerySet[Broadcast]:
     def count(*statuses: str) -> Count:
         return Count("recipients", filter=Q(recipients__status__in=statuses))
 
-    return Broadcast.objects.annotate(
-        total=Count("recipients"),
-        sent=count(Status.SENT),
-        failed=count(Status.FAILED, Status.BOUNCED),
-        waiting=count(Status.PENDING, Status.SENDING),
-        skipped=count(Status.SKIPPED, Status.UNSUBSCRIBED, Status.CANCELLED),
-    ).select_related("created_by")
+    return (
+        Broadcast.objects.annotate(
+            total=Count("recipients"),
+            sent=count(Status.SENT),
+            failed=count(Status.FAILED, Status.BOUNCED),
+            waiting=count(Status.PENDING, Status.SENDING),
+            skipped=count(Status.SKIPPED, Status.UNSUBSCRIBED, Status.CANCELLED),
+        )
+        .select_related("created_by")
+        .order_by("-created_at", "-id")
+    )  # Meta.ordering is not used with GROUP BY
