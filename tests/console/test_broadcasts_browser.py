@@ -91,3 +91,21 @@ def test_a_broadcasts_page_shows_each_recipients_status(
         expect(page.locator("tbody")).to_contain_text("未同意接收推广邮件")
         assert page.evaluate(FITS), f"{size} page wider than the screen"
         screenshot(page, f"{size}-detail")
+
+
+def test_the_composer_in_english_on_a_phone(live_server, phone_page, founder, login_browser, leads, screenshot):
+    page = phone_page
+    login_browser(page, founder)
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto(f"{live_server.url}/console/broadcasts/new/")
+    assert page.locator("h1").inner_text() == "New broadcast"
+    page.fill("#id_subject", "Cohort 3 starts on Monday")
+    page.fill("#id_body", "Hello! **Cohort 3** starts next Monday.")
+    expect(page.locator("#phone-preview strong")).to_have_text("Cohort 3")
+    page.locator("label", has_text="A cohort's waitlist").click()
+    expect(page.locator("fieldset[data-segment='cohort_students waitlist']")).to_be_visible()
+    page.get_by_role("button", name="Check recipients").click()
+    page.wait_for_load_state()
+    expect(page.locator("#field-cohort .errorlist")).to_have_text("Choose the cohort.")
+    assert page.evaluate(FITS)
+    screenshot(page, "en-refused")
