@@ -544,3 +544,15 @@ def test_a_broadcast_scheduled_from_the_composer_waits_in_rqs_scheduler(founder_
     assert broadcasts.broadcasts_resume() == 0  # its job is alive: nothing queued twice
     page = founder_client.get(reverse("broadcast_detail", args=[broadcast.pk]))
     assert "将于" in page.content.decode()
+
+
+def test_the_schedule_resumes_broadcasts_every_minute():
+    from rq.cron import CronScheduler
+
+    from onepco.outbox import redis_connection
+
+    scheduler = CronScheduler(connection=redis_connection())
+    scheduler.load_config_from_file("console/cron.py")
+    jobs = {job.name: job for job in scheduler.get_jobs()}
+    assert jobs["broadcasts"].interval == 60
+    assert jobs["broadcasts"].func_name == "console.jobs.resume_broadcasts"

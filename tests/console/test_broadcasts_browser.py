@@ -93,7 +93,9 @@ def test_a_broadcasts_page_shows_each_recipients_status(
         screenshot(page, f"{size}-detail")
 
 
-def test_the_composer_in_english_on_a_phone(live_server, phone_page, founder, login_browser, leads, screenshot):
+def test_the_composer_in_english_on_a_phone(
+    live_server, phone_page, founder, login_browser, leads, screenshot
+):
     page = phone_page
     login_browser(page, founder)
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
