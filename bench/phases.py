@@ -985,3 +985,175 @@ def wait_until(condition, timeout: float) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError("timed out waiting for the worker")
         time.sleep(0.5)
+
+
+# --- a broadcast of thousands through the worker ------------------------------------------------
+
+
+class SmtpSink:
+    """A local SMTP server that accepts everything and counts each address it delivered to,
+    so the bench sees what a real SMTP session costs and that nobody got a broadcast twice."""
+
+    def __init__(self) -> None:
+        import collections
+        import socketserver
+        import threading
+
+        self.received: collections.Counter[str] = collections.Counter()
+        lock = threading.Lock()
+        sink = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def reply(self, line: str) -> None:
+                self.wfile.write(line.encode() + b"\r\n")
+
+            def handle(self) -> None:
+                self.reply("220 bench sink")
+                recipients: list[str] = []
+                while line := self.rfile.readline():
+                    command = line.decode(errors="replace").strip()
+                    verb = command[:4].upper()
+                    if verb == "EHLO":
+                        self.reply("250-bench sink")
+                        self.reply("250 8BITMIME")
+                    elif verb == "MAIL":
+                        recipients = []
+                        self.reply("250 ok")
+                    elif verb == "RCPT":
+                        recipients.append(command.split(":", 1)[1].strip().strip("<>").lower())
+                        self.reply("250 ok")
+                    elif verb == "DATA":
+                        self.reply("354 end with .")
+                        while (data := self.rfile.readline()) and data != b".\r\n":
+                            pass
+                        with lock:
+                            sink.received.update(recipients)
+                        self.reply("250 queued")
+                    elif verb == "QUIT":
+                        self.reply("221 bye")
+                        return
+                    else:  # HELO, RSET, NOOP
+                        self.reply("250 ok")
+
+        class Server(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def broadcast(args) -> dict:
+    """A broadcast of --broadcast-recipients consenting leads, sent by one long-lived RQ worker
+    over SMTP (a local sink): how long it takes, and the worker's memory before and after."""
+    setup()
+    import threading
+
+    import psutil
+    from django.utils import timezone
+
+    from console.broadcasts import broadcast_create
+    from console.models import Broadcast
+    from crm.models import Lead
+
+    sink = SmtpSink()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        **profile_env(args.profile),
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(sink.port),
+        "EMAIL_USE_TLS": "false",
+        "EMAIL_USE_SSL": "false",
+        # The rate a real provider allows is not what is measured: the worker's own cost is.
+        "BROADCAST_RATE_PER_MINUTE": "100000000",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "rqworker", "default", "--with-scheduler"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def memory() -> dict:
+        info = psutil.Process(worker.pid).memory_full_info()
+        return {"rss_mb": round(info.rss / 2**20, 1), "pss_mb": round(info.pss / 2**20, 1)}
+
+    def send(recipients: int, tag: str) -> float:
+        campaign = f"bench-broadcast-{tag}-{time.time_ns()}"
+        Lead.objects.bulk_create(
+            [
+                Lead(
+                    name=f"群发{i}",
+                    email=f"{campaign}-{i}@example.com",
+                    consent_at=timezone.now(),
+                    channel="bench",
+                    utm_campaign=campaign,
+                )
+                for i in range(recipients)
+            ],
+            batch_size=2000,
+        )
+        began = time.monotonic()
+        sent = broadcast_create(
+            subject="新一期开课了",
+            body="你好！\n\n**第 3 期** 下周一开始：[报名](https://example.com/courses/x/)。\n\n- 8 周\n- 每周两次直播",
+            segment=Broadcast.Segment.LEADS,
+            filters={"campaign": campaign},
+            segment_label=campaign,
+            send_at=None,
+            created_by=founder(),
+        )
+        wait_until(lambda: Broadcast.objects.get(pk=sent.pk).status == Broadcast.Status.SENT, 3600)
+        return round(time.monotonic() - began, 1)
+
+    peak = {"rss_mb": 0.0}
+    try:
+        time.sleep(3)
+        send(50, "warm")  # the code paths loaded: what a worker that has run jobs holds
+        sink.received.clear()
+        start = memory()
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.wait(0.5):
+                try:
+                    now = memory()
+                except psutil.Error:
+                    continue
+                if now["rss_mb"] > peak["rss_mb"]:
+                    peak = now
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        seconds = send(args.broadcast_recipients, "big")
+        time.sleep(1)
+        after = memory()
+        done.set()
+        sampler.join()
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        sink.stop()
+    return {
+        "profile": args.profile,
+        "recipients": args.broadcast_recipients,
+        "seconds": seconds,
+        "per_second": round(args.broadcast_recipients / seconds, 1) if seconds else None,
+        "delivered": sum(sink.received.values()),
+        "delivered_twice": sum(1 for n in sink.received.values() if n > 1),
+        "start": start,
+        "after": after,
+        "peak": peak,
+        "growth_mb": round(after["rss_mb"] - start["rss_mb"], 1),
+    }

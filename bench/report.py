@@ -272,6 +272,21 @@ def profile_rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
                     jobs["growth_mb"] <= 20,
                 )
             )
+        sent = measured.get("broadcast")
+        if sent:
+            out.append(
+                (
+                    f"A broadcast of {sent['recipients']:,} e-mails over SMTP through one RQ worker "
+                    f"({name} profile's environment): the worker's RSS, and nobody delivered twice",
+                    "within 20 MB of where it started; each address once",
+                    f"{sent['seconds']} s ({sent['per_second']} e-mails/s); {sent['start']['rss_mb']} → "
+                    f"{sent['after']['rss_mb']} MB, peak {sent['peak']['rss_mb']} MB, growth "
+                    f"{sent['growth_mb']} MB; {sent['delivered']:,} delivered, {sent['delivered_twice']} twice",
+                    sent["growth_mb"] <= 20
+                    and sent["delivered"] == sent["recipients"]
+                    and sent["delivered_twice"] == 0,
+                )
+            )
     if {"default", "small"} <= set(throughput) and throughput["default"]:
         out.append(
             (

@@ -20,6 +20,9 @@ embedded engines under var/bench/. Each phase runs in its own process:
                 latency. 1 MB homework uploads both ways, 20 signed payment notifications at
                 once, a 100 MB upload, and the memory of every process (peak PSS sampled once
                 a second during the load).
+   worker-memory, broadcast (small profile) — one long-lived RQ worker: its memory around a
+                big CSV import and a full export, and around a broadcast of 5,000 e-mails sent
+                over SMTP to a local sink (time, memory, nobody delivered twice).
 
 BENCH_GUNICORN_EXTRA adds gunicorn options for an experiment, e.g. "--threads 2". What was
 found and changed with it is in bench/NOTES.md, which RESULTS.md includes.
@@ -149,7 +152,14 @@ def phase(name: str, env: dict[str, str], *args: str) -> dict:
 
 # --quick: every phase on a tiny dataset for a few seconds (the test suite starts it so);
 # the numbers mean nothing, the run proves the benchmark works.
-QUICK = {"scale": 0.01, "seconds": 2, "clients": 4, "soak_minutes": 0.25, "import_rows": 2_000}
+QUICK = {
+    "scale": 0.01,
+    "seconds": 2,
+    "clients": 4,
+    "soak_minutes": 0.25,
+    "import_rows": 2_000,
+    "broadcast_recipients": 300,
+}
 
 
 def main() -> None:
@@ -170,6 +180,9 @@ def main() -> None:
         help="length of the small profile's soak at a solo founder's rate (the full proof: 60)",
     )
     parser.add_argument("--import-rows", type=int, default=50_000, help="rows of the worker-memory import")
+    parser.add_argument(
+        "--broadcast-recipients", type=int, default=5_000, help="recipients of the broadcast phase's e-mail"
+    )
     parser.add_argument(
         "--quick", action="store_true", help="a tiny, seconds-long run that proves the bench works"
     )
@@ -232,6 +245,14 @@ def main() -> None:
             # The worker's jobs are the same in both profiles: measured once, in the small one.
             measured["worker_memory"] = phase(
                 "worker-memory", large, "--import-rows", str(args.import_rows), "--profile", name
+            )
+            measured["broadcast"] = phase(
+                "broadcast",
+                large,
+                "--broadcast-recipients",
+                str(args.broadcast_recipients),
+                "--profile",
+                name,
             )
         results["profiles"][name] = measured
     results["http"] = results["profiles"]["default"]["http"]

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from console.models import Backup, BackupSchedule, DataAccessRequest, DataExport, ErasureRecord
+from console.models import (
+    Backup,
+    BackupSchedule,
+    Broadcast,
+    BroadcastRecipient,
+    DataAccessRequest,
+    DataExport,
+    ErasureRecord,
+)
 
 
 @admin.register(DataExport)
@@ -77,3 +85,45 @@ class BackupAdmin(admin.ModelAdmin):
 @admin.register(BackupSchedule)
 class BackupScheduleAdmin(admin.ModelAdmin):
     list_display = ["enabled", "at", "keep"]
+
+
+@admin.register(Broadcast)
+class BroadcastAdmin(admin.ModelAdmin):
+    """Broadcasts are written and sent from the console (群发), which fixes their recipients;
+    here they can be read. An e-mail already sent cannot be changed, so nothing is editable."""
+
+    list_display = ["subject", "segment", "status", "send_at", "created_by"]
+    list_filter = ["status", "segment"]
+    search_fields = ["subject"]
+    readonly_fields = [
+        "segment",
+        "filters",
+        "segment_label",
+        "status",
+        "send_at",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "cancelled_at",
+        "job_id",
+        "batch_until",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(BroadcastRecipient)
+class BroadcastRecipientAdmin(admin.ModelAdmin):
+    list_display = ["email", "name", "broadcast", "status", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["email", "name", "broadcast__subject"]
+    raw_id_fields = ["broadcast", "lead", "student"]
+    readonly_fields = ["status", "reason", "attempts", "retry", "claimed_at", "sent_at", "unsubscribed_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # recipients are the segment as it was when the broadcast was sent

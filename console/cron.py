@@ -9,7 +9,7 @@ from rq import cron
 
 from billing.jobs import offer_waitlist_seats, reconcile_payments, send_checkout_follow_ups
 from cohorts.jobs import end_overdue_quiz_attempts, send_due_reminders, send_lesson_reminders
-from console.jobs import backup_if_due, purge_data_exports
+from console.jobs import backup_if_due, purge_data_exports, resume_broadcasts
 from crm.jobs import resume_stalled_imports
 from dashboard.jobs import snapshot_last_week
 from onepco.outbox import outbox_sweep
@@ -36,3 +36,5 @@ cron.register(backup_if_due, "default", interval=900, name="backup", result_ttl=
 cron.register(offer_waitlist_seats, "default", interval=300, name="waitlist-offers", result_ttl=600)
 # Orders that expired unpaid ABANDONED_CHECKOUT_DELAY_MINUTES ago: one follow-up e-mail each.
 cron.register(send_checkout_follow_ups, "default", interval=600, name="checkout-follow-ups", result_ttl=1200)
+# Broadcasts whose send time has come start; one whose next batch was lost goes on.
+cron.register(resume_broadcasts, "default", interval=60, name="broadcasts", result_ttl=600)

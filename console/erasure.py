@@ -21,8 +21,8 @@ from billing.personal import orders_anonymise, referral_rewards_anonymise
 from cohorts.models import Student
 from cohorts.personal import student_anonymise
 from console import jobs
-from console.models import DataAccessRequest, ErasureRecord
-from console.personal import DATA_ACCESS_REQUEST, person_orders
+from console.models import BroadcastRecipient, DataAccessRequest, ErasureRecord
+from console.personal import BROADCAST_RECIPIENT, DATA_ACCESS_REQUEST, person_broadcasts, person_orders
 from crm.personal import lead_anonymise
 from onepco.outbox import outbox_enqueue
 from onepco.personal import erased_rows_add, erased_rows_recorded
@@ -110,6 +110,14 @@ def person_erase(*, person: Person, erased_by: User, reason: str = "") -> Erasur
         counts, removed = orders_anonymise(orders_filter=orders, leads=person.leads, addresses=addresses)
         add(counts)
         files += removed
+        sent_to = person_broadcasts(addresses=addresses, leads=person.leads, students=person.students)
+        add(
+            {
+                "broadcast_recipients": BROADCAST_RECIPIENT.anonymise(
+                    BroadcastRecipient.objects.filter(sent_to)
+                )[0]
+            }
+        )
         for user in person.users:
             user_anonymise(user=user)
         add({"accounts": len(person.users)})

@@ -4,8 +4,8 @@ Jobs and services name each other through their modules (`services.x`, `jobs.y`)
 either module may be imported first.
 """
 
-from console import backups, services
-from console.models import Backup, DataAccessRequest, DataExport, ErasureRecord
+from console import backups, broadcasts, services
+from console.models import Backup, Broadcast, DataAccessRequest, DataExport, ErasureRecord
 from onepco.outbox import get_queue
 
 
@@ -65,3 +65,19 @@ def run_drill(backup_id: int) -> None:
     backup = Backup.objects.filter(pk=backup_id, status=Backup.Status.DONE).first()
     if backup is not None:
         backups.backup_drill(backup=backup)
+
+
+def start_broadcast(broadcast_id: int) -> None:
+    """Through the outbox when a broadcast is written: queue its first batch (at its time)."""
+    broadcast = Broadcast.objects.filter(pk=broadcast_id).first()
+    if broadcast is not None and broadcast.is_open:
+        broadcasts.broadcast_queue(broadcast=broadcast)
+
+
+def send_broadcast_batch(broadcast_id: int) -> int:
+    return broadcasts.broadcast_send_batch(broadcast_id=broadcast_id)
+
+
+def resume_broadcasts() -> int:
+    """Every minute (console/cron.py): broadcasts due, and those whose next batch was lost."""
+    return broadcasts.broadcasts_resume()

@@ -6,6 +6,7 @@ from datetime import time, timedelta
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -211,3 +212,120 @@ class Backup(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"{self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Broadcast(models.Model):
+    """One message the founder sends to a segment of people (群发), by e-mail.
+
+    Its recipients are fixed when it is sent (or scheduled); each is sent to at most once, at
+    BROADCAST_RATE_PER_MINUTE, by background batches (console/broadcasts.py).
+    """
+
+    class Segment(models.TextChoices):
+        LEADS = "leads", _("Leads")
+        COHORT_STUDENTS = "cohort_students", _("A cohort's active students")
+        GRADUATES = "graduates", _("Graduates of a course")
+        WAITLIST = "waitlist", _("A cohort's waitlist")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    subject = models.CharField(_("subject"), max_length=150)
+    body = models.TextField(_("message"), help_text=_("Markdown: **bold**, lists, links."))
+    segment = models.CharField(_("recipients"), max_length=20, choices=Segment.choices)
+    # The segment's filters as chosen (lead status, channel, campaign, course, dates, cohort).
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    # A readable line of the segment as it was when sent ("Leads · status: New"), for the list.
+    segment_label = models.CharField(_("segment"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    send_at = models.DateTimeField(_("send at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Bookkeeping of the batches: the RQ job queued for the next one, and the lease of the
+    # batch running now (two batches never run at once: the rate holds).
+    job_id = models.CharField(_("job"), max_length=64, blank=True)
+    batch_until = models.DateTimeField(_("batch running until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("broadcast")
+        verbose_name_plural = _("broadcasts")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "send_at"], name="broadcast_status_send_idx")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def is_open(self) -> bool:
+        """Still to send (some or all of it): it can be cancelled."""
+        return self.status in (self.Status.SCHEDULED, self.Status.SENDING)
+
+
+class BroadcastRecipient(models.Model):
+    """One person of a broadcast's segment and what became of their e-mail."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        BOUNCED = "bounced", _("Bounced")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        SKIPPED = "skipped", _("Skipped")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    broadcast = models.ForeignKey(
+        Broadcast, verbose_name=_("broadcast"), on_delete=models.CASCADE, related_name="recipients"
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    # Lower case; empty for a person without an address (skipped: "no e-mail").
+    email = models.EmailField(_("e-mail"), blank=True)
+    lead = models.ForeignKey(
+        "crm.Lead", verbose_name=_("lead"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    student = models.ForeignKey(
+        "cohorts.Student",
+        verbose_name=_("student"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    # Why it failed, bounced or was skipped, in the SMTP server's words where it answered.
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # A failure worth trying again (the server was away, or answered "try later"): the next
+    # batch, after RQ's backoff, sends it again. A final failure is not retried.
+    retry = models.BooleanField(_("will be retried"), default=False)
+    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # They used this e-mail's unsubscribe link.
+    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("broadcast recipient")
+        verbose_name_plural = _("broadcast recipients")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["broadcast", "email"], condition=~Q(email=""), name="broadcast_recipient_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["broadcast", "status"], name="broadcast_recipient_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.broadcast} · {self.email or self.name}"

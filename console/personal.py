@@ -26,7 +26,15 @@ from billing.models import Order
 from billing.personal import TRANSFER_PROOF, orders_personal_data, referral_rewards_personal_data
 from cohorts.models import Student
 from cohorts.personal import SUBMISSION, student_personal_data
-from console.models import Backup, BackupSchedule, DataAccessRequest, DataExport, ErasureRecord
+from console.models import (
+    Backup,
+    BackupSchedule,
+    Broadcast,
+    BroadcastRecipient,
+    DataAccessRequest,
+    DataExport,
+    ErasureRecord,
+)
 from crm.models import Lead
 from crm.personal import lead_personal_data
 from onepco.personal import PersonalData, files_of
@@ -39,9 +47,29 @@ DATA_ACCESS_REQUEST = PersonalData(
     kept=("id", "created_at", "expires_at", "held_data", "code_sent_at", "downloaded_at"),
     internal=("token", "language", "code_hash", "attempts"),
 )
-DESCRIBED = (DATA_ACCESS_REQUEST,)
-# The founder's exports, and the erasure log, which names erased rows by id only.
-NOT_PERSONAL = (DataExport, ErasureRecord, Backup, BackupSchedule)
+# Who a broadcast went to and what became of it; the reason may quote the address (an SMTP
+# server's "550 <mei@example.com>: no such user").
+BROADCAST_RECIPIENT = PersonalData(
+    BroadcastRecipient,
+    erased={"name": "", "email": "", "reason": ""},
+    kept=("id", "status", "attempts", "sent_at", "unsubscribed_at"),
+    internal=("broadcast", "lead", "student", "retry", "claimed_at"),
+    context=("broadcast__subject", "broadcast__send_at"),
+)
+DESCRIBED = (DATA_ACCESS_REQUEST, BROADCAST_RECIPIENT)
+# The founder's exports, and the erasure log, which names erased rows by id only; a
+# broadcast is the founder's own message (who got it is in its recipients).
+NOT_PERSONAL = (DataExport, ErasureRecord, Backup, BackupSchedule, Broadcast)
+
+
+def person_broadcasts(*, addresses: set[str], leads: Iterable[Lead], students: Iterable[Student]) -> Q:
+    """The broadcast e-mails sent (or meant) to the person: by address, lead or profile."""
+    return (
+        Q(email__in=[address.lower() for address in addresses if address])
+        | Q(lead__in=list(leads))
+        | Q(student__in=list(students))
+    )
+
 
 # What each part of data.json holds, for the README inside the zip.
 SECTIONS = {
@@ -63,6 +91,7 @@ SECTIONS = {
     "graduation_reports": gettext_lazy("graduation reports"),
     "due_reminders": gettext_lazy("homework reminders sent to you"),
     "access_requests": gettext_lazy("your requests to download your data"),
+    "broadcasts": gettext_lazy("our news e-mails sent to you, and whether they arrived"),
 }
 
 
@@ -121,6 +150,8 @@ def personal_data_for(*, email: str, user: User | None = None) -> dict:
     if student is not None:
         data |= student_personal_data(student=student)
         data |= referral_rewards_personal_data(students=[student])
+    sent_to = person_broadcasts(addresses=addresses, leads=leads, students=[student] if student else [])
+    data["broadcasts"] = BROADCAST_RECIPIENT.rows(BroadcastRecipient.objects.filter(sent_to))
     return data
 
 

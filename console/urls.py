@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console import openapi, views
+from console import openapi, views, views_broadcasts
 
 urlpatterns = [
     path("console/", views.console_home, name="console_home"),
@@ -22,6 +22,14 @@ urlpatterns = [
         "console/data-requests/erase/<str:kind>/<int:pk>/",
         views.data_request_erase,
         name="data_request_erase",
+    ),
+    path("console/broadcasts/", views_broadcasts.broadcast_list, name="broadcast_list"),
+    path("console/broadcasts/new/", views_broadcasts.broadcast_new, name="broadcast_new"),
+    path("console/broadcasts/preview/", views_broadcasts.broadcast_preview, name="broadcast_preview"),
+    path("console/broadcasts/<int:pk>/", views_broadcasts.broadcast_detail, name="broadcast_detail"),
+    path("console/broadcasts/<int:pk>/cancel/", views_broadcasts.broadcast_cancel, name="broadcast_cancel"),
+    path(
+        "news/unsubscribe/<str:token>/", views_broadcasts.broadcast_unsubscribe, name="broadcast_unsubscribe"
     ),
     path("account/my-data.zip", views.my_data, name="my_data"),
     path("privacy/my-data/", views.my_data_request, name="my_data_request"),

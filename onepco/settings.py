@@ -402,6 +402,9 @@ ORDER_EXPIRY_MINUTES = env.int("ORDER_EXPIRY_MINUTES", default=30)
 WAITLIST_OFFER_HOURS = env.int("WAITLIST_OFFER_HOURS", default=24)
 # An order that expired unpaid gets one follow-up e-mail (a fresh checkout link) this long after.
 ABANDONED_CHECKOUT_DELAY_MINUTES = env.int("ABANDONED_CHECKOUT_DELAY_MINUTES", default=120)
+# Broadcasts (console → 群发) leave at most this many e-mails a minute: a mailbox provider's
+# sending limit, and the SMTP server's, are kept to (docs/broadcasts.md).
+BROADCAST_RATE_PER_MINUTE = env.int("BROADCAST_RATE_PER_MINUTE", default=60)
 # A CSV import that has not moved for this long has lost its worker: it is queued again.
 IMPORT_STALL_MINUTES = env.int("IMPORT_STALL_MINUTES", default=5)
 

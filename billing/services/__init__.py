@@ -14,6 +14,7 @@ from billing.services.follow_ups import (
     checkout_follow_up_still_wanted,
     checkout_follow_ups_run,
     follow_up_unsubscribe,
+    marketing_opt_out,
 )
 from billing.services.orders import (
     coupon_save,
@@ -88,6 +89,7 @@ __all__ = [
     "follow_up_unsubscribe",
     "instalment_plan_save",
     "is_payment_trial",
+    "marketing_opt_out",
     "order_already_enrolled_alert_send",
     "order_amount_mismatch_alert_send",
     "order_buyer_email_add",

@@ -74,8 +74,16 @@ def follow_up_unsubscribe(*, token: str) -> str:
     """One click, no sign-in: the address in the signed token gets no more follow-ups.
     Returns it; raises signing.BadSignature for a forged or damaged token."""
     email = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    FollowUpOptOut.objects.get_or_create(email=email)
+    marketing_opt_out(email=email)
     return email
+
+
+def marketing_opt_out(*, email: str) -> None:
+    """Put an address on the one list of people who want no marketing e-mail from us: the
+    abandoned-checkout reminder and every broadcast (console.broadcasts) check it before
+    sending, and both unsubscribe links write it. Transactional e-mails (enrollment, payment,
+    sign-in codes) are not marketing and still go."""
+    FollowUpOptOut.objects.get_or_create(email=email.lower())
 
 
 def checkout_follow_up_email_send(*, order: Order) -> None:

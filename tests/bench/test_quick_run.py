@@ -45,5 +45,7 @@ def test_the_quick_benchmark_runs_on_embedded_engines_from_start_to_end(tmp_path
     assert len(results["profiles"]["small"]["http"]["memory_after_load"]["gunicorn_workers_mb"]) == 1
     assert results["profiles"]["small"]["soak"]["requests"] > 0
     assert results["profiles"]["small"]["worker_memory"]["rows"] > 0
+    sent = results["profiles"]["small"]["broadcast"]
+    assert sent["delivered"] == sent["recipients"] > 0 and sent["delivered_twice"] == 0
     report = (out / "RESULTS.md").read_text()
     assert "Console page grading queue" in report and "small profile" in report

@@ -97,7 +97,7 @@ def test_a_prospect_signs_up_on_a_phone_and_the_founder_finds_them(
         console.get_by_label("搜索").fill("周小雨")
         console.get_by_role("button", name="筛选").click()
         row = console.locator("tbody tr").first
-        assert "xiaohongshu" in row.inner_text() and "spring-2026" in row.inner_text()
+        assert "小红书" in row.inner_text() and "spring-2026" in row.inner_text()  # the channel by its name
         screenshot(console, f"lead-list-{name}")
         row.get_by_role("link", name="周小雨").click()
         console.wait_for_url(f"**/console/leads/{lead.pk}/")
