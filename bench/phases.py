@@ -318,7 +318,7 @@ def today(args) -> dict:
 
 
 def backfill(args) -> dict:
-    django.setup()
+    setup()  # migrated: with --reuse-data the databases were made by an older checkout
     from dashboard.models import WeeklyMetrics
     from dashboard.services import weekly_metrics_backfill
     from onepco.weeks import Week
@@ -471,9 +471,22 @@ def wrk(url: str, path: str, kind: str, seconds: int, clients: int, **env: str) 
 
 
 def rss_mb(pid: int) -> float:
+    """A process's resident memory; 0 for one that ended meanwhile (a recycled web worker)."""
     import psutil
 
-    return round(psutil.Process(pid).memory_info().rss / 2**20, 1)
+    try:
+        return round(psutil.Process(pid).memory_info().rss / 2**20, 1)
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+def pss_bytes(pid: int) -> int:
+    import psutil
+
+    try:
+        return psutil.Process(pid).memory_full_info().pss
+    except psutil.NoSuchProcess:
+        return 0
 
 
 def http(args) -> dict:
@@ -591,7 +604,7 @@ def stack_memory(stack: Stack) -> dict:
     memory["postgres_pss_mb"] = round(engines["postgres"], 1)
     memory["redis_pss_mb"] = round(engines["redis"], 1)
     own = [stack.web.pid, stack.worker.pid, stack.scheduler.pid] + [p.pid for p in stack.web_workers()]
-    memory["python_pss_mb"] = round(sum(psutil.Process(pid).memory_full_info().pss for pid in own) / 2**20, 1)
+    memory["python_pss_mb"] = round(sum(pss_bytes(pid) for pid in own) / 2**20, 1)
     memory["total_mb"] = round(
         memory["python_pss_mb"] + memory["postgres_pss_mb"] + memory["redis_pss_mb"], 1
     )
@@ -615,7 +628,13 @@ def engine_pids() -> dict[str, set[int]]:
         )
         postgres = {row[0] for row in cursor.fetchall()}
     connection.close()
-    postgres |= {psutil.Process(pid).ppid() for pid in list(postgres) if psutil.pid_exists(pid)}
+    # A backend may end between the query and this look (an autovacuum worker, a closed
+    # connection): it is simply no longer there to count.
+    for pid in list(postgres):
+        try:
+            postgres.add(psutil.Process(pid).ppid())
+        except psutil.NoSuchProcess:
+            postgres.discard(pid)
     redis = {int(outbox.redis_connection().info("server")["process_id"])}
     return {"postgres": postgres, "redis": redis}
 
