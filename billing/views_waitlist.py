@@ -153,9 +153,16 @@ def waitlist_action(request: HttpRequest, pk: int, entry_pk: int, action: str) -
 @csrf_exempt  # RFC 8058: a mail client's one-click POST carries no CSRF token; the token is signed
 @require_http_methods(["GET", "POST"])
 def follow_up_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """The one-click link of an abandoned-checkout e-mail: no sign-in, no more such e-mails."""
+    """The unsubscribe link of a marketing e-mail (abandoned checkout, next cohort): no sign-in.
+    Opening it asks to confirm, so that a mail scanner following links unsubscribes nobody; the
+    button, or a mail client's RFC 8058 one-click POST, unsubscribes."""
     try:
-        email = services.follow_up_unsubscribe(token=token)
+        email = (
+            services.follow_up_unsubscribe(token=token)
+            if request.method == "POST"
+            else services.follow_up_unsubscribe_email(token=token)
+        )
     except signing.BadSignature:
         return render(request, "billing/follow_up_unsubscribed.html", {"invalid": True}, status=400)
-    return render(request, "billing/follow_up_unsubscribed.html", {"email": email})
+    context = {"email": email, "done": request.method == "POST", "token": token}
+    return render(request, "billing/follow_up_unsubscribed.html", context)

@@ -14,6 +14,7 @@ from billing.services.follow_ups import (
     checkout_follow_up_still_wanted,
     checkout_follow_ups_run,
     follow_up_unsubscribe,
+    follow_up_unsubscribe_email,
     marketing_opt_out,
 )
 from billing.services.orders import (
@@ -87,6 +88,7 @@ __all__ = [
     "early_bird_delete",
     "early_bird_save",
     "follow_up_unsubscribe",
+    "follow_up_unsubscribe_email",
     "instalment_plan_save",
     "is_payment_trial",
     "marketing_opt_out",

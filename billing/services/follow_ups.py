@@ -70,10 +70,15 @@ def follow_up_unsubscribe_token(email: str) -> str:
     return signing.dumps(email.lower(), salt=UNSUBSCRIBE_SALT, compress=True)
 
 
+def follow_up_unsubscribe_email(*, token: str) -> str:
+    """The address a signed unsubscribe token is for; raises signing.BadSignature."""
+    return signing.loads(token, salt=UNSUBSCRIBE_SALT)
+
+
 def follow_up_unsubscribe(*, token: str) -> str:
     """One click, no sign-in: the address in the signed token gets no more follow-ups.
     Returns it; raises signing.BadSignature for a forged or damaged token."""
-    email = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    email = follow_up_unsubscribe_email(token=token)
     marketing_opt_out(email=email)
     return email
 

@@ -179,7 +179,7 @@ def test_someone_who_unsubscribes_while_it_is_waiting_is_not_sent(run_jobs, sett
     f.make_lead(email="mei@example.com")
     f.make_lead(email="lin@example.com")
     broadcast = _create()
-    client.get(reverse("billing:follow_up_unsubscribe", args=[_billing_token("mei@example.com")]))
+    client.post(reverse("billing:follow_up_unsubscribe", args=[_billing_token("mei@example.com")]))
     run_jobs()
     assert _addresses() == ["lin@example.com"]
     assert broadcast.recipients.get(email="mei@example.com").status == Status.UNSUBSCRIBED
