@@ -98,7 +98,7 @@ def list_pages() -> list[tuple[str, str]]:
 
 
 def inprocess(args) -> dict:
-    django.setup()
+    setup()  # the first phase to open each database (the demo's too): migrated, as backfill
     from django.conf import settings
     from django.test import Client
 
@@ -318,7 +318,7 @@ def today(args) -> dict:
 
 
 def backfill(args) -> dict:
-    setup()  # migrated: with --reuse-data the databases were made by an older checkout
+    setup()  # migrated: with --reuse-data the databases may come from an older checkout
     from dashboard.models import WeeklyMetrics
     from dashboard.services import weekly_metrics_backfill
     from onepco.weeks import Week
