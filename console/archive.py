@@ -69,7 +69,10 @@ CHUNK = 2000
 # and permissions every instance makes for itself (rows name those by natural key).
 EXPORTED_APPS = ("accounts", "account", "crm", "cohorts", "billing", "dashboard", "console", "onepco")
 SCHEMA_APPS = ("accounts", "crm", "cohorts", "billing", "dashboard", "console", "onepco")
-EXTRA_MODELS = ("auth.group", "admin.logentry")
+# The WeChat bindings (allauth's SocialAccount) go with their accounts. Its tokens are never
+# stored (docs/wechat.md) and never exported, but emptied on a restore with the bindings.
+EXTRA_MODELS = ("auth.group", "admin.logentry", "socialaccount.socialaccount")
+WIPED_TOO = ("socialaccount.socialtoken",)
 # What a fresh instance holds before it holds a business: the founder `up` or createsuperuser
 # made, bookkeeping about that, and the channel names `migrate` seeds. An instance holding only
 # these may be restored into.
@@ -394,7 +397,7 @@ def instance_is_empty() -> bool:
             continue
         if model._meta.label_lower == "accounts.user":
             rows = rows.filter(is_staff=False)
-        elif model._meta.label_lower == "account.emailaddress":
+        elif model._meta.label_lower in ("account.emailaddress", "socialaccount.socialaccount"):
             rows = rows.filter(user__is_staff=False)
         if rows.exists():
             return False
@@ -408,7 +411,7 @@ def _wipe(chosen: list[type[models.Model]]) -> None:
     protects its order), and PostgreSQL refuses it, rather than silently emptying more, if a
     table outside the archive still pointed at these.
     """
-    names = [m._meta.db_table for m in chosen]
+    names = [m._meta.db_table for m in chosen] + [apps.get_model(label)._meta.db_table for label in WIPED_TOO]
     names += [f.m2m_db_table() for m in chosen for f in m._meta.local_many_to_many]
     tables = ", ".join(connection.ops.quote_name(name) for name in names)
     with connection.cursor() as cursor:

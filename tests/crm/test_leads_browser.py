@@ -7,7 +7,7 @@ import zlib
 import pytest
 from django.core.files.base import ContentFile
 
-from crm.models import Lead, LeadImport, SignupSettings
+from crm.models import Channel, Lead, LeadImport, SignupSettings
 from tests import factories as f
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,6 +62,10 @@ def offer(db):
 def test_a_prospect_signs_up_on_a_phone_and_the_founder_finds_them(
     live_server, offer, phone_page, desktop_page, founder, login_browser, screenshot
 ):
+    # The registry's seeded rows do not survive another browser test's flush: named here.
+    Channel.objects.update_or_create(
+        code="xiaohongshu", defaults={"name_zh_hans": "小红书", "name_en": "Xiaohongshu"}
+    )
     page = phone_page
     page.goto(
         f"{live_server.url}/courses/python-data/?ch=xiaohongshu&utm_campaign=spring-2026&utm_content=post-7"
