@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import django
@@ -515,7 +516,7 @@ def http(args) -> dict:
         "profile": args.profile,
         "log": str(stack.log.relative_to(ROOT)) if stack.log.is_relative_to(ROOT) else str(stack.log),
     }
-    peak = PeakMemory(stack)
+    peak = PeakMemory(lambda: stack_memory(stack), key="total_mb", every=1.0)
     try:
         run = lambda path, kind, **extra: wrk(stack.url, path, kind, args.seconds, args.clients, **extra)  # noqa: E731
         # Saturation: every client sends its next request as soon as the last is answered.
@@ -555,30 +556,40 @@ def http(args) -> dict:
 
 
 class PeakMemory:
-    """Samples the stack's memory every second while the load runs; keeps the largest sum."""
+    """Reads memory every `every` seconds in a thread and keeps the reading whose `key` was
+    highest: the stack's total under load, or one worker's RSS through its jobs. Starts at once;
+    `stop()` (or leaving a `with` block) ends it and gives the peak."""
 
-    def __init__(self, stack: Stack):
+    def __init__(self, read: Callable[[], dict], *, key: str, every: float):
         import threading
 
-        self.stack, self.peak, self.done = stack, {"total_mb": 0.0}, threading.Event()
+        self.read, self.key, self.every = read, key, every
+        self.peak: dict = {key: 0.0}
+        self.done = threading.Event()
         self.thread = threading.Thread(target=self.sample, daemon=True)
         self.thread.start()
 
     def sample(self) -> None:
         import psutil
 
-        while not self.done.wait(1.0):
+        while not self.done.wait(self.every):
             try:
-                now = stack_memory(self.stack)
+                now = self.read()
             except psutil.Error:
                 continue  # a process came or went while being read
-            if now["total_mb"] > self.peak["total_mb"]:
+            if now[self.key] > self.peak[self.key]:
                 self.peak = now
 
     def stop(self) -> dict:
         self.done.set()
         self.thread.join()
         return self.peak
+
+    def __enter__(self) -> "PeakMemory":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 def stack_memory(stack: Stack) -> dict:
@@ -904,6 +915,17 @@ def founder_session() -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
+# --- the long-lived worker's memory ------------------------------------------------------------
+
+
+def process_memory(pid: int) -> dict:
+    """A process's RSS and PSS in MB (the worker: it forks nothing for its jobs)."""
+    import psutil
+
+    info = psutil.Process(pid).memory_full_info()
+    return {"rss_mb": round(info.rss / 2**20, 1), "pss_mb": round(info.pss / 2**20, 1)}
+
+
 # --- the worker after an import and an export ------------------------------------------------
 
 
@@ -911,7 +933,6 @@ def worker_memory(args) -> dict:
     """The long-lived RQ worker's memory (RSS and PSS) before and after a --import-rows CSV
     import and a full data export, run by it as the founder would start them."""
     setup()
-    import psutil
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from console.models import DataExport
@@ -929,10 +950,7 @@ def worker_memory(args) -> dict:
     )
 
     def memory() -> dict:
-        # The worker and whatever it forked for a job (nothing, unless such jobs fork).
-        process = psutil.Process(worker.pid)
-        info = process.memory_full_info()
-        return {"rss_mb": round(info.rss / 2**20, 1), "pss_mb": round(info.pss / 2**20, 1)}
+        return process_memory(worker.pid)
 
     def run_import(rows: int, tag: str) -> float:
         lines = ["name,email,phone,channel"] + [
@@ -951,34 +969,17 @@ def worker_memory(args) -> dict:
         wait_until(lambda: DataExport.objects.get(pk=export.pk).finished_at is not None, 3600)
         return round(time.monotonic() - began, 1)
 
-    peak = {"rss_mb": 0.0}
     try:
         time.sleep(3)
         run_import(20, "warm")  # the code paths loaded: what a worker that has run jobs holds
         start = memory()
-        import threading
-
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not done.wait(0.5):
-                try:
-                    now = memory()
-                except psutil.Error:
-                    continue
-                if now["rss_mb"] > peak["rss_mb"]:
-                    peak = now
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        import_seconds = run_import(args.import_rows, "big")
-        after_import = memory()
-        export_seconds = run_export()
-        time.sleep(2)
-        after_export = memory()
-        done.set()
-        sampler.join()
+        with PeakMemory(memory, key="rss_mb", every=0.5) as sampler:
+            import_seconds = run_import(args.import_rows, "big")
+            after_import = memory()
+            export_seconds = run_export()
+            time.sleep(2)
+            after_export = memory()
+        peak = sampler.peak
     finally:
         worker.send_signal(signal.SIGTERM)
         try:
@@ -1071,9 +1072,7 @@ def broadcast(args) -> dict:
     """A broadcast of --broadcast-recipients consenting leads, sent by one long-lived RQ worker
     over SMTP (a local sink): how long it takes, and the worker's memory before and after."""
     setup()
-    import threading
 
-    import psutil
     from django.utils import timezone
 
     from console.broadcasts import broadcast_create
@@ -1101,8 +1100,7 @@ def broadcast(args) -> dict:
     )
 
     def memory() -> dict:
-        info = psutil.Process(worker.pid).memory_full_info()
-        return {"rss_mb": round(info.rss / 2**20, 1), "pss_mb": round(info.pss / 2**20, 1)}
+        return process_memory(worker.pid)
 
     def send(recipients: int, tag: str) -> float:
         campaign = f"bench-broadcast-{tag}-{time.time_ns()}"
@@ -1132,31 +1130,16 @@ def broadcast(args) -> dict:
         wait_until(lambda: Broadcast.objects.get(pk=sent.pk).status == Broadcast.Status.SENT, 3600)
         return round(time.monotonic() - began, 1)
 
-    peak = {"rss_mb": 0.0}
     try:
         time.sleep(3)
         send(50, "warm")  # the code paths loaded: what a worker that has run jobs holds
         sink.received.clear()
         start = memory()
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not done.wait(0.5):
-                try:
-                    now = memory()
-                except psutil.Error:
-                    continue
-                if now["rss_mb"] > peak["rss_mb"]:
-                    peak = now
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        seconds = send(args.broadcast_recipients, "big")
-        time.sleep(1)
-        after = memory()
-        done.set()
-        sampler.join()
+        with PeakMemory(memory, key="rss_mb", every=0.5) as sampler:
+            seconds = send(args.broadcast_recipients, "big")
+            time.sleep(1)
+            after = memory()
+        peak = sampler.peak
     finally:
         worker.send_signal(signal.SIGTERM)
         try:

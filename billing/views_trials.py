@@ -18,6 +18,7 @@ from accounts.requests import AuthenticatedRequest
 from billing import services
 from billing.models import PaymentTrial, Provider
 from billing.providers import ProviderError
+from billing.services.trials import payment_trial_option
 from billing.views import QUERY_THROTTLE_SECONDS, _is_phone
 from onepco.access import staff_required
 from onepco.qr import qr_svg
@@ -42,11 +43,10 @@ def payment_trial_start(request: AuthenticatedRequest, provider: str) -> HttpRes
 
 
 def _trial_context(trial: PaymentTrial) -> dict:
-    option = services.payment_trial_options().get(trial.provider)
     return {
         "trial": trial,
         "qr_svg": qr_svg(trial.qr_text) if trial.qr_text and not trial.is_settled else "",
-        "explanation": option.explanation if option else "",
+        "explanation": payment_trial_option(trial.provider).explanation,
         # Paid, but no signed notification has arrived: the site's address is not reachable.
         "not_notified": trial.paid_at is not None and trial.notified_at is None,
     }

@@ -64,6 +64,9 @@ class _ProcessRedis:
         self._client: redis.Redis | None = None
 
     def __call__(self) -> redis.Redis:
+        client = self._client  # every request asks: no lock once it is built
+        if client is not None:
+            return client
         with self._lock:
             if self._client is None:
                 self._client = redis.Redis.from_url(
