@@ -9,6 +9,8 @@ urlpatterns = [
     path("console/dashboard/history.csv", views.history_csv, name="history_csv"),
     path("console/dashboard/<str:week>/actions/", views.actions_save, name="actions_save"),
     path("console/dashboard/<str:week>/recompute/", views.recompute, name="recompute"),
+    path("console/dashboard/courses/", views.courses, name="courses"),
+    path("console/dashboard/courses/<int:pk>/", views.course_across, name="course_across"),
     path("console/leads/links/all/", views.links, name="links"),
     path("api/dashboard/weekly", views.weekly_api, name="weekly_api"),
 ]
