@@ -54,32 +54,21 @@ class KindRule:
     always_email: bool = False  # transactional: e-mailed whatever the person chose
     marketing: bool = False  # needs consent, never by WeChat
     wechat: bool = False  # may go as a 公众号 template message
-    # What the kind's WeChat template is filled with, in order (docs/wechat.md).
-    wechat_fields: tuple[Any, ...] = ()
 
 
+# The WeChat template of each kind is filled, in order, with the values its Message carries in
+# `wechat` (docs/notifications.md lists them; .env.example shows a template per kind).
 RULES: dict[str, KindRule] = {
-    MessageKind.NEW_LEAD: KindRule("staff", wechat=True, wechat_fields=(_("name"), _("channel"), _("time"))),
-    MessageKind.ORDER_ALERT: KindRule(
-        "staff", always_email=True, wechat=True, wechat_fields=(_("order number"), _("what happened"))
-    ),
+    MessageKind.NEW_LEAD: KindRule("staff", wechat=True),  # name, channel, time
+    MessageKind.ORDER_ALERT: KindRule("staff", always_email=True, wechat=True),  # order number, what
     MessageKind.WEEKLY_REPORT: KindRule("staff"),
     MessageKind.SYSTEM_ALERT: KindRule("staff", always_email=True),
-    MessageKind.ENROLLMENT: KindRule(
-        "people",
-        always_email=True,
-        wechat=True,
-        wechat_fields=(_("course"), _("first lesson"), _("order number")),
-    ),
-    MessageKind.FEEDBACK: KindRule(
-        "people", wechat=True, wechat_fields=(_("homework"), _("result"), _("graded at"))
-    ),
-    MessageKind.DUE_REMINDER: KindRule("people", wechat=True, wechat_fields=(_("homework"), _("due at"))),
-    MessageKind.LESSON_REMINDER: KindRule(
-        "people", wechat=True, wechat_fields=(_("lesson"), _("starts at"), _("course"))
-    ),
-    MessageKind.WAITLIST_OFFER: KindRule("people", wechat=True, wechat_fields=(_("cohort"), _("held until"))),
-    MessageKind.REFERRAL_REWARD: KindRule("people", wechat=True, wechat_fields=(_("reward"), _("friend"))),
+    MessageKind.ENROLLMENT: KindRule("people", always_email=True, wechat=True),  # course, first lesson, order
+    MessageKind.FEEDBACK: KindRule("people", wechat=True),  # homework, result, graded at
+    MessageKind.DUE_REMINDER: KindRule("people", wechat=True),  # homework, due at
+    MessageKind.LESSON_REMINDER: KindRule("people", wechat=True),  # lesson, starts at, course
+    MessageKind.WAITLIST_OFFER: KindRule("people", wechat=True),  # cohort, held until
+    MessageKind.REFERRAL_REWARD: KindRule("people", wechat=True),  # reward, course
     MessageKind.FOLLOW_UP: KindRule("people", marketing=True),
     MessageKind.BROADCAST: KindRule("people", marketing=True),
 }

@@ -218,3 +218,10 @@ def test_the_marketing_list_is_one_list_by_address(db):
     assert not MarketingOptOut.objects.exists()
     notify.marketing_opt_out(email="  ")
     assert not MarketingOptOut.objects.exists()
+
+
+def test_the_settings_read_a_template_for_every_kind_that_may_go_by_wechat(settings):
+    assert set(settings.WECHAT_MP_TEMPLATE_KINDS) == {
+        kind for kind, rule in notify.RULES.items() if rule.wechat
+    }
+    assert set(notify.RULES) == set(MessageKind.values)
