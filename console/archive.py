@@ -84,6 +84,8 @@ BOOKKEEPING = (
     # The scheduler makes these within minutes of a first start, before any business exists.
     "console.backup",
     "console.backupschedule",
+    # ... and the alerts it sends about them (a failed first backup) are recorded as deliveries.
+    "onepco.delivery",
 )
 
 Progress = Callable[[str, int, int], None]
@@ -419,6 +421,26 @@ def _wipe(chosen: list[type[models.Model]]) -> None:
     Session.objects.all().delete()
 
 
+@contextmanager
+def _stamps_kept(model: type[models.Model]) -> Iterator[None]:
+    """bulk_create stamps auto_now / auto_now_add fields with the time of the restore (it has no
+    "raw" save): switched off while the archive's rows go in, so they keep the archive's dates
+    (allauth's SocialAccount.date_joined, our own updated_at fields)."""
+    stamped: list[models.DateField] = [
+        f
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.DateField) and (f.auto_now or f.auto_now_add)
+    ]
+    saved = [(f, f.auto_now, f.auto_now_add) for f in stamped]
+    for f in stamped:
+        f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
 def _load_table(archive: zipfile.ZipFile, label: str) -> int:
     count = 0
     batch: list = []
@@ -426,7 +448,8 @@ def _load_table(archive: zipfile.ZipFile, label: str) -> int:
 
     def flush() -> None:
         objects = list(serializers.deserialize("python", batch, handle_forward_references=False))
-        model._default_manager.bulk_create([d.object for d in objects])
+        with _stamps_kept(model):
+            model._default_manager.bulk_create([d.object for d in objects])
         for deserialized in objects:
             for name, values in (deserialized.m2m_data or {}).items():
                 if values:

@@ -219,13 +219,20 @@ WECHAT_WEB_APP_SECRET = env.str("WECHAT_WEB_APP_SECRET", default="")
 # template chosen in the 公众号's back office and the template's field keys in the order the
 # kind fills them, e.g. WECHAT_MP_TEMPLATE_FEEDBACK="TEMPLATE_ID thing1 phrase2 time3". A kind
 # without one goes by e-mail only. Sent with WECHAT_MP_APPID / WECHAT_MP_APP_SECRET.
-WECHAT_MP_TEMPLATE_KINDS = (
-    "new_lead", "order_alert", "enrollment", "feedback", "due_reminder", "lesson_reminder",
-    "waitlist_offer", "referral_reward",
-)  # fmt: skip
+_templates = {
+    "new_lead": env.str("WECHAT_MP_TEMPLATE_NEW_LEAD", default=""),
+    "order_alert": env.str("WECHAT_MP_TEMPLATE_ORDER_ALERT", default=""),
+    "enrollment": env.str("WECHAT_MP_TEMPLATE_ENROLLMENT", default=""),
+    "feedback": env.str("WECHAT_MP_TEMPLATE_FEEDBACK", default=""),
+    "due_reminder": env.str("WECHAT_MP_TEMPLATE_DUE_REMINDER", default=""),
+    "lesson_reminder": env.str("WECHAT_MP_TEMPLATE_LESSON_REMINDER", default=""),
+    "waitlist_offer": env.str("WECHAT_MP_TEMPLATE_WAITLIST_OFFER", default=""),
+    "referral_reward": env.str("WECHAT_MP_TEMPLATE_REFERRAL_REWARD", default=""),
+}
+WECHAT_MP_TEMPLATE_KINDS = tuple(_templates)
 WECHAT_MP_TEMPLATES: dict[str, tuple[str, tuple[str, ...]]] = {}
-for _kind in WECHAT_MP_TEMPLATE_KINDS:
-    if _words := env.str(f"WECHAT_MP_TEMPLATE_{_kind.upper()}", default="").split():
+for _kind, _value in _templates.items():
+    if _words := _value.split():
         if len(_words) < 2:
             raise StartupError(f"WECHAT_MP_TEMPLATE_{_kind.upper()} is a template id and its field keys")
         WECHAT_MP_TEMPLATES[_kind] = (_words[0], tuple(_words[1:]))

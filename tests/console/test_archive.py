@@ -6,6 +6,7 @@ import json
 import zipfile
 
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
@@ -16,6 +17,8 @@ from console.archive import ArchiveError, exported_models, import_archive, insta
 from console.demo import demo_load
 from crm.models import Lead
 from dashboard.models import WeeklyMetrics
+from onepco.models import MessagePreference
+from onepco.notify import Message, notify
 from tests import factories as f
 from tests.crm.formulas import FORMULAS, a_spreadsheet_would_run
 
@@ -46,6 +49,13 @@ def business(db):
     demo_load()
     submission = Submission.objects.order_by("pk").first()
     submission.file.save("作业.pdf", ContentFile(b"%PDF-1.7 homework of a student"))
+    # What the demo does not make: a WeChat binding, message preferences, a message sent.
+    user = submission.student.user
+    SocialAccount.objects.create(
+        user=user, provider="weixin_mp", uid="o-archive-1", extra_data={"nickname": "小明"}
+    )
+    MessagePreference.objects.create(user=user, kind="feedback", email=False, wechat=True)
+    notify(kind="enrollment", key="archive:1", user=user, message=Message(subject="s", body="b"))
     return submission
 
 
@@ -79,6 +89,11 @@ def test_export_then_import_into_an_empty_instance_restores_everything(business,
     call_command("import_all", str(archive), verbosity=0)
     assert "Restored" in capsys.readouterr().out
     assert fingerprint() == before
+    assert (
+        before["socialaccount.socialaccount"]
+        and before["onepco.delivery"]
+        and before["onepco.messagepreference"]
+    )
     assert every_weeks_numbers() == numbers_before
     restored = Submission.objects.get(pk=business.pk)
     assert restored.file.name == business.file.name
