@@ -19,7 +19,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.db.models import Count, Exists, FloatField, OuterRef, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -199,33 +199,33 @@ def idle_channel_rule(week: Week) -> list[Suggestion]:
     leads = (
         Lead.objects.filter(is_spam=False, created_at__gte=first.start, created_at__lt=end)
         .exclude(channel="")
-        .exclude(channel__iexact=Channel.DIRECT)
-        .values("channel")
+        .annotate(code=Lower("channel"))
+        .exclude(code=Channel.DIRECT)
+        .values("code")
         .annotate(n=Count("pk"), early=Count("pk", filter=Q(created_at__lt=first.end)))
         .filter(n__gte=MIN_CHANNEL_LEADS, early__gt=0)
-        .order_by("-n", "channel")
+        .order_by("-n", "code")
     )
     candidates = list(leads)
     if not candidates:
         return []
-    paid = Order.objects.filter(
-        paid_at__gte=first.start, paid_at__lt=end, lead__channel__in=[c["channel"] for c in candidates]
-    )
+    # Channel codes are matched case-insensitively, as the lead list filters them.
+    paid = Order.objects.filter(paid_at__gte=first.start, paid_at__lt=end).exclude(lead__channel="")
     with_deals = {code.lower() for code in paid.values_list("lead__channel", flat=True).distinct()}
-    idle = [c for c in candidates if c["channel"].lower() not in with_deals][:MAX_PER_RULE]
+    idle = [c for c in candidates if c["code"] not in with_deals][:MAX_PER_RULE]
     names = channel_names() if idle else {}
     suggestions = []
     for item in idle:
-        name = channel_label(item["channel"], names)
+        name = channel_label(item["code"], names)
         suggestions.append(
             Suggestion(
-                rule=f"channel:{item['channel']}",
+                rule=f"channel:{item['code']}",
                 action=_("Consider dropping the channel %(channel)s: leads but no deal in four weeks")
                 % {"channel": name},
                 evidence=_("%(channel)s brought %(n)s leads from %(first)s to %(last)s and not one deal.")
                 % {"channel": name, "n": item["n"], "first": first.label, "last": week.label},
                 link=_lead_list(
-                    channel=item["channel"],
+                    channel=item["code"],
                     date_from=first.monday.isoformat(),
                     date_to=week.sunday.isoformat(),
                 ),
