@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from dashboard.models import WeeklyMetrics
 from dashboard.services import weekly_actions_save, weekly_metrics_snapshot, weekly_report_send
 from tests import factories as f
-from tests.factories import aware
 from tests.dashboard.suggestion_data import (
     BEFORE,
     W47,
@@ -23,6 +22,7 @@ from tests.dashboard.suggestion_data import (
     leads_of,
     lesson_with,
 )
+from tests.factories import aware
 
 PAGE = "/console/dashboard/"
 ACCEPT = f"{PAGE}2026-W47/suggestions/accept/"
