@@ -262,7 +262,7 @@ def recompute(request: HttpRequest, week: str) -> HttpResponse:
 @require_GET
 def history_csv(request: HttpRequest) -> HttpResponse:
     columns = ["week", "week_start", *COUNT_FIELDS, *RATE_FIELDS, "effective_revenue", "computed_at"]
-    columns += ["action_1", "action_2", "action_3"]
+    columns += ["action_1", "action_2", "action_3", "action_1_done", "action_2_done", "action_3_done"]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="weekly-metrics.csv"'
     response.write("\ufeff")  # so that Excel reads the Chinese actions as UTF-8

@@ -2,6 +2,9 @@
 week's actions carried to the next week's page and marked done / not done, the lists behind
 the suggestions, the report e-mail, and every wrong user and bad input refused."""
 
+import csv
+import io
+
 import pytest
 from django.core import mail
 from django.db import connection
@@ -63,14 +66,14 @@ def test_the_review_shows_each_suggestion_with_its_evidence_link_and_accept_butt
 def test_a_week_without_data_shows_no_suggestion_and_says_so(founder_client):
     html = review(founder_client, "2026-W10")
     assert 'class="suggestion"' not in html
-    assert "有数据" in html or "no leads, lessons or homework" in html
+    assert "暂时没有建议" in html
 
 
 def test_a_quiet_week_says_nothing_stands_out(db, founder_client):
     consultations(W47, 1, deals=1)
     html = review(founder_client)
     assert 'class="suggestion"' not in html
-    assert "没有突出" in html or "Nothing stands out" in html
+    assert "没有突出的问题" in html
 
 
 def test_the_review_query_count_does_not_grow_with_the_data(
@@ -162,7 +165,7 @@ def test_accepted_actions_are_next_weeks_last_weeks_actions_and_mark_done(db, fo
     accepted = WeeklyMetrics.objects.get(week="2026-W47").action_1
     html = review(founder_client, "2026-W48")
     assert 'id="last-actions"' in html and accepted in html
-    assert "尚未标记" in html or "Not marked yet" in html
+    assert "尚未标记" in html
 
     response = founder_client.post(mark_url("2026-W48", 1), {"done": "yes"})
     assert response.status_code == 302 and response["Location"].endswith("?week=2026-W48#last-actions")
@@ -193,6 +196,14 @@ def test_editing_the_actions_keeps_the_marks_of_the_ones_unchanged(db, founder_c
     assert (row.action_1, row.action_1_done) == ("一", True)
     assert (row.action_2, row.action_2_done) == ("新的", None)
     assert (row.action_3, row.action_3_done) == ("", None)
+
+
+def test_the_history_csv_carries_the_done_marks(db, founder_client):
+    weekly_actions_save(week=W47, actions=["一", "二"])
+    founder_client.post(mark_url("2026-W48", 1), {"done": "yes"})
+    response = founder_client.get(PAGE + "history.csv")
+    row = next(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert (row["action_1_done"], row["action_2_done"], row["action_3_done"]) == ("True", "", "")
 
 
 @pytest.mark.parametrize(
