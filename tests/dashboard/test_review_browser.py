@@ -52,3 +52,18 @@ def test_the_weekly_review_reads_well_and_closes_the_loop(
     assert (row.action_1_done, row.action_2_done) == (True, False)
     page.locator("#last-actions").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "review-phone-marked.png"))
+
+    # The people behind a suggestion, one tap away.
+    for name, page in (("desktop", desktop_page), ("phone", phone_page)):
+        page.goto(f"{live_server.url}/console/dashboard/?week={W47.label}")
+        page.locator('.suggestion[data-rule="follow-up"] a').click()
+        assert "没有跟进日期" in page.locator("h1").inner_text()
+        assert page.locator(".people-list li").count() == 3
+        screenshot(page, f"{name}-follow-ups")
+        page.go_back()
+        page.locator('.suggestion[data-rule="attendance"] a').click()
+        assert "缺席" in page.locator("h1").inner_text()
+        assert page.locator(".people-list li").count() == 3
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= page.viewport_size["width"] + 1, "the list must not scroll sideways"
+        screenshot(page, f"{name}-absentees")
