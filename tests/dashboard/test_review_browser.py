@@ -48,6 +48,7 @@ def test_the_weekly_review_reads_well_and_closes_the_loop(
     page.locator('#last-actions .last-action.is-done[data-slot="1"]').wait_for()
     page.locator('#last-actions .last-action[data-slot="2"] button[value=no]').click()
     page.locator('#last-actions .last-action.is-not-done[data-slot="2"]').wait_for()
+    assert page.url.endswith("#actions"), "marked in place: no page load to #last-actions"
     row = WeeklyMetrics.objects.get(week=W47.previous().label)
     assert (row.action_1_done, row.action_2_done) == (True, False)
     page.locator("#last-actions").scroll_into_view_if_needed()
