@@ -118,7 +118,9 @@ def test_a_full_set_of_three_refuses_a_fourth_with_a_form_error(db, founder_clie
     weekly_actions_save(week=W47, actions=["一", "二", "三"])
     response = founder_client.post(ACCEPT, {"rule": "funnel"})
     assert response.status_code == 400
-    assert "errorlist" in response.content.decode()
+    html = response.content.decode()
+    assert '<ul class="errorlist nonfield"><li>三条行动已写满' in html
+    assert html.index("errorlist nonfield") > html.index('id="actions"')  # at the actions form
     assert WeeklyMetrics.objects.get(week="2026-W47").actions == ["一", "二", "三"]
 
 
