@@ -16,6 +16,22 @@ class ActionsForm(forms.Form):
         return [self.cleaned_data[f"action_{i}"] for i in (1, 2, 3)]
 
 
+class SuggestionAcceptForm(forms.Form):
+    """One tap on a suggestion: the rule it came from (the server recomputes its text)."""
+
+    rule = forms.CharField(max_length=100)
+
+
+class ActionMarkForm(forms.Form):
+    """Last week's action: done, not done, or back to unmarked."""
+
+    done = forms.ChoiceField(choices=[("yes", _("Done")), ("no", _("Not done")), ("clear", _("Unmarked"))])
+
+    @property
+    def value(self) -> bool | None:
+        return {"yes": True, "no": False, "clear": None}[self.cleaned_data["done"]]
+
+
 class WeekForm(forms.Form):
     week = forms.CharField(label=_("Week"), required=False)
 

@@ -45,6 +45,11 @@ class WeeklyMetrics(models.Model):
     action_2 = models.CharField(_("action 2"), max_length=300, blank=True)
     action_3 = models.CharField(_("action 3"), max_length=300, blank=True)
     actions_updated_at = models.DateTimeField(_("actions updated at"), null=True, blank=True)
+    # Whether each action was carried out, marked while reviewing the week after: None until
+    # the founder marks it. Beside its action on the same row, so the pair never drifts apart.
+    action_1_done = models.BooleanField(_("action 1 done"), null=True, blank=True)
+    action_2_done = models.BooleanField(_("action 2 done"), null=True, blank=True)
+    action_3_done = models.BooleanField(_("action 3 done"), null=True, blank=True)
     # Set when the founder's weekly report for this week went out: it goes out at most once.
     report_sent_at = models.DateTimeField(_("report sent at"), null=True, blank=True)
 
@@ -68,3 +73,12 @@ class WeeklyMetrics(models.Model):
     @property
     def actions(self) -> list[str]:
         return [a for a in (self.action_1, self.action_2, self.action_3) if a]
+
+    @property
+    def action_slots(self) -> list[dict]:
+        """The written actions with their slot number (1–3) and done state (None: not marked)."""
+        return [
+            {"slot": i, "text": text, "done": getattr(self, f"action_{i}_done")}
+            for i in (1, 2, 3)
+            if (text := getattr(self, f"action_{i}"))
+        ]

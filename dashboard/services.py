@@ -3,9 +3,11 @@
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from cohorts.refund_risk import refund_risks
 from dashboard.models import WeeklyMetrics
@@ -71,22 +73,73 @@ def weekly_metrics_backfill_recent(*, weeks: int = 12) -> int:
     return weekly_metrics_backfill(first=last.shifted(-(weeks - 1)), last=last)
 
 
-@transaction.atomic
-def weekly_actions_save(*, week: Week, actions: list[str]) -> WeeklyMetrics:
-    """Store the founder's (at most three) improvement actions for the week after `week`.
-
-    A week without a row is snapshotted first, so the row never holds made-up zeros.
-    """
+def _row_for_update(week: Week) -> WeeklyMetrics:
+    """The week's row, locked; a week without one is snapshotted first, so the row never
+    holds made-up zeros. Call inside a transaction."""
     row = WeeklyMetrics.objects.select_for_update().filter(week=week.label).first()
     if row is None:
         weekly_metrics_snapshot(week=week)
         row = WeeklyMetrics.objects.select_for_update().get(week=week.label)
+    return row
+
+
+ACTION_LENGTH = 300  # WeeklyMetrics.action_N's max_length
+ACTION_FIELDS = [
+    *(f"action_{i}" for i in (1, 2, 3)),
+    *(f"action_{i}_done" for i in (1, 2, 3)),
+    "actions_updated_at",
+]
+
+
+def _store_actions(row: WeeklyMetrics, actions: list[str]) -> WeeklyMetrics:
+    """Up to three actions, blanks dropped; an action kept as it was keeps its done mark, a new
+    or changed one starts unmarked."""
+    marks = {slot["text"]: slot["done"] for slot in row.action_slots}
     cleaned = [a.strip() for a in actions if a and a.strip()][:3]
     cleaned += [""] * (3 - len(cleaned))
-    row.action_1, row.action_2, row.action_3 = cleaned
+    for i, text in enumerate(cleaned, start=1):
+        setattr(row, f"action_{i}", text)
+        setattr(row, f"action_{i}_done", marks.get(text) if text else None)
     row.actions_updated_at = timezone.now()
     row.full_clean()
-    row.save(update_fields=["action_1", "action_2", "action_3", "actions_updated_at"])
+    row.save(update_fields=ACTION_FIELDS)
+    return row
+
+
+@transaction.atomic
+def weekly_actions_save(*, week: Week, actions: list[str]) -> WeeklyMetrics:
+    """Store the founder's (at most three) improvement actions for the week after `week`."""
+    return _store_actions(_row_for_update(week), actions)
+
+
+class ActionsFull(ValidationError):
+    pass
+
+
+@transaction.atomic
+def weekly_action_add(*, week: Week, action: str) -> WeeklyMetrics:
+    """Put one action (an accepted suggestion) into the first empty slot of the week's three.
+    ActionsFull when all three are written; an action already there is not added twice."""
+    row = _row_for_update(week)
+    actions = [getattr(row, f"action_{i}") for i in (1, 2, 3)]
+    if action.strip() in actions:
+        return row
+    if all(actions):
+        raise ActionsFull(_("All three actions are written: clear one before adding another."))
+    slot = actions.index("")
+    actions[slot] = action.strip()[:ACTION_LENGTH]
+    return _store_actions(row, actions)
+
+
+@transaction.atomic
+def weekly_action_mark(*, week: Week, slot: int, done: bool | None) -> WeeklyMetrics:
+    """Mark action `slot` (1–3) of `week`'s row done, not done, or unmarked (None).
+    WeeklyMetrics.DoesNotExist for a week without a row or a slot without an action."""
+    row = WeeklyMetrics.objects.select_for_update().get(week=week.label)
+    if slot not in (1, 2, 3) or not getattr(row, f"action_{slot}"):
+        raise WeeklyMetrics.DoesNotExist
+    setattr(row, f"action_{slot}_done", done)
+    row.save(update_fields=[f"action_{slot}_done"])
     return row
 
 
@@ -96,10 +149,7 @@ def weekly_report_send(*, week: Week) -> bool:
 
     The row stays locked while the mail goes out, so two workers cannot both send it.
     """
-    row = WeeklyMetrics.objects.select_for_update().filter(week=week.label).first()
-    if row is None:
-        weekly_metrics_snapshot(week=week)
-        row = WeeklyMetrics.objects.select_for_update().get(week=week.label)
+    row = _row_for_update(week)
     if row.report_sent_at is not None:
         return False
     with translation.override(settings.LANGUAGE_CODE):
@@ -121,6 +171,7 @@ def weekly_report_render(*, week: Week) -> tuple[str, str, str]:
         "dropouts": dropout_list(at=min(week.end, timezone.now())),
         "refund_risks": refund_risks(at=min(week.end, timezone.now())),
         "actions": _actions_of(week),
+        "last_actions": _last_actions_of(week),
         "SITE_NAME": site_name(),
         "SITE_URL": settings.SITE_URL,
     }
@@ -135,3 +186,9 @@ def weekly_report_render(*, week: Week) -> tuple[str, str, str]:
 def _actions_of(week: Week) -> list[str]:
     row = WeeklyMetrics.objects.filter(week=week.label).first()
     return row.actions if row else []
+
+
+def _last_actions_of(week: Week) -> list[dict]:
+    """The actions written the week before for this one, each with its done mark."""
+    row = WeeklyMetrics.objects.filter(week=week.previous().label).first()
+    return row.action_slots if row else []

@@ -2,17 +2,17 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cohorts.models import Course
+from cohorts.models import Course, Lesson
 from cohorts.selectors import courses_overview
 from dashboard.charts import trend_charts
-from dashboard.forms import ActionsForm, DashboardForm, WeekForm
+from dashboard.forms import ActionMarkForm, ActionsForm, DashboardForm, SuggestionAcceptForm, WeekForm
 from dashboard.jobs import snapshot_week
 from dashboard.models import WeeklyMetrics
 from dashboard.selectors import COUNT_FIELDS, RATE_FIELDS
@@ -30,10 +30,18 @@ from dashboard.selectors.pages import (
     metric_rows,
     north_star_missing,
     numbers_for_week,
+    student_url,
     weekly_history,
     weekly_payload,
 )
-from dashboard.services import weekly_actions_save
+from dashboard.services import ActionsFull, weekly_action_add, weekly_action_mark, weekly_actions_save
+from dashboard.suggestions import (
+    has_data,
+    leads_without_follow_up,
+    lesson_absentees,
+    suggestion_for,
+    weekly_suggestions,
+)
 from onepco.access import api_staff_required, staff_required
 from onepco.api import api_view, field_errors, form_errors
 from onepco.models import OutboxMessage
@@ -67,6 +75,12 @@ def weekly(request: HttpRequest) -> HttpResponse:
 DROPOUTS_SHOWN = 20  # the rest one tap away: a long list would bury the page on a phone
 
 
+def _rows_of(week: Week) -> tuple[WeeklyMetrics | None, WeeklyMetrics | None]:
+    """The week's row and the week before's (whose actions were for this week), one query."""
+    rows = {r.week: r for r in WeeklyMetrics.objects.filter(week__in=[week.label, week.previous().label])}
+    return rows.get(week.label), rows.get(week.previous().label)
+
+
 def _render_week(
     request: HttpRequest,
     week: Week,
@@ -74,11 +88,15 @@ def _render_week(
     *,
     funnel_weeks: int = 4,
     all_dropouts: bool = False,
+    accept_error: str | None = None,
 ) -> HttpResponse:
     current = Week.current()
     numbers, source = numbers_for_week(week)
     previous, same_days = comparison_for(numbers)
-    row = WeeklyMetrics.objects.filter(week=week.label).first()
+    row, last_row = _rows_of(week)
+    history = weekly_history(week, known=numbers)
+    funnel = lead_funnel(week, weeks=funnel_weeks)
+    suggestions = weekly_suggestions(week, history, funnel=funnel)
     if actions_form is None:
         actions_form = ActionsForm(
             initial={f"action_{i}": getattr(row, f"action_{i}", "") for i in (1, 2, 3)}
@@ -102,19 +120,25 @@ def _render_week(
         "north_star": metric_rows(numbers, previous, NORTH_STAR, same_days=same_days),
         "north_star_missing": north_star_missing(numbers) if numbers.effective_revenue is None else [],
         "metrics": metric_rows(numbers, previous, METRICS, same_days=same_days),
-        "charts": trend_charts(weekly_history(week, known=numbers)),
-        "funnel": lead_funnel(week, weeks=funnel_weeks),
+        "charts": trend_charts(history),
+        "funnel": funnel,
         "funnel_spans": FUNNEL_SPANS,
         "channels": channel_figures(week),
         "dropouts": dropouts,
         "dropouts_total": dropouts_total,
         "cohorts": cohort_outcomes(),
         "actions_form": actions_form,
+        "has_data": has_data(numbers),
+        "suggestions": suggestions,
+        "taken": set(row.actions) if row else set(),
+        "accept_error": accept_error,
+        "last_week_actions": last_row.action_slots if last_row else [],
         "recompute_queued": OutboxMessage.objects.filter(
             job=job_path(snapshot_week), args__0=week.label, completed_at__isnull=True
         ).exists(),
     }
-    status = 400 if actions_form.is_bound and not actions_form.is_valid() else 200
+    refused = accept_error or (actions_form.is_bound and not actions_form.is_valid())
+    status = 400 if refused else 200
     return render(request, "dashboard/weekly.html", context, status=status)
 
 
@@ -136,6 +160,95 @@ def actions_save(request: HttpRequest, week: str) -> HttpResponse:
 
 @staff_required
 @require_POST
+def suggestion_accept(request: HttpRequest, week: str) -> HttpResponse:
+    """One tap: the suggestion's action goes into the first empty slot of the week's three.
+    The text is recomputed here from the rule posted, never taken from the request."""
+    target = _week_or_400(week)
+    form = SuggestionAcceptForm(request.POST)
+    if not form.is_valid():
+        raise BadRequest(_("Choose a suggestion to add."))
+    suggestion = suggestion_for(target, weekly_history(target), form.cleaned_data["rule"])
+    if suggestion is None:
+        raise BadRequest(_("That suggestion is not among this week's."))
+    try:
+        weekly_action_add(week=target, action=suggestion.action)
+    except ActionsFull as error:
+        return _render_week(request, target, accept_error=error.messages[0])
+    messages.success(request, _("Added to the actions for next week."))
+    return redirect(f"{_week_url(target)}#actions")
+
+
+@staff_required
+@require_POST
+def last_action_mark(request: HttpRequest, week: str, slot: int) -> HttpResponse:
+    """Mark one of last week's actions (written on the week before `week`) done or not done.
+    htmx gets the box back; without JavaScript the page reloads at the box."""
+    target = _week_or_400(week)
+    form = ActionMarkForm(request.POST)
+    if not form.is_valid():
+        raise BadRequest(_("Mark the action done or not done."))
+    try:
+        row = weekly_action_mark(week=target.previous(), slot=slot, done=form.value)
+    except WeeklyMetrics.DoesNotExist:
+        raise Http404(_("No such action last week.")) from None
+    if request.headers.get("HX-Request"):
+        context = {"week": target, "last_week_actions": row.action_slots}
+        return render(request, "dashboard/_last_actions.html", context)
+    return redirect(f"{_week_url(target)}#last-actions")
+
+
+PEOPLE_SHOWN = 200
+
+
+@staff_required
+@require_GET
+def follow_ups(request: HttpRequest, week: str) -> HttpResponse:
+    """The leads consulted in the week who have no follow-up date (suggestion 1)."""
+    target = _week_or_400(week)
+    leads = leads_without_follow_up(target).order_by("name", "pk")[:PEOPLE_SHOWN]
+    rows = [
+        {
+            "name": lead.name,
+            "url": reverse("crm:lead_detail", args=[lead.pk]),
+            "note": lead.get_status_display(),
+        }
+        for lead in leads
+    ]
+    context = {
+        "week": target,
+        "title": _("Consulted in %(week)s, no follow-up date") % {"week": target.label},
+        "intro": _("Set each one a follow-up date on their page."),
+        "rows": rows,
+    }
+    return render(request, "dashboard/people.html", context)
+
+
+@staff_required
+@require_GET
+def absentees(request: HttpRequest, week: str, lesson: int) -> HttpResponse:
+    """The students who missed a lesson of the week (suggestion 2)."""
+    target = _week_or_400(week)
+    found = get_object_or_404(
+        Lesson.objects.select_related("cohort"),
+        pk=lesson,
+        starts_at__gte=target.start,
+        starts_at__lt=target.end,
+    )
+    students = lesson_absentees(target, found.pk)[:PEOPLE_SHOWN]
+    rows = [{"name": s.user.name or s.user.email, "url": student_url(s.pk), "note": ""} for s in students]
+    context = {
+        "week": target,
+        "title": _("Missed %(lesson)s (%(cohort)s)") % {"lesson": found.title, "cohort": found.cohort.name},
+        "intro": _("Absent or not recorded at the lesson."),
+        "rows": rows,
+        "more_url": reverse("cohorts:attendance", args=[found.pk]),
+        "more_label": _("The lesson's attendance"),
+    }
+    return render(request, "dashboard/people.html", context)
+
+
+@staff_required
+@require_POST
 def recompute(request: HttpRequest, week: str) -> HttpResponse:
     target = _week_or_400(week)
     if not target < Week.current():
@@ -151,7 +264,7 @@ def recompute(request: HttpRequest, week: str) -> HttpResponse:
 @require_GET
 def history_csv(request: HttpRequest) -> HttpResponse:
     columns = ["week", "week_start", *COUNT_FIELDS, *RATE_FIELDS, "effective_revenue", "computed_at"]
-    columns += ["action_1", "action_2", "action_3"]
+    columns += ["action_1", "action_2", "action_3", "action_1_done", "action_2_done", "action_3_done"]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="weekly-metrics.csv"'
     response.write("\ufeff")  # so that Excel reads the Chinese actions as UTF-8

@@ -102,7 +102,7 @@ def test_a_refused_wechat_message_falls_back_to_email_with_wechats_answer_kept(o
     rows = notify.notify(kind=MessageKind.FEEDBACK, key="k1", user=user, message=message())
     assert channels(rows) == [("email", "sent"), ("wechat", "failed")]
     assert "43004" in Delivery.objects.get(channel="wechat").detail
-    assert Delivery.objects.get(channel="email").detail == "instead of WeChat"
+    assert Delivery.objects.get(channel="email").detail == "微信未送达，改发邮件"
     assert [m.to for m in mail.outbox] == [["mei@example.com"]]
 
 
@@ -149,7 +149,7 @@ def test_both_channels_off_sends_nothing_and_says_why(official):
     MessagePreference.objects.create(user=user, kind="feedback", email=False, wechat=False)
     rows = notify.notify(kind=MessageKind.FEEDBACK, key="k1", user=user, message=message())
     assert channels(rows) == [("email", "skipped")] and mail.outbox == []
-    assert rows[0].detail == "turned off by the person"
+    assert rows[0].detail == "本人已关闭此类通知"  # in the site's language
     # Handed over again: no second "not sent" row.
     assert notify.notify(kind=MessageKind.FEEDBACK, key="k1", user=user, message=message()) == []
 
