@@ -68,14 +68,18 @@ def message_preferences(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     choices = notify.preferences_of(user)
     kinds = {choice.kind for choice in choices}
-    if notify.wechat_openid(user):
-        wechat_off = {kind for kind in kinds if request.POST.get(f"wechat-{kind}") != "on"}
-    else:  # the WeChat boxes were shown disabled: keep what was chosen for when they bind
-        wechat_off = {choice.kind for choice in choices if not choice.wechat}
+    bound = bool(notify.wechat_openid(user))
+
+    def wechat_off(choice: notify.Choice) -> bool:
+        if bound and choice.wechat_offered:
+            return request.POST.get(f"wechat-{choice.kind}") != "on"
+        # No box, or a disabled one: keep what was chosen, for when a template or WeChat comes.
+        return not choice.wechat
+
     notify.preferences_save(
         user=user,
         email_off={kind for kind in kinds if request.POST.get(f"email-{kind}") != "on"},
-        wechat_off=wechat_off,
+        wechat_off={choice.kind for choice in choices if wechat_off(choice)},
     )
     if not user.is_staff and user.email:
         if request.POST.get("marketing") == "on":

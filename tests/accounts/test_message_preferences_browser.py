@@ -29,7 +29,7 @@ def test_a_student_turns_a_kind_off_on_the_account_page(
     card = page.locator("#messages")
     assert card.locator("h2").inner_text() == "消息通知"
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
-    assert card.locator("input[name=email-enrollment]").is_disabled()
+    assert card.locator("input[type=checkbox][name=email-enrollment]").is_disabled()
     screenshot(page, "before")
 
     card.locator("input[name=wechat-feedback]").uncheck()
