@@ -10,5 +10,7 @@ urlpatterns = [
     path("console/dashboard/<str:week>/actions/", views.actions_save, name="actions_save"),
     path("console/dashboard/<str:week>/recompute/", views.recompute, name="recompute"),
     path("console/leads/links/all/", views.links, name="links"),
+    path("console/leads/pieces/", views.pieces, name="pieces"),
+    path("console/leads/pieces/hour-value/", views.hour_value_save, name="hour_value_save"),
     path("api/dashboard/weekly", views.weekly_api, name="weekly_api"),
 ]
