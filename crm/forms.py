@@ -526,3 +526,4 @@ class PieceLinkForm(forms.Form):
         self.fields["link"].queryset = TrackedLink.objects.filter(  # type: ignore[attr-defined]
             piece__isnull=True, channel=piece.channel
         ).order_by("-created_at", "-id")
+        self.fields["link"].label_from_instance = lambda link: f"{link} → {link.page}"  # type: ignore[attr-defined]
