@@ -85,7 +85,7 @@ def tracked_link_figures() -> list[LinkFigures]:
     names = dict(link_pages())
     figures = [
         LinkFigures(link=link, page_name=names.get(link.page, link.page))
-        for link in TrackedLink.objects.order_by("-created_at", "-id")
+        for link in TrackedLink.objects.select_related("piece").order_by("-created_at", "-id")
     ]
     if not figures:
         return figures

@@ -177,10 +177,6 @@ class RoiReport:
     channels: list[ChannelFigures]
     pieces: list[PieceFigures]
 
-    @property
-    def picks(self) -> "PiecePicks":
-        return piece_picks_of(self.first, self.last, self.pieces)
-
 
 @dataclass
 class PiecePicks:

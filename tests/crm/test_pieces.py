@@ -146,6 +146,8 @@ def test_a_link_is_attached_when_it_is_made(founder_client, piece, course):
     response = founder_client.post("/console/leads/links/", data)
     assert response.status_code == 302
     assert TrackedLink.objects.get().piece == piece
+    listed = founder_client.get("/console/leads/links/all/").content.decode()
+    assert f'href="/console/leads/pieces/{piece.pk}/">旧帖</a>' in listed  # the list names its piece
     # Making the same link again for no piece leaves it attached.
     founder_client.post("/console/leads/links/", {**data, "piece": ""})
     assert TrackedLink.objects.get().piece == piece

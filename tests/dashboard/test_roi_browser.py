@@ -5,11 +5,16 @@ import pytest
 
 from tests.conftest import ARTIFACTS
 from tests.crm.conftest import seed_migration
-from tests.dashboard.test_roi import roi  # noqa: F401  (the hand-built business, as a fixture)
+from tests.dashboard.test_roi import roi_business
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FITS = "document.documentElement.scrollWidth <= window.innerWidth + 1"
+
+
+@pytest.fixture
+def roi(db):
+    return roi_business()
 
 
 @pytest.fixture
@@ -27,7 +32,7 @@ def test_the_pieces_page_and_the_channel_table(
     login_browser,
     registry,
     roi,
-    screenshot,  # noqa: F811
+    screenshot,
 ):
     week = roi["week"]
     for size, page in (("phone", phone_page), ("desktop", desktop_page)):
