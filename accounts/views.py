@@ -18,6 +18,7 @@ from accounts import selectors, services, wechat
 from accounts.forms import ProfileForm, WeChatCodeForm, WeChatEmailForm
 from accounts.requests import AuthenticatedRequest
 from accounts.wechat import signin
+from onepco import notify
 from onepco.access import is_student, login_required, public
 from onepco.network import client_ip
 from onepco.ratelimit import rate_limited
@@ -40,8 +41,49 @@ def account(request: AuthenticatedRequest) -> HttpResponse:
             "form": form,
             "base_template": _layout_for(request.user),
             "wechat": _wechat_block(request),
+            "messages_block": _messages_block(request.user),
         },
     )
+
+
+def _messages_block(user) -> dict:
+    """The account page's message preferences: per kind, by e-mail and by WeChat."""
+    choices = notify.preferences_of(user)
+    return {
+        "choices": choices,
+        "wechat_column": any(c.wechat_offered for c in choices),
+        "wechat_bound": bool(notify.wechat_openid(user)),
+        # Offers and news: one switch, the marketing opt-out list (staff get none of it).
+        "marketing": None
+        if user.is_staff or not user.email
+        else not notify.marketing_opted_out(email=user.email),
+    }
+
+
+@login_required
+@require_POST
+def message_preferences(request: AuthenticatedRequest) -> HttpResponse:
+    """Save which kinds of message the person wants by e-mail and by WeChat. An unticked box is
+    an "off"; a kind that must be e-mailed (payment, enrollment) stays on whatever is posted."""
+    user = request.user
+    choices = notify.preferences_of(user)
+    kinds = {choice.kind for choice in choices}
+    if notify.wechat_openid(user):
+        wechat_off = {kind for kind in kinds if request.POST.get(f"wechat-{kind}") != "on"}
+    else:  # the WeChat boxes were shown disabled: keep what was chosen for when they bind
+        wechat_off = {choice.kind for choice in choices if not choice.wechat}
+    notify.preferences_save(
+        user=user,
+        email_off={kind for kind in kinds if request.POST.get(f"email-{kind}") != "on"},
+        wechat_off=wechat_off,
+    )
+    if not user.is_staff and user.email:
+        if request.POST.get("marketing") == "on":
+            notify.marketing_opt_in(email=user.email)
+        else:
+            notify.marketing_opt_out(email=user.email)
+    messages.success(request, _("Your message preferences are saved."))
+    return redirect(reverse("accounts:account") + "#messages")
 
 
 def _wechat_block(request: AuthenticatedRequest) -> dict | None:

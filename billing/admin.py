@@ -5,7 +5,6 @@ from billing.models import (
     CheckoutFollowUp,
     Coupon,
     EarlyBird,
-    FollowUpOptOut,
     InstalmentPlan,
     Order,
     PayeeAccount,
@@ -138,12 +137,6 @@ class CheckoutFollowUpAdmin(admin.ModelAdmin):
     list_display = ["email", "cohort", "sent_at"]
     list_select_related = ["cohort__course"]
     raw_id_fields = ["order"]
-
-
-@admin.register(FollowUpOptOut)
-class FollowUpOptOutAdmin(admin.ModelAdmin):
-    list_display = ["email", "created_at"]
-    search_fields = ["email"]
 
 
 @admin.register(ReferralSettings)

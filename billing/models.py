@@ -678,20 +678,6 @@ class CheckoutFollowUp(models.Model):
         return f"{self.cohort} · {self.email}"
 
 
-class FollowUpOptOut(models.Model):
-    """An address that asked (one click, no sign-in) for no more abandoned-checkout e-mails."""
-
-    email = models.EmailField(_("e-mail"), unique=True)
-    created_at = models.DateTimeField(_("unsubscribed at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("follow-up opt-out")
-        verbose_name_plural = _("follow-up opt-outs")
-
-    def __str__(self) -> str:
-        return self.email
-
-
 class ReferralSettings(models.Model):
     """What a student gets when a friend who came through their referral link pays: nothing
     (the default), a coupon issued and e-mailed to them, or an amount the founder pays by hand.

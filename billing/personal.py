@@ -10,7 +10,6 @@ from billing.models import (
     CheckoutFollowUp,
     Coupon,
     EarlyBird,
-    FollowUpOptOut,
     InstalmentPlan,
     Order,
     PayeeAccount,
@@ -92,10 +91,6 @@ WAITLIST_ENTRY = PersonalData(
 CHECKOUT_FOLLOW_UP = PersonalData(
     CheckoutFollowUp, erased={"email": ""}, kept=("id", "sent_at"), internal=("cohort", "order")
 )
-# The address is unique: an erased one becomes a placeholder that can never receive mail.
-FOLLOW_UP_OPT_OUT = PersonalData(
-    FollowUpOptOut, erased={"email": lambda row: f"erased-{row.pk}@invalid"}, kept=("id", "created_at")
-)
 # A reward names the referrer (it is theirs: downloaded and erased with them, not with the
 # friend whose order earned it). The founder's note on how it was paid may name their account.
 REFERRAL_REWARD = PersonalData(
@@ -112,7 +107,6 @@ DESCRIBED = (
     TRANSFER_PROOF,
     WAITLIST_ENTRY,
     CHECKOUT_FOLLOW_UP,
-    FOLLOW_UP_OPT_OUT,
     REFERRAL_REWARD,
 )
 # The founder's own accounts, offers and settings, and the founder's own trial payments.
@@ -132,9 +126,6 @@ def orders_personal_data(*, orders_filter: Q, leads=(), addresses=()) -> dict[st
         "checkout_follow_ups": CHECKOUT_FOLLOW_UP.rows(
             CheckoutFollowUp.objects.filter(Q(order__in=orders) | Q(email__in=list(addresses)))
         ),
-        "follow_up_opt_outs": FOLLOW_UP_OPT_OUT.rows(
-            FollowUpOptOut.objects.filter(email__in=list(addresses))
-        ),
         "orders": ORDER.rows(orders),
         "payment_events": PAYMENT_EVENT.rows(PaymentEvent.objects.filter(order__in=orders)),
         "refunds": REFUND.rows(Refund.objects.filter(order__in=orders)),
@@ -150,7 +141,6 @@ def orders_anonymise(*, orders_filter: Q, leads=(), addresses=()) -> tuple[dict[
     CHECKOUT_FOLLOW_UP.anonymise(
         CheckoutFollowUp.objects.filter(Q(order__in=orders) | Q(email__in=list(addresses)))
     )
-    FOLLOW_UP_OPT_OUT.anonymise(FollowUpOptOut.objects.filter(email__in=list(addresses)))
     ORDER.anonymise(orders)
     events, _files = PAYMENT_EVENT.anonymise(
         PaymentEvent.objects.filter(order__in=orders).exclude(body="", body_sha256="")

@@ -6,7 +6,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.urls import reverse
@@ -36,6 +35,8 @@ from cohorts.models import (
     Submission,
     calendar_token_new,
 )
+from onepco.models import Delivery, MessageKind
+from onepco.notify import Message, notify
 from onepco.outbox import outbox_enqueue
 
 
@@ -389,25 +390,34 @@ def submission_feedback_email(*, submission: Submission) -> bool:
     if submission.feedback_emailed_at and submission.feedback_emailed_at >= submission.graded_at:
         return False
     user = submission.student.user
-    if user.email:
-        link = settings.SITE_URL + reverse("cohorts:learn_assignment", args=[submission.assignment_id])
-        with translation.override(settings.LANGUAGE_CODE):
-            verdict = _("passed") if submission.passed else _("not passed yet")
-            send_mail(
-                _("Your homework “%(title)s” has been graded") % {"title": submission.assignment.title},
-                _("Hello %(name)s,\n\nYour attempt %(attempt)s at “%(title)s” is graded: %(score)s, %(verdict)s.\n\n"
-                  "Read the feedback here:\n%(link)s\n")
-                % {
-                    "name": user.name or user.email,
-                    "attempt": submission.attempt,
-                    "title": submission.assignment.title,
-                    "score": score_text(submission.score),
-                    "verdict": verdict,
-                    "link": link,
-                },
-                None,
-                [user.email],
-            )  # fmt: skip
+    link = settings.SITE_URL + reverse("cohorts:learn_assignment", args=[submission.assignment_id])
+    with translation.override(settings.LANGUAGE_CODE):
+        verdict = _("passed") if submission.passed else _("not passed yet")
+        message = Message(
+            subject=_("Your homework “%(title)s” has been graded") % {"title": submission.assignment.title},
+            body=_("Hello %(name)s,\n\nYour attempt %(attempt)s at “%(title)s” is graded: %(score)s, %(verdict)s.\n\n"
+                   "Read the feedback here:\n%(link)s\n")
+            % {
+                "name": user.name or user.email,
+                "attempt": submission.attempt,
+                "title": submission.assignment.title,
+                "score": score_text(submission.score),
+                "verdict": verdict,
+                "link": link,
+            },
+            url=link,
+            wechat=[
+                submission.assignment.title,
+                f"{score_text(submission.score)} · {verdict}",
+                f"{timezone.localtime(submission.graded_at):%Y-%m-%d %H:%M}",
+            ],
+        )  # fmt: skip
+    notify(
+        kind=MessageKind.FEEDBACK,
+        key=f"feedback:{submission.pk}:{submission.graded_at.isoformat()}",
+        user=user,
+        message=message,
+    )
     submission.feedback_emailed_at = timezone.now()
     submission.save(update_fields=["feedback_emailed_at"])
     return True
@@ -443,22 +453,24 @@ def due_reminders_send(*, now: datetime | None = None) -> int:
 
 @transaction.atomic
 def _due_reminder_send(*, assignment: Assignment, student: Student) -> int:
-    _reminder, created = DueReminder.objects.get_or_create(assignment=assignment, student=student)
-    if not created or not student.user.email:
+    reminder, created = DueReminder.objects.get_or_create(assignment=assignment, student=student)
+    if not created:
         return 0
+    user = student.user
     link = settings.SITE_URL + reverse("cohorts:learn_assignment", args=[assignment.pk])
     due = timezone.localtime(assignment.due_at)
     with translation.override(settings.LANGUAGE_CODE):
-        send_mail(
-            _("Reminder: “%(title)s” is due %(due)s") % {"title": assignment.title, "due": f"{due:%m-%d %H:%M}"},
-            _("Hello %(name)s,\n\n“%(title)s” is due at %(due)s and we have not received it yet.\n\n"
-              "Hand it in here:\n%(link)s\n")
-            % {"name": student.user.name or student.user.email, "title": assignment.title,
+        message = Message(
+            subject=_("Reminder: “%(title)s” is due %(due)s") % {"title": assignment.title, "due": f"{due:%m-%d %H:%M}"},
+            body=_("Hello %(name)s,\n\n“%(title)s” is due at %(due)s and we have not received it yet.\n\n"
+                   "Hand it in here:\n%(link)s\n")
+            % {"name": user.name or user.email, "title": assignment.title,
                "due": f"{due:%Y-%m-%d %H:%M}", "link": link},
-            None,
-            [student.user.email],
+            url=link,
+            wechat=[assignment.title, f"{due:%Y-%m-%d %H:%M}"],
         )  # fmt: skip
-    return 1
+    deliveries = notify(kind=MessageKind.DUE_REMINDER, key=f"due:{reminder.pk}", user=user, message=message)
+    return int(any(d.status == Delivery.Status.SENT for d in deliveries))
 
 
 # --- lesson reminders and calendar feeds -----------------------------------------------------
@@ -526,7 +538,7 @@ def lesson_reminder_email(*, reminder: LessonReminder) -> bool:
     active = Enrollment.objects.filter(
         student_id=reminder.student_id, cohort_id=lesson.cohort_id, status=Enrollment.Status.ACTIVE
     ).exists()
-    if not active or not settings.LESSON_REMINDERS or not user.email:
+    if not active or not settings.LESSON_REMINDERS:
         return False
     cohort = lesson.cohort
     when = timezone.localtime(lesson.starts_at)
@@ -554,10 +566,16 @@ def lesson_reminder_email(*, reminder: LessonReminder) -> bool:
             + "\n\n" + join + "\n\n"
             + _("Cohort page: %(page)s\nAdd it to your calendar: %(ics)s\n") % facts
         )  # fmt: skip
-        send_mail(subject, body, None, [user.email])
+        message = Message(
+            subject=subject, body=body, url=page,
+            wechat=[lesson.title, facts["when"], f"{cohort.course.title} · {cohort.name}"],
+        )  # fmt: skip
+    deliveries = notify(
+        kind=MessageKind.LESSON_REMINDER, key=f"lesson:{reminder.pk}", user=user, message=message
+    )
     reminder.sent_at = timezone.now()
     reminder.save(update_fields=["sent_at"])
-    return True
+    return any(d.status == Delivery.Status.SENT for d in deliveries)
 
 
 def student_calendar_token_reset(*, student: Student) -> Student:

@@ -22,7 +22,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, storages
-from django.core.mail import send_mail
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -40,6 +39,8 @@ from console.archive import (
 )
 from console.models import Backup, BackupSchedule
 from onepco.config import database_url
+from onepco.models import MessageKind
+from onepco.notify import Message, notify_founder
 from onepco.outbox import outbox_enqueue
 from onepco.site import site_name
 
@@ -210,7 +211,8 @@ def backup_failed_alert_send(*, backup: Backup) -> None:
                 settings.SITE_URL + reverse("backups"),
             ]
         )
-    send_mail(subject, body, None, [settings.FOUNDER_EMAIL])
+    message = Message(subject=subject, body=body, url=settings.SITE_URL + reverse("backups"))
+    notify_founder(kind=MessageKind.SYSTEM_ALERT, key=f"backup_failed:{backup.pk}", message=message)
 
 
 def backup_open(backup: Backup):

@@ -8,7 +8,7 @@ may read them all. When the founder sends, the segment is written down as one
 - **Consent.** Broadcasts are marketing: a person gets one only if a lead with their address
   (or the lead they came from) recorded consent (`Lead.consent_at`, set by the signup form,
   the waitlist and checkout) and the address is not on the opt-out list. The opt-out list is
-  billing's `FollowUpOptOut` (`billing.services.marketing_opt_out`): one list for every
+  onepco's `MarketingOptOut` (`onepco.notify.marketing_opt_out`): one list for every
   marketing e-mail, written by the abandoned-checkout link and by the broadcast link. People
   without an address are counted as "no e-mail" and skipped.
 - **Exactly once.** Each row is claimed (`pending` → `sending`, under a row lock, committed)
@@ -37,7 +37,7 @@ import redis
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import (
     BooleanField,
@@ -60,13 +60,14 @@ from rq import Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from billing import services as billing_services
-from billing.models import FollowUpOptOut, WaitlistEntry
+from billing.models import WaitlistEntry
 from cohorts.models import Enrollment, Student
 from console import jobs
 from console.models import Broadcast, BroadcastRecipient
 from crm.models import Lead, LeadTouch
 from crm.selectors import lead_search
+from onepco.models import MarketingOptOut, MessageKind
+from onepco.notify import Message, marketing_opt_out, notify
 from onepco.outbox import get_queue, outbox_enqueue, redis_connection
 from onepco.site import contact_email, site_name
 from onepco.templatetags.onepco import render_markdown
@@ -165,7 +166,7 @@ def _people(segment: str, filters: dict) -> QuerySet:
             | Q(Exists(consenting.exclude(email="").filter(email__iexact=OuterRef("person_email")))),
             output_field=BooleanField(),
         ),
-        opted_out=Exists(FollowUpOptOut.objects.filter(email=OuterRef("person_email"))),
+        opted_out=Exists(MarketingOptOut.objects.filter(email=OuterRef("person_email"))),
     )
 
 
@@ -397,7 +398,7 @@ def broadcast_unsubscribe(*, recipient: BroadcastRecipient) -> None:
     """Their address gets no more marketing e-mail: no broadcast, no follow-up (one list)."""
     with transaction.atomic():
         if recipient.email:
-            billing_services.marketing_opt_out(email=recipient.email)
+            marketing_opt_out(email=recipient.email)
         BroadcastRecipient.objects.filter(pk=recipient.pk, unsubscribed_at__isnull=True).update(
             unsubscribed_at=timezone.now()
         )
@@ -416,24 +417,26 @@ class _Message:
             "SITE_NAME": site_name(),
         }
 
-    def for_recipient(self, row: BroadcastRecipient, connection) -> EmailMultiAlternatives:
+    def for_recipient(self, row: BroadcastRecipient) -> Message:
         link = unsubscribe_url(row.pk)
         context = {**self.context, "unsubscribe_url": link}
         with translation.override(settings.LANGUAGE_CODE):
             text = render_to_string("console/email/broadcast.txt", context)
             html = render_to_string("console/email/broadcast.html", context)
         headers = {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-        message = EmailMultiAlternatives(
-            self.subject,
-            text,
-            None,
-            [row.email],
-            headers=headers,
-            reply_to=self.reply_to,
+        return Message(subject=self.subject, body=text, html=html, headers=headers, reply_to=self.reply_to)
+
+    def send(self, row: BroadcastRecipient, connection) -> None:
+        """Through the one notification layer, on the batch's SMTP session. `_claim` checked
+        the marketing opt-out list just now: the person consented."""
+        notify(
+            kind=MessageKind.BROADCAST,
+            key=f"broadcast:{row.pk}",
+            email=row.email,
+            message=self.for_recipient(row),
+            consented=True,
             connection=connection,
         )
-        message.attach_alternative(html, "text/html")
-        return message
 
 
 def _claim(broadcast_id: int) -> BroadcastRecipient | None:
@@ -445,7 +448,7 @@ def _claim(broadcast_id: int) -> BroadcastRecipient | None:
             BroadcastRecipient.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(broadcast_id=broadcast_id, broadcast__status=Broadcast.Status.SENDING)
             .filter(_to_send())
-            .annotate(opted_out=Exists(FollowUpOptOut.objects.filter(email=OuterRef("email"))))
+            .annotate(opted_out=Exists(MarketingOptOut.objects.filter(email=OuterRef("email"))))
             .order_by("pk")
             .first()
         )
@@ -523,7 +526,7 @@ def broadcast_send_batch(*, broadcast_id: int) -> int:
                     # One SMTP session for the batch (a no-op once open): the backend would
                     # otherwise log in again for every e-mail.
                     connection.open()
-                    message.for_recipient(row, connection).send()
+                    message.send(row, connection)
                 except (smtplib.SMTPException, OSError) as exc:
                     _fail(row, exc)
                     if _smtp_refusal(exc, row.email) is None:

@@ -25,7 +25,7 @@ from console.models import BroadcastRecipient, DataAccessRequest, ErasureRecord
 from console.personal import BROADCAST_RECIPIENT, DATA_ACCESS_REQUEST, person_broadcasts, person_orders
 from crm.personal import lead_anonymise
 from onepco.outbox import outbox_enqueue
-from onepco.personal import erased_rows_add, erased_rows_recorded
+from onepco.personal import erased_rows_add, erased_rows_recorded, messages_anonymise
 
 
 @dataclass
@@ -118,6 +118,7 @@ def person_erase(*, person: Person, erased_by: User, reason: str = "") -> Erasur
                 )[0]
             }
         )
+        add(messages_anonymise(users=person.users, addresses=addresses))
         for user in person.users:
             user_anonymise(user=user)
         add({"accounts": len(person.users)})

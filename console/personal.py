@@ -37,7 +37,7 @@ from console.models import (
 )
 from crm.models import Lead
 from crm.personal import lead_personal_data
-from onepco.personal import PersonalData, files_of
+from onepco.personal import PersonalData, files_of, messages_personal_data
 from onepco.site import site_name
 
 # A request names the address it was made for; the code and the page's token are not the person's.
@@ -152,6 +152,7 @@ def personal_data_for(*, email: str, user: User | None = None) -> dict:
         data |= referral_rewards_personal_data(students=[student])
     sent_to = person_broadcasts(addresses=addresses, leads=leads, students=[student] if student else [])
     data["broadcasts"] = BROADCAST_RECIPIENT.rows(BroadcastRecipient.objects.filter(sent_to))
+    data |= messages_personal_data(users=[user] if user is not None else [], addresses=addresses)
     return data
 
 

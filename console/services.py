@@ -22,6 +22,8 @@ from console import backups, jobs
 from console.archive import erased_rows_since, export_archive, stored_archive_scrub
 from console.models import DataAccessRequest, DataExport, ErasureRecord
 from console.personal import account_for_email, personal_data_archive, personal_data_held
+from onepco.models import MessageKind
+from onepco.notify import Message, notify
 from onepco.outbox import get_queue, outbox_enqueue
 from onepco.site import site_name
 
@@ -54,18 +56,18 @@ def data_export_build(*, export: DataExport) -> DataExport:
     export.finished_at = timezone.now()
     export.expires_at = export.finished_at + EXPORT_LIFETIME
     export.save(update_fields=["file_name", "size", "finished_at", "expires_at"])
-    if export.requested_by and export.requested_by.email:
+    if export.requested_by:
         link = settings.SITE_URL + reverse("system_export_download", args=[export.token])
-        send_mail(
-            _("Your onepco data export is ready"),
-            _(
-                "The archive of all your data is ready to download for the next 48 hours:\n\n%(link)s\n\n"
-                "It holds one CSV per table (opens in Excel), a JSON copy that `manage.py import_all` "
-                "restores, and every uploaded file."
-            )
-            % {"link": link},
-            None,
-            [export.requested_by.email],
+        body = _(
+            "The archive of all your data is ready to download for the next 48 hours:\n\n%(link)s\n\n"
+            "It holds one CSV per table (opens in Excel), a JSON copy that `manage.py import_all` "
+            "restores, and every uploaded file."
+        ) % {"link": link}
+        notify(
+            kind=MessageKind.SYSTEM_ALERT,
+            key=f"export_ready:{export.pk}",
+            user=export.requested_by,
+            message=Message(subject=_("Your onepco data export is ready"), body=body, url=link),
         )
     return export
 

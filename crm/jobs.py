@@ -1,7 +1,6 @@
 """Background work of the crm app: thin, idempotent, by id."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,6 +8,8 @@ from django.utils.translation import override
 
 from crm import services
 from crm.models import Lead
+from onepco.models import MessageKind
+from onepco.notify import Message, notify_founder
 from onepco.outbox import get_queue
 
 
@@ -17,11 +18,12 @@ def lead_notify_founder(lead_id: int) -> None:
     lead = Lead.objects.filter(pk=lead_id, is_spam=False).first()
     if lead is None or not settings.FOUNDER_EMAIL:
         return
+    link = settings.SITE_URL + reverse("crm:lead_detail", args=[lead.pk])
+    when = timezone.localtime(lead.created_at).strftime("%Y-%m-%d %H:%M")
     with override(settings.LANGUAGE_CODE):
         subject = _("New lead: %(name)s") % {"name": lead.name}
         lines = [
-            _("%(name)s signed up at %(when)s.")
-            % {"name": lead.name, "when": timezone.localtime(lead.created_at).strftime("%Y-%m-%d %H:%M")},
+            _("%(name)s signed up at %(when)s.") % {"name": lead.name, "when": when},
             "",
             f"{_('E-mail')}: {lead.email or '—'}",
             f"{_('Phone')}: {lead.phone or '—'}",
@@ -30,9 +32,12 @@ def lead_notify_founder(lead_id: int) -> None:
             "",
             lead.message,
             "",
-            settings.SITE_URL + reverse("crm:lead_detail", args=[lead.pk]),
+            link,
         ]
-    send_mail(subject, "\n".join(lines), None, [settings.FOUNDER_EMAIL])
+    message = Message(
+        subject=subject, body="\n".join(lines), url=link, wechat=[lead.name, lead.channel or "—", when]
+    )
+    notify_founder(kind=MessageKind.NEW_LEAD, key=f"new_lead:{lead.pk}", message=message)
 
 
 def lead_import_start(lead_import_id: int) -> None:

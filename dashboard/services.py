@@ -3,7 +3,6 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -13,6 +12,8 @@ from dashboard.models import WeeklyMetrics
 from dashboard.selectors import COUNT_FIELDS, RATE_FIELDS, WeeklyNumbers, weekly_numbers_range
 from dashboard.selectors.pages import dropout_list, metric_rows, numbers_for_week
 from dashboard.selectors.roi import piece_picks
+from onepco.models import MessageKind
+from onepco.notify import Message, notify_founder
 from onepco.site import site_name
 from onepco.weeks import Week, week_range
 
@@ -104,7 +105,8 @@ def weekly_report_send(*, week: Week) -> bool:
         return False
     with translation.override(settings.LANGUAGE_CODE):
         subject, body, html = weekly_report_render(week=week)
-    send_mail(subject, body, None, [settings.FOUNDER_EMAIL], html_message=html)
+    message = Message(subject=subject, body=body, html=html)
+    notify_founder(kind=MessageKind.WEEKLY_REPORT, key=f"weekly_report:{week.label}", message=message)
     row.report_sent_at = timezone.now()
     row.save(update_fields=["report_sent_at"])
     return True

@@ -3,12 +3,14 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cohorts.models import Course
+from cohorts.selectors import courses_overview
 from crm.forms import ContentSettingsForm
 from crm.services import content_settings_save
 from dashboard.charts import trend_charts
@@ -16,6 +18,7 @@ from dashboard.forms import ActionsForm, DashboardForm, RoiSpanForm, WeekForm
 from dashboard.jobs import snapshot_week
 from dashboard.models import WeeklyMetrics
 from dashboard.selectors import COUNT_FIELDS, RATE_FIELDS
+from dashboard.selectors.courses import course_across as course_across_figures
 from dashboard.selectors.links import tracked_link_figures
 from dashboard.selectors.pages import (
     FUNNEL_SPANS,
@@ -213,3 +216,19 @@ def hour_value_save(request: HttpRequest) -> HttpResponse:
     content_settings_save(hour_value=form.cleaned_data["hour_value"])
     messages.success(request, _("Your hourly value is saved."))
     return redirect("dashboard:pieces")
+
+
+@staff_required
+@require_GET
+def courses(request: HttpRequest) -> HttpResponse:
+    """The courses, each leading to its figures across all its cohorts."""
+    return render(request, "dashboard/courses.html", {"courses": courses_overview()})
+
+
+@staff_required
+@require_GET
+def course_across(request: HttpRequest, pk: int) -> HttpResponse:
+    """One course across all its cohorts: repurchase, revenue per student, and the gain of the
+    students who passed each assignment against those who did not (descriptive)."""
+    course = get_object_or_404(Course, pk=pk)
+    return render(request, "dashboard/course_across.html", {"figures": course_across_figures(course)})

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from onepco.models import OutboxMessage, SiteSettings
+from onepco.models import Delivery, MarketingOptOut, MessagePreference, OutboxMessage, SiteSettings
 from onepco.site import site_settings_save
 
 
@@ -33,3 +33,27 @@ class SiteSettingsAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         site_settings_save(obj)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """What each message did on each channel: read-only, a record."""
+
+    list_display = ["created_at", "kind", "channel", "status", "address", "subject"]
+    list_filter = ["kind", "channel", "status"]
+    search_fields = ["address", "key", "subject", "detail"]
+    raw_id_fields = ["user", "outbox"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+
+
+@admin.register(MessagePreference)
+class MessagePreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "email", "wechat", "updated_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(MarketingOptOut)
+class MarketingOptOutAdmin(admin.ModelAdmin):
+    list_display = ["email", "created_at"]
+    search_fields = ["email"]

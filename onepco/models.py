@@ -1,5 +1,6 @@
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -91,3 +92,118 @@ class SiteSettings(models.Model):
     @property
     def has_refund_policy(self) -> bool:
         return self.refund_days is not None or bool(self.refund_rules.strip())
+
+
+class MessageKind(models.TextChoices):
+    """Every kind of message onepco sends to a person (onepco.notify holds what each may do)."""
+
+    NEW_LEAD = "new_lead", _("New leads")
+    ORDER_ALERT = "order_alert", _("Order alerts")
+    WEEKLY_REPORT = "weekly_report", _("Weekly report")
+    SYSTEM_ALERT = "system_alert", _("System alerts")
+    ENROLLMENT = "enrollment", _("Enrollment and payment")
+    FEEDBACK = "feedback", _("Homework feedback")
+    DUE_REMINDER = "due_reminder", _("Homework due reminders")
+    LESSON_REMINDER = "lesson_reminder", _("Lesson reminders")
+    WAITLIST_OFFER = "waitlist_offer", _("Waitlist seat offers")
+    REFERRAL_REWARD = "referral_reward", _("Referral rewards")
+    FOLLOW_UP = "follow_up", _("Offers and reminders to buy")
+    BROADCAST = "broadcast", _("News from the founder")
+
+
+class MarketingOptOut(models.Model):
+    """An address that wants no marketing from us (one click on any unsubscribe link, or the
+    account page): no offer, no reminder to buy, no broadcast. Transactional messages
+    (enrollment, payment, sign-in codes) still go. Once billing's follow-up opt-out list: the
+    table keeps its name."""
+
+    email = models.EmailField(_("e-mail"), unique=True)
+    created_at = models.DateTimeField(_("unsubscribed at"), default=timezone.now)
+
+    class Meta:
+        db_table = "billing_followupoptout"
+        verbose_name = _("marketing opt-out")
+        verbose_name_plural = _("marketing opt-outs")
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class MessagePreference(models.Model):
+    """A person's choice of channels for one kind of message; no row means both channels on."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="message_preferences",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=MessageKind.choices)
+    email = models.BooleanField(_("by e-mail"), default=True)
+    wechat = models.BooleanField(_("by WeChat"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("message preference")
+        verbose_name_plural = _("message preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="message_preference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.kind}"
+
+
+class Delivery(models.Model):
+    """One message on one channel to one person: what went out, or why not.
+
+    `key` names the message (its kind and the thing it is about, e.g. "feedback:42:2026-…"):
+    one message is sent at most once per channel (the constraint), however often the job that
+    sends it runs. `outbox` is the outbox row whose job sent it, when one did.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        WECHAT = "wechat", _("WeChat")
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        SKIPPED = "skipped", _("not sent")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=MessageKind.choices)
+    key = models.CharField(_("message"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices)
+    address = models.CharField(_("address"), max_length=254, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    detail = models.TextField(_("result"), blank=True)
+    outbox = models.ForeignKey(
+        OutboxMessage,
+        verbose_name=_("outbox message"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "channel"], condition=Q(status="sent"), name="delivery_sent_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["key"], name="delivery_key_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} · {self.channel} · {self.status}"

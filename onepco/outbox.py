@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from contextvars import ContextVar
 from datetime import timedelta
 from functools import partial
 
@@ -47,6 +48,10 @@ DRAIN_FLAG_SECONDS = 60
 # DRAIN_JOB_TIMEOUT whatever it is doing (a single slow row: an export, a snapshot).
 DRAIN_SECONDS = 60
 DRAIN_JOB_TIMEOUT = 600
+
+
+# The outbox row whose job is running now, for what the job records (onepco.notify's deliveries).
+running_message: ContextVar[int | None] = ContextVar("outbox_running_message", default=None)
 
 
 class _ProcessRedis:
@@ -263,7 +268,11 @@ def outbox_run(pk: int, *, skip_locked: bool = False) -> str:
             if message.completed_at is not None:
                 return "already done"
             target = import_string(message.job)
-            target(*message.args, **message.kwargs)
+            token = running_message.set(message.pk)
+            try:
+                target(*message.args, **message.kwargs)
+            finally:
+                running_message.reset(token)
             message.completed_at = timezone.now()
             message.last_error = ""
             message.save(update_fields=["completed_at", "last_error"])

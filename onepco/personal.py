@@ -25,7 +25,7 @@ from typing import Any
 from django.db import models
 from django.db.models.fields.files import FieldFile
 
-from onepco.models import OutboxMessage, SiteSettings
+from onepco.models import Delivery, MarketingOptOut, MessagePreference, OutboxMessage, SiteSettings
 
 # {model label: primary keys} of the rows an erasure changed (or deleted), while one is recording.
 _erased_rows: ContextVar[dict[str, set[Any]] | None] = ContextVar("erased_rows", default=None)
@@ -89,6 +89,47 @@ def files_of(rows: list[dict], description: PersonalData) -> list[tuple[int, str
     return [(row["id"], row[name]) for row in rows for name in names if row.get(name)]
 
 
-DESCRIBED = ()
+# What was sent to them: the address (or openid) and subject are theirs; kind, channel, status
+# and date stay as a count of messages sent.
+DELIVERY = PersonalData(
+    Delivery,
+    erased={"address": "", "subject": "", "detail": ""},
+    kept=("id", "kind", "channel", "status", "created_at"),
+    internal=("key", "user", "outbox"),
+)
+MESSAGE_PREFERENCE = PersonalData(
+    MessagePreference, kept=("kind", "email", "wechat", "updated_at"), internal=("id", "user")
+)
+# The address is unique: an erased one becomes a placeholder that can never receive mail.
+MARKETING_OPT_OUT = PersonalData(
+    MarketingOptOut, erased={"email": lambda row: f"erased-{row.pk}@invalid"}, kept=("id", "created_at")
+)
+DESCRIBED = (DELIVERY, MESSAGE_PREFERENCE, MARKETING_OPT_OUT)
 # Follow-up jobs name rows by id, never a person's details.
 NOT_PERSONAL = (OutboxMessage, SiteSettings)
+
+
+def _deliveries(*, users, addresses) -> models.QuerySet:
+    return Delivery.objects.filter(models.Q(user__in=list(users)) | models.Q(address__in=list(addresses)))
+
+
+def messages_personal_data(*, users=(), addresses=()) -> dict[str, list[dict]]:
+    """The messages sent to the person, their channel choices and their marketing opt-out."""
+    lowered = [a.lower() for a in addresses if a]
+    return {
+        "messages_sent": DELIVERY.rows(_deliveries(users=users, addresses=lowered)),
+        "message_preferences": MESSAGE_PREFERENCE.rows(
+            MessagePreference.objects.filter(user__in=list(users))
+        ),
+        "marketing_opt_outs": MARKETING_OPT_OUT.rows(MarketingOptOut.objects.filter(email__in=lowered)),
+    }
+
+
+def messages_anonymise(*, users=(), addresses=()) -> dict[str, int]:
+    lowered = [a.lower() for a in addresses if a]
+    sent, _files = DELIVERY.anonymise(_deliveries(users=users, addresses=lowered).exclude(address=""))
+    preferences = MessagePreference.objects.filter(user__in=list(users))
+    erased_rows_add(MessagePreference, preferences.values_list("pk", flat=True))
+    preferences.delete()
+    MARKETING_OPT_OUT.anonymise(MarketingOptOut.objects.filter(email__in=lowered))
+    return {"messages_sent": sent}

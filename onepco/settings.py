@@ -215,6 +215,21 @@ if WECHAT_MP_SCOPE not in ("snsapi_userinfo", "snsapi_base"):
     raise StartupError(f"WECHAT_MP_SCOPE is snsapi_userinfo or snsapi_base (got '{WECHAT_MP_SCOPE}')")
 WECHAT_WEB_APPID = env.str("WECHAT_WEB_APPID", default="")
 WECHAT_WEB_APP_SECRET = env.str("WECHAT_WEB_APP_SECRET", default="")
+# 公众号 template messages (onepco/notify.py, docs/wechat.md): per kind of message, the id of a
+# template chosen in the 公众号's back office and the template's field keys in the order the
+# kind fills them, e.g. WECHAT_MP_TEMPLATE_FEEDBACK="TEMPLATE_ID thing1 phrase2 time3". A kind
+# without one goes by e-mail only. Sent with WECHAT_MP_APPID / WECHAT_MP_APP_SECRET.
+WECHAT_MP_TEMPLATE_KINDS = (
+    "new_lead", "order_alert", "enrollment", "feedback", "due_reminder", "lesson_reminder",
+    "waitlist_offer", "referral_reward",
+)  # fmt: skip
+WECHAT_MP_TEMPLATES: dict[str, tuple[str, tuple[str, ...]]] = {}
+for _kind in WECHAT_MP_TEMPLATE_KINDS:
+    if _words := env.str(f"WECHAT_MP_TEMPLATE_{_kind.upper()}", default="").split():
+        if len(_words) < 2:
+            raise StartupError(f"WECHAT_MP_TEMPLATE_{_kind.upper()} is a template id and its field keys")
+        WECHAT_MP_TEMPLATES[_kind] = (_words[0], tuple(_words[1:]))
+WECHAT_API_TIMEOUT = env.float("WECHAT_API_TIMEOUT", default=10.0)
 # Codes e-mailed to join a new WeChat to an account: per visitor address, per e-mail address.
 WECHAT_CODE_RATE_LIMIT = env.str("WECHAT_CODE_RATE_LIMIT", default="10/h")
 WECHAT_CODE_EMAIL_RATE_LIMIT = env.str("WECHAT_CODE_EMAIL_RATE_LIMIT", default="3/h")

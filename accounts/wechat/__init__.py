@@ -12,8 +12,10 @@ Open Platform account) is the same, and is what joins the two (accounts.adapters
 from django.conf import settings
 from django.http import HttpRequest
 
+from onepco.notify import WECHAT_OFFICIAL_PROVIDER
+
 WEB = "weixin"
-OFFICIAL = "weixin_mp"
+OFFICIAL = WECHAT_OFFICIAL_PROVIDER  # the openid template messages go to (onepco.notify)
 PROVIDERS = (WEB, OFFICIAL)
 
 

@@ -15,7 +15,6 @@ from billing.services.follow_ups import (
     checkout_follow_ups_run,
     follow_up_unsubscribe,
     follow_up_unsubscribe_email,
-    marketing_opt_out,
 )
 from billing.services.orders import (
     coupon_save,
@@ -91,7 +90,6 @@ __all__ = [
     "follow_up_unsubscribe_email",
     "instalment_plan_save",
     "is_payment_trial",
-    "marketing_opt_out",
     "order_already_enrolled_alert_send",
     "order_amount_mismatch_alert_send",
     "order_buyer_email_add",

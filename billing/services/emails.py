@@ -1,15 +1,16 @@
 """E-mails of billing: the buyer's enrollment instructions and the founder's alerts."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.services import LOGIN_LINK_DAYS, login_link_create
 from billing.models import Order, Provider
 from crm.models import SignupSettings
+from onepco.models import MessageKind
+from onepco.notify import Message, notify, notify_founder
 from onepco.site import site_name
 
 
@@ -21,7 +22,11 @@ def _order_facts(order: Order, **more) -> dict:
 def _founder_alert_send(*, order: Order, subject: str, lines: list[str]) -> None:
     """An e-mail to the founder about an order, ending with the link to its page."""
     link = settings.SITE_URL + reverse("billing:order_detail", args=[order.number])
-    send_mail(subject, "\n".join([*lines, "", link]), None, [settings.FOUNDER_EMAIL])
+    message = Message(
+        subject=subject, body="\n".join([*lines, "", link]), url=link, wechat=[order.number, subject]
+    )
+    # One alert per order and subject: a second notification of the same event says nothing new.
+    notify_founder(kind=MessageKind.ORDER_ALERT, key=f"order_alert:{order.number}:{subject}", message=message)
 
 
 def order_second_payment_alert_send(*, order: Order, provider: str, trade_no: str, amount: str) -> None:
@@ -150,4 +155,15 @@ def order_enrollment_email_send(*, order: Order) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("You are enrolled: %(cohort)s") % {"cohort": cohort}
         body = render_to_string("billing/email/enrollment.txt", context)
-    send_mail(subject, body, None, [order.buyer_email])
+        first = next(iter(context["lessons"]), None)
+        starts = f"{timezone.localtime(first.starts_at):%Y-%m-%d %H:%M}" if first else "—"
+    message = Message(
+        subject=subject, body=body, url=context["learn_url"], wechat=[str(cohort), starts, order.number]
+    )
+    notify(
+        kind=MessageKind.ENROLLMENT,
+        key=f"enrollment:{order.number}",
+        user=user,
+        email=order.buyer_email,
+        message=message,
+    )

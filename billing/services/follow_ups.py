@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
@@ -16,9 +15,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from billing import jobs
-from billing.models import CheckoutFollowUp, FollowUpOptOut, Order
+from billing.models import CheckoutFollowUp, Order
 from billing.selectors import cohort_seats_left
 from cohorts.selectors import cohort_enrolment_refusal
+from onepco.models import MarketingOptOut, MessageKind
+from onepco.notify import Message, marketing_opt_out, notify
 from onepco.outbox import outbox_enqueue
 from onepco.site import site_name
 
@@ -48,7 +49,7 @@ def checkout_follow_ups_run(*, now: datetime | None = None) -> int:
         .exclude(
             Exists(CheckoutFollowUp.objects.filter(cohort=OuterRef("cohort"), email=OuterRef("buyer_email")))
         )
-        .exclude(Exists(FollowUpOptOut.objects.filter(email=OuterRef("buyer_email"))))
+        .exclude(Exists(MarketingOptOut.objects.filter(email=OuterRef("buyer_email"))))
         .select_related("cohort")
         .order_by("closed_at", "id")
     )
@@ -83,14 +84,6 @@ def follow_up_unsubscribe(*, token: str) -> str:
     return email
 
 
-def marketing_opt_out(*, email: str) -> None:
-    """Put an address on the one list of people who want no marketing e-mail from us: the
-    abandoned-checkout reminder and every broadcast (console.broadcasts) check it before
-    sending, and both unsubscribe links write it. Transactional e-mails (enrollment, payment,
-    sign-in codes) are not marketing and still go."""
-    FollowUpOptOut.objects.get_or_create(email=email.lower())
-
-
 def checkout_follow_up_email_send(*, order: Order) -> None:
     context = {
         "order": order,
@@ -99,13 +92,16 @@ def checkout_follow_up_email_send(*, order: Order) -> None:
     }
     follow_up_email_send(
         email=order.buyer_email,
+        key=f"checkout_follow_up:{order.pk}",
         subject=gettext_lazy("Your seat in %(cohort)s is still available"),
         template="billing/email/checkout_follow_up.txt",
         context=context,
     )
 
 
-def follow_up_email_send(*, email: str, subject: "StrOrPromise", template: str, context: dict) -> None:
+def follow_up_email_send(
+    *, email: str, key: str, subject: "StrOrPromise", template: str, context: dict
+) -> None:
     """A sales follow-up (abandoned checkout, the next cohort to a waitlist): in the site's
     language, with a one-click unsubscribe link (RFC 8058) that stops every such e-mail.
     `subject` is formatted with the context's `cohort`."""
@@ -120,7 +116,14 @@ def follow_up_email_send(*, email: str, subject: "StrOrPromise", template: str, 
         "List-Unsubscribe": f"<{unsubscribe_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
-    EmailMessage(title, body, None, [email], headers=headers).send()
+    # Its callers checked the opt-out list when the e-mail was queued and again now.
+    notify(
+        kind=MessageKind.FOLLOW_UP,
+        key=key,
+        email=email,
+        message=Message(subject=title, body=body, headers=headers),
+        consented=True,
+    )
 
 
 def checkout_follow_up_still_wanted(*, order: Order) -> bool:
@@ -130,6 +133,6 @@ def checkout_follow_up_still_wanted(*, order: Order) -> bool:
     ).exists()
     return (
         not paid
-        and not FollowUpOptOut.objects.filter(email=order.buyer_email.lower()).exists()
+        and not MarketingOptOut.objects.filter(email=order.buyer_email.lower()).exists()
         and cohort_seats_left(order.cohort) > 0
     )

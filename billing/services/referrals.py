@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,6 +19,8 @@ from billing import jobs
 from billing.models import ORDER_ALPHABET, Coupon, Order, ReferralReward, ReferralSettings
 from cohorts.models import Student
 from crm.models import Lead
+from onepco.models import MessageKind
+from onepco.notify import Message, notify
 from onepco.outbox import outbox_enqueue
 from onepco.site import site_name
 
@@ -107,7 +108,7 @@ def referral_reward_email_send(*, reward: ReferralReward) -> None:
     sent the link to, and the friend did not agree to be named to anyone."""
     coupon = reward.coupon
     user = reward.referrer.user
-    if coupon is None or not user.email:
+    if coupon is None:
         return
     context = {
         "coupon": coupon,
@@ -121,7 +122,11 @@ def referral_reward_email_send(*, reward: ReferralReward) -> None:
             "course": context["course"]
         }
         body = render_to_string("billing/email/referral_coupon.txt", context)
-    send_mail(subject, body, None, [user.email])
+        reward_text = _("Coupon %(code)s") % {"code": coupon.code}
+    message = Message(
+        subject=subject, body=body, url=context["courses_url"], wechat=[reward_text, str(context["course"])]
+    )
+    notify(kind=MessageKind.REFERRAL_REWARD, key=f"referral_reward:{reward.pk}", user=user, message=message)
     ReferralReward.objects.filter(pk=reward.pk).update(emailed_at=timezone.now())
 
 

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.template.loader import render_to_string
@@ -16,14 +15,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
 from billing import jobs
-from billing.models import FollowUpOptOut, Order, WaitlistEntry
+from billing.models import Order, WaitlistEntry
 from billing.selectors import cohort_seats_left, cohorts_on_sale
 from billing.services.follow_ups import follow_up_email_send
 from billing.services.orders import order_place
 from cohorts.models import Cohort
 from cohorts.selectors import cohort_enrolment_refusal
 from crm.services import lead_capture
+from onepco.models import MarketingOptOut, MessageKind
+from onepco.notify import Message, notify
 from onepco.outbox import outbox_enqueue
 from onepco.site import site_name
 
@@ -169,7 +171,17 @@ def waitlist_offer_email_send(*, entry: WaitlistEntry) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("A seat is free for you: %(cohort)s") % {"cohort": entry.cohort}
         body = render_to_string("billing/email/waitlist_offer.txt", context)
-    send_mail(subject, body, None, [entry.email])
+        until = (
+            f"{timezone.localtime(entry.offer_expires_at):%Y-%m-%d %H:%M}" if entry.offer_expires_at else "—"
+        )
+    message = Message(subject=subject, body=body, url=context["offer_url"], wechat=[str(entry.cohort), until])
+    notify(
+        kind=MessageKind.WAITLIST_OFFER,
+        key=f"waitlist_offer:{entry.pk}:{entry.offered_at.isoformat() if entry.offered_at else ''}",
+        user=User.objects.filter(email__iexact=entry.email, is_active=True).order_by("pk").first(),
+        email=entry.email,
+        message=message,
+    )
 
 
 NEXT_COHORT_SALT = "billing.next-cohort-checkout"
@@ -200,7 +212,7 @@ def waitlist_next_cohort_offer(*, cohort: Cohort, next_cohort: Cohort, now: date
             .order_by("position", "id")
         )
         addresses = [e.email.lower() for e in line if e.email]
-        opted_out = set(FollowUpOptOut.objects.filter(email__in=addresses).values_list("email", flat=True))
+        opted_out = set(MarketingOptOut.objects.filter(email__in=addresses).values_list("email", flat=True))
         for entry in line:
             if entry.email and entry.email.lower() in opted_out:
                 unsubscribed += 1
@@ -245,6 +257,7 @@ def waitlist_next_cohort_email_send(*, entry: WaitlistEntry) -> None:
     }
     follow_up_email_send(
         email=entry.email,
+        key=f"next_cohort:{entry.pk}:{entry.next_cohort_id}",
         subject=gettext_lazy("The next cohort is open: %(cohort)s"),
         template="billing/email/next_cohort_offer.txt",
         context=context,
@@ -255,6 +268,6 @@ def waitlist_next_cohort_still_wanted(*, entry: WaitlistEntry) -> bool:
     """Checked again when the e-mail goes out: not unsubscribed, the cohort still on sale."""
     return (
         entry.next_cohort_id is not None
-        and not FollowUpOptOut.objects.filter(email=entry.email.lower()).exists()
+        and not MarketingOptOut.objects.filter(email=entry.email.lower()).exists()
         and cohorts_on_sale(drafts=True).filter(pk=entry.next_cohort_id).exists()
     )

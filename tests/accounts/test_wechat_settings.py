@@ -34,3 +34,20 @@ def test_a_scope_wechat_does_not_know_stops_the_start():
     assert result.returncode != 0
     assert "WECHAT_MP_SCOPE is snsapi_userinfo or snsapi_base" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.django_db
+def test_template_messages_come_from_the_environment_one_per_kind():
+    probe = "from django.conf import settings\nprint(sorted(settings.WECHAT_MP_TEMPLATES.items()))"
+    env = {"WECHAT_MP_TEMPLATE_FEEDBACK": "TPL-1 thing1 phrase2 time3", "WECHAT_MP_TEMPLATE_DUE_REMINDER": ""}
+    result = _manage("shell", "-c", probe, **PRODUCTION, **_server_urls(), **env)
+    assert result.stdout.splitlines()[-1] == "[('feedback', ('TPL-1', ('thing1', 'phrase2', 'time3')))]", (
+        result.stderr
+    )
+
+
+def test_a_template_without_its_field_keys_stops_the_start():
+    result = _manage("check", **PRODUCTION, WECHAT_MP_TEMPLATE_FEEDBACK="TPL-1")
+    assert result.returncode != 0
+    assert "WECHAT_MP_TEMPLATE_FEEDBACK is a template id and its field keys" in result.stderr
+    assert "Traceback" not in result.stderr

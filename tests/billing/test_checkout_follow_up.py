@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.jobs import send_checkout_follow_ups
-from billing.models import CheckoutFollowUp, FollowUpOptOut, Order
+from billing.models import CheckoutFollowUp, Order
 from billing.services import orders_expire
+from onepco.models import MarketingOptOut
 from onepco.outbox import get_queue
 from tests import factories as f
 
@@ -80,10 +81,10 @@ def test_not_after_unsubscribing_with_one_click_and_no_sign_in(client, run_jobs)
     link = re.search(r"https?://\S+(/unsubscribe/\S+/)", _follow_ups("mei@example.com")[0].body).group(1)
     page = client.get(link)  # opening it (or a mail scanner following it) only asks
     assert page.status_code == 200 and "mei@example.com" in page.text and "<form" in page.text
-    assert not FollowUpOptOut.objects.exists()
+    assert not MarketingOptOut.objects.exists()
     done = client.post(link)  # the button; also a mail client's RFC 8058 one-click POST, no CSRF token
     assert done.status_code == 200 and "mei@example.com" in done.text
-    assert FollowUpOptOut.objects.filter(email="mei@example.com").exists()
+    assert MarketingOptOut.objects.filter(email="mei@example.com").exists()
     # the same person's order for another cohort: no e-mail after unsubscribing
     other = f.make_cohort(capacity=10, sale_open=True, starts_on=timezone.localdate() + timedelta(days=10))
     f.make_order(other, buyer_email="mei@example.com", status=Order.Status.EXPIRED,
@@ -92,7 +93,7 @@ def test_not_after_unsubscribing_with_one_click_and_no_sign_in(client, run_jobs)
     assert len(_follow_ups("mei@example.com")) == 1
     assert client.post(link).status_code == 200  # again: still fine, one row
     forged = client.get(reverse("billing:follow_up_unsubscribe", args=["forged-token"]))
-    assert forged.status_code == 400 and FollowUpOptOut.objects.count() == 1
+    assert forged.status_code == 400 and MarketingOptOut.objects.count() == 1
 
 
 def test_not_when_no_seat_is_left(run_jobs):

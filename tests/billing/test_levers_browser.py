@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from billing.models import Coupon, EarlyBird, FollowUpOptOut, InstalmentPlan, Order, WaitlistEntry
+from billing.models import Coupon, EarlyBird, InstalmentPlan, Order, WaitlistEntry
 from billing.services import waitlist_join, waitlist_next_cohort_offer
+from onepco.models import MarketingOptOut
 from tests import factories as f
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -117,7 +118,7 @@ def test_the_waitlist_page_recommends_the_next_cohort(founder_pages, screenshot)
         assert "把下一期推荐给所有候补的人" in page.inner_text("body")
         screenshot(page, f"before-{device}")
     waitlist_join(cohort=full, name="退订者", email="gone@example.com", phone="")
-    FollowUpOptOut.objects.create(email="gone@example.com")
+    MarketingOptOut.objects.create(email="gone@example.com")
     for device, page in founder_pages(f"/console/waitlist/{full.pk}/"):
         page.select_option("select[name=cohort]", str(following.pk))
         page.click("text=把下一期推荐给所有候补的人")

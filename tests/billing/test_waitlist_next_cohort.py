@@ -10,10 +10,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from billing.models import FollowUpOptOut, Order, WaitlistEntry
+from billing.models import Order, WaitlistEntry
 from billing.selectors import cohort_seats_left
 from billing.services import waitlist_join, waitlist_next_cohort_offer, waitlist_offers_run
-from onepco.models import OutboxMessage
+from onepco.models import MarketingOptOut, OutboxMessage
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def line(full):
     waitlist_join(cohort=full, name="李华", email="li@example.com", phone="13900000000")
     waitlist_join(cohort=full, name="赵六", email="", phone="13800138000")
     waitlist_join(cohort=full, name="退订者", email="gone@example.com", phone="")
-    FollowUpOptOut.objects.create(email="gone@example.com")
+    MarketingOptOut.objects.create(email="gone@example.com")
 
 
 def sent() -> list:
@@ -112,7 +112,7 @@ def test_someone_who_unsubscribes_after_the_click_gets_nothing(founder_client, c
     full, following = cohorts
     waitlist_join(cohort=full, name="王小明", email="wang@example.com", phone="")
     action(founder_client, full, following)
-    FollowUpOptOut.objects.create(email="wang@example.com")
+    MarketingOptOut.objects.create(email="wang@example.com")
     run_jobs()
     assert sent() == []
 

@@ -12,10 +12,11 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import FollowUpOptOut, WaitlistEntry
+from billing.models import WaitlistEntry
 from console import broadcasts
 from console.models import Broadcast, BroadcastRecipient
 from crm.models import Lead
+from onepco.models import MarketingOptOut
 from tests import factories as f
 
 Status = BroadcastRecipient.Status
@@ -121,7 +122,7 @@ def test_only_people_who_consented_get_it_each_once_with_a_one_click_unsubscribe
     f.make_lead(email="no-consent@example.com", consent_at=None)
     f.make_lead(email="", phone="+8613800000003")
     f.make_lead(email="left@example.com")
-    FollowUpOptOut.objects.create(email="left@example.com")
+    MarketingOptOut.objects.create(email="left@example.com")
     broadcast = _create(body="**你好** <script>alert(1)</script> [课程](https://example.com/c)")
     run_jobs()
     assert _addresses() == ["mei@example.com"]
@@ -155,10 +156,10 @@ def test_the_unsubscribe_link_asks_on_get_acts_on_post_without_sign_in_and_is_ho
 
     page = client.get(link)  # a link checker or a preview opening it changes nothing
     assert page.status_code == 200 and b"<form" in page.content
-    assert not FollowUpOptOut.objects.exists()
+    assert not MarketingOptOut.objects.exists()
     done = client.post(link)  # the button, or the mail client's one-click POST (no CSRF token)
     assert done.status_code == 200 and b'id="unsubscribed"' in done.content
-    assert FollowUpOptOut.objects.filter(email="mei@example.com").exists()
+    assert MarketingOptOut.objects.filter(email="mei@example.com").exists()
     assert BroadcastRecipient.objects.get(email="mei@example.com").unsubscribed_at is not None
     assert client.post(link).status_code == 200  # twice is harmless
 

@@ -8,11 +8,12 @@ from django.db.models import Count, Sum
 from django.forms.models import model_to_dict
 
 from accounts.models import User
-from billing.models import FollowUpOptOut, Order, PaymentEvent, TransferProof, WaitlistEntry
+from billing.models import Order, PaymentEvent, TransferProof, WaitlistEntry
 from cohorts.models import Assessment, Attendance, Enrollment, GraduationReport, Submission
 from console.models import DataAccessRequest, ErasureRecord
 from crm.models import Consultation, Lead, LeadNote
 from dashboard.models import WeeklyMetrics
+from onepco.models import MarketingOptOut
 from tests import factories as f
 
 
@@ -193,8 +194,8 @@ def test_erasure_removes_who_waited_and_who_opted_out_but_keeps_the_line(founder
     place = WaitlistEntry.objects.create(
         cohort=cohort_a, lead=buyer, name=buyer.name, email=buyer.email, phone=buyer.phone, position=3
     )
-    FollowUpOptOut.objects.create(email=buyer.email)
+    MarketingOptOut.objects.create(email=buyer.email)
     erase(founder_client, "lead", buyer.pk)
     place.refresh_from_db()
     assert (place.name, place.email, place.phone, place.position) == ("已删除的用户", "", "", 3)
-    assert not FollowUpOptOut.objects.filter(email=buyer.email).exists()
+    assert not MarketingOptOut.objects.filter(email=buyer.email).exists()
