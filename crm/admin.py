@@ -3,6 +3,8 @@ from django.contrib import admin
 from crm.models import (
     Channel,
     Consultation,
+    ContentPiece,
+    ContentSettings,
     Lead,
     LeadImport,
     LeadNote,
@@ -97,3 +99,20 @@ class TrackedLinkAdmin(admin.ModelAdmin):
     list_display = ["__str__", "channel", "campaign", "content", "page", "created_at"]
     list_filter = ["channel"]
     search_fields = ["label", "campaign", "content"]
+
+
+@admin.register(ContentPiece)
+class ContentPieceAdmin(admin.ModelAdmin):
+    list_display = ["title", "channel", "campaign", "published_on", "cost_money", "cost_hours"]
+    list_filter = ["channel"]
+    search_fields = ["title", "campaign", "url"]
+    date_hierarchy = "published_on"
+
+
+@admin.register(ContentSettings)
+class ContentSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "hour_value", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        # One row: the figures read the first.
+        return not ContentSettings.objects.exists()

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Channel, Consultation, Lead, SignupSettings
+from crm.models import Channel, Consultation, ContentPiece, ContentSettings, Lead, SignupSettings, TrackedLink
 from crm.normalize import email_normalize, phone_normalize
 from onepco.images import image_check
 
@@ -335,6 +335,13 @@ class LinkBuilderForm(forms.Form):
         required=False,
         help_text=_("Optional: how the link is listed and printed under its QR code"),
     )
+    piece = forms.ModelChoiceField(
+        label=_("Piece"),
+        queryset=ContentPiece.objects.none(),
+        required=False,
+        empty_label=_("No piece (attach one later)"),
+        help_text=_("Optional: the logged piece of content the link is for; its leads count for it."),
+    )
 
     def __init__(self, *args, pages: list[tuple[str, str]], channels: list[Channel], **kwargs):
         super().__init__(*args, **kwargs)
@@ -343,6 +350,16 @@ class LinkBuilderForm(forms.Form):
             ("", _("Choose a channel")),
             *((channel.code, channel.label()) for channel in channels),
         ]
+        piece = self.fields["piece"]
+        piece.queryset = ContentPiece.objects.order_by("-published_on", "-id")  # type: ignore[attr-defined]
+        piece.label_from_instance = piece_label  # type: ignore[attr-defined]
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        piece, channel = data.get("piece"), data.get("channel")
+        if piece is not None and channel and piece.channel != channel:
+            self.add_error("piece", _("This piece is for another channel than the link."))
+        return data
 
     # Full-width letters made normal and spaces single, so "双11 " and "双１１" are one link.
     def clean_campaign(self) -> str:
@@ -452,3 +469,61 @@ class SignupSettingsForm(forms.ModelForm):
                 code="no_next_step",
             )
         return data
+
+
+def piece_label(piece: ContentPiece) -> str:
+    return f"{piece.published_on:%Y-%m-%d} · {piece.title}"
+
+
+class ContentPieceForm(forms.ModelForm):
+    """A piece of content as the founder logs it: a channel of the registry, what it is, and
+    what it cost (neither may be negative)."""
+
+    channel = forms.ChoiceField(label=_("Channel"), help_text=_("Missing one? Add it under Channels."))
+
+    class Meta:
+        model = ContentPiece
+        fields = ["channel", "campaign", "title", "url", "published_on", "cost_money", "cost_hours"]
+        widgets = {
+            "published_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "url": forms.URLInput(attrs={"placeholder": "https://"}),
+            "cost_money": forms.NumberInput(attrs={"min": "0", "step": "0.01", "inputmode": "decimal"}),
+            "cost_hours": forms.NumberInput(attrs={"min": "0", "step": "0.25", "inputmode": "decimal"}),
+        }
+        help_texts = {"published_on": _("The day it went out, e.g. 2026-11-20.")}
+        error_messages = {"published_on": {"invalid": _("Give a date like 2026-11-20.")}}
+
+    def __init__(self, *args, channels: list[Channel], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(channel.code, channel.label()) for channel in channels]
+        current = self.instance.channel if self.instance.pk else ""
+        if current and current not in dict(choices):
+            choices.append((current, current))  # a hidden channel stays the piece's own
+        self.fields["channel"].choices = [("", _("Choose a channel")), *choices]  # type: ignore[attr-defined]
+        self.fields["published_on"].input_formats = ["%Y-%m-%d"]  # type: ignore[attr-defined]
+
+    def clean_title(self) -> str:
+        return name_normalize(self.cleaned_data["title"])
+
+    def clean_campaign(self) -> str:
+        return name_normalize(self.cleaned_data["campaign"])
+
+
+class ContentSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ContentSettings
+        fields = ["hour_value"]
+        widgets = {"hour_value": forms.NumberInput(attrs={"min": "0", "step": "1", "inputmode": "decimal"})}
+
+
+class PieceLinkForm(forms.Form):
+    """Attach one of the links not attached yet, of the piece's channel."""
+
+    link = forms.ModelChoiceField(label=_("Link"), queryset=TrackedLink.objects.none(), empty_label=None)
+
+    def __init__(self, *args, piece: ContentPiece, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["link"].queryset = TrackedLink.objects.filter(  # type: ignore[attr-defined]
+            piece__isnull=True, channel=piece.channel
+        ).order_by("-created_at", "-id")
+        self.fields["link"].label_from_instance = lambda link: f"{link} → {link.page}"  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@ import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.validators import FileExtensionValidator
+from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -378,6 +378,83 @@ class LeadImport(models.Model):
         return min(100, round(100 * self.processed_rows / self.total_rows))
 
 
+class ContentPiece(models.Model):
+    """A post, video or article the founder published, and what it cost: money and hours.
+
+    Leads reach a piece through the link builder's links attached to it (a lead counts for the
+    link its first touch carries the tags of); what it brought is read in `dashboard.selectors.roi`.
+    Deleting a piece detaches its links and leaves every lead as it was.
+    """
+
+    channel = models.CharField(_("channel"), max_length=50)
+    campaign = models.CharField(_("campaign"), max_length=200, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    url = models.URLField(_("link to the piece"), max_length=500, blank=True)
+    published_on = models.DateField(_("published on"), db_index=True)
+    cost_money = models.DecimalField(
+        _("cost (money)"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_("What you paid for it: ads, a designer, a tool."),
+    )
+    cost_hours = models.DecimalField(
+        _("cost (hours)"),
+        max_digits=7,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_("The hours you spent on it, costed at your hourly value."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("content piece")
+        verbose_name_plural = _("content pieces")
+        ordering = ["-published_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(cost_money__gte=0), name="content_piece_cost_money_positive"),
+            models.CheckConstraint(condition=Q(cost_hours__gte=0), name="content_piece_cost_hours_positive"),
+            models.CheckConstraint(condition=Q(channel=Lower("channel")), name="content_piece_channel_lower"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ContentSettings(models.Model):
+    """One row: what an hour of the founder's time is worth when a piece's cost is counted.
+    0 (the default) leaves hours uncosted until the founder sets it."""
+
+    hour_value = models.DecimalField(
+        _("your hourly value"),
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_("What an hour of your time is worth. 0: hours are not costed."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("content settings")
+        verbose_name_plural = _("content settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hour_value__gte=0), name="content_settings_hour_value_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Content settings"))
+
+    @classmethod
+    def current(cls) -> "ContentSettings":
+        return cls.objects.order_by("pk").first() or cls()
+
+
 class TrackedLink(models.Model):
     """A tagged link the link builder made: a page and the tags a visit through it carries.
 
@@ -391,6 +468,15 @@ class TrackedLink(models.Model):
     campaign = models.CharField(_("campaign"), max_length=200, blank=True)
     content = models.CharField(_("content piece"), max_length=200, blank=True)
     label = models.CharField(_("label"), max_length=200, blank=True)
+    # The piece of content the link was made for: its leads and deals count for the piece.
+    piece = models.ForeignKey(
+        ContentPiece,
+        verbose_name=_("piece"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="links",
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

@@ -13,6 +13,8 @@ from crm.csvio import CsvError, csv_decode, csv_rows_replace
 from crm.models import (
     Channel,
     Consultation,
+    ContentPiece,
+    ContentSettings,
     Lead,
     LeadImport,
     LeadNote,
@@ -88,9 +90,9 @@ CONSULTATION = PersonalData(
     kept=("id", "lead", "kind", "scheduled_at", "held_at", "status", "created_at", "updated_at"),
 )
 DESCRIBED = (LEAD, LEAD_TOUCH, LEAD_NOTE, CONSULTATION)
-# The founder's own settings and channel names; an import file lists many people and belongs to
+# The founder's own settings, channel names and content pieces; an import file lists many people and belongs to
 # the founder's records of the import, not to one of them.
-NOT_PERSONAL = (SignupSettings, LeadImport, Channel, TrackedLink)
+NOT_PERSONAL = (SignupSettings, LeadImport, Channel, TrackedLink, ContentPiece, ContentSettings)
 
 
 def lead_personal_data(*, leads: QuerySet[Lead]) -> dict[str, list[dict]]:

@@ -1,8 +1,10 @@
 """Writes of the money loop's first half: leads, their touches, notes and status."""
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
@@ -16,6 +18,8 @@ from crm.forms import LeadImportRowForm
 from crm.models import (
     Channel,
     Consultation,
+    ContentPiece,
+    ContentSettings,
     Lead,
     LeadImport,
     LeadNote,
@@ -295,10 +299,17 @@ def channel_save(*, channel: Channel) -> Channel:
 
 
 def tracked_link_make(
-    *, page: str, channel: str, campaign: str = "", content: str = "", label: str = ""
+    *,
+    page: str,
+    channel: str,
+    campaign: str = "",
+    content: str = "",
+    label: str = "",
+    piece: ContentPiece | None = None,
 ) -> TrackedLink:
     """The link builder's link, kept: the same page and tags give back the link made before
-    (with the new label, when one is given), so a link made twice is listed once."""
+    (with the new label, when one is given), so a link made twice is listed once. With a
+    piece, the link is attached to it (raises ValidationError for a piece of another channel)."""
     values = {
         "page": page.strip(),
         "channel": channel.strip().lower(),
@@ -311,7 +322,56 @@ def tracked_link_make(
     if not created and label and label != link.label:
         link.label = label
         link.save(update_fields=["label"])
+    if piece is not None and link.piece_id != piece.pk:
+        tracked_link_attach(link=link, piece=piece)
     return link
+
+
+def tracked_link_attach(*, link: TrackedLink, piece: ContentPiece | None) -> TrackedLink:
+    """Attach a link to a piece (its leads and deals count for the piece from then on, those
+    before included: they are read through the link), or detach it with None. A link carries
+    its channel in every address handed out, so it attaches only to a piece of that channel."""
+    if piece is not None and piece.channel != link.channel:
+        raise ValidationError(
+            {"link": _("This link is for another channel than the piece.")}, code="channel_mismatch"
+        )
+    link.piece = piece
+    link.save(update_fields=["piece"])
+    return link
+
+
+# --- content pieces --------------------------------------------------------------------------
+
+
+def content_piece_save(*, piece: ContentPiece) -> ContentPiece:
+    """Log or edit a piece of content (channel kept lower-case, like the registry's codes).
+    A piece with links keeps its channel: the links carry it. Raises ValidationError."""
+    piece.channel = piece.channel.strip().lower()
+    piece.title = piece.title.strip()
+    piece.campaign = piece.campaign.strip()
+    if piece.pk is not None and piece.links.exclude(channel=piece.channel).exists():
+        raise ValidationError(
+            {"channel": _("Its links are for another channel: detach them first.")}, code="channel_links"
+        )
+    piece.full_clean()
+    piece.save()
+    return piece
+
+
+@transaction.atomic
+def content_piece_delete(*, piece: ContentPiece) -> None:
+    """Delete a piece: its links are detached and kept, and so is every lead they brought."""
+    TrackedLink.objects.filter(piece=piece).update(piece=None)
+    piece.delete()
+
+
+def content_settings_save(*, hour_value: Decimal) -> ContentSettings:
+    """The founder's hourly value, on the one settings row (made when first saved)."""
+    row = ContentSettings.current()
+    row.hour_value = hour_value
+    row.full_clean()
+    row.save()
+    return row
 
 
 # --- CSV import ------------------------------------------------------------------------------

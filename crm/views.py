@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -26,6 +27,7 @@ from crm.forms import (
     ChannelForm,
     ConsultationForm,
     ConsultationUpdateForm,
+    ContentPieceForm,
     LeadFilterForm,
     LeadFollowUpForm,
     LeadForm,
@@ -34,9 +36,18 @@ from crm.forms import (
     LeadNoteForm,
     LeadStatusForm,
     LinkBuilderForm,
+    PieceLinkForm,
 )
 from crm.links import link_pages, link_qr_png
-from crm.models import Channel, Consultation, LeadImport, LeadTouch, SignupSettings, TrackedLink
+from crm.models import (
+    Channel,
+    Consultation,
+    ContentPiece,
+    LeadImport,
+    LeadTouch,
+    SignupSettings,
+    TrackedLink,
+)
 from crm.signup import lead_submit
 from onepco.access import public, staff_required
 from onepco.api import ApiError, api_view, field_errors, form_errors, read_payload, refuse_unknown
@@ -268,7 +279,11 @@ def link_builder(request: HttpRequest) -> HttpResponse:
     """Make a tagged link for a page, a channel of the registry and a piece of content. Every
     link is kept (the same one made twice is one link) and listed with its leads and deals."""
     channels = list(Channel.objects.filter(is_hidden=False))
-    form = LinkBuilderForm(request.POST or None, pages=link_pages(), channels=channels)
+    initial = {}
+    wanted = request.GET.get("piece", "")
+    if wanted.isdigit() and (piece := ContentPiece.objects.filter(pk=wanted).first()):
+        initial = {"piece": piece.pk, "channel": piece.channel, "campaign": piece.campaign}
+    form = LinkBuilderForm(request.POST or None, pages=link_pages(), channels=channels, initial=initial)
     if request.method == "POST" and form.is_valid():
         link = services.tracked_link_make(**form.cleaned_data)
         return redirect(f"{reverse('crm:link_builder')}?link={link.pk}")
@@ -370,3 +385,91 @@ def _import_errors(lead_import: LeadImport, limit: int = 200) -> list[dict]:
         {"row": item["row"], "problems": [(labels.get(k) or k, msgs) for k, msgs in item["errors"].items()]}
         for item in lead_import.row_errors[:limit]
     ]
+
+
+# --- content pieces (the list with its figures is the dashboard's: it reads billing) --------
+
+
+def _pieces_url() -> str:
+    return reverse("dashboard:pieces")
+
+
+def _piece_page(
+    request: HttpRequest, piece: ContentPiece | None, form: ContentPieceForm, **extra
+) -> HttpResponse:
+    context = {"piece": piece, "form": form, **extra}
+    if piece is not None:
+        context["links"] = list(piece.links.order_by("-created_at", "-id"))
+        context.setdefault("link_form", PieceLinkForm(piece=piece))
+    bad = form.errors or ("link_form" in extra and extra["link_form"].errors)
+    return render(request, "crm/piece_form.html", context, status=400 if bad else 200)
+
+
+def _piece_save(request: HttpRequest, form: ContentPieceForm, piece: ContentPiece | None) -> HttpResponse:
+    if form.is_valid():
+        try:
+            saved = services.content_piece_save(piece=form.save(commit=False))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Piece “%(title)s” saved.") % {"title": saved.title})
+            return redirect(_pieces_url())
+    return _piece_page(request, piece, form)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def piece_new(request: HttpRequest) -> HttpResponse:
+    channels = list(Channel.objects.filter(is_hidden=False))
+    initial = {"published_on": timezone.localdate()}
+    form = ContentPieceForm(request.POST or None, channels=channels, initial=initial)
+    if request.method == "POST":
+        return _piece_save(request, form, None)
+    return _piece_page(request, None, form)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def piece_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    piece = get_object_or_404(ContentPiece, pk=pk)
+    channels = list(Channel.objects.filter(is_hidden=False))
+    form = ContentPieceForm(request.POST or None, instance=piece, channels=channels)
+    if request.method == "POST":
+        return _piece_save(request, form, piece)
+    return _piece_page(request, piece, form)
+
+
+@staff_required
+@require_POST
+def piece_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    piece = get_object_or_404(ContentPiece, pk=pk)
+    services.content_piece_delete(piece=piece)
+    messages.success(
+        request, _("Piece “%(title)s” deleted; its links and leads are kept.") % {"title": piece.title}
+    )
+    return redirect(_pieces_url())
+
+
+@staff_required
+@require_POST
+def piece_link_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    piece = get_object_or_404(ContentPiece, pk=pk)
+    link_form = PieceLinkForm(request.POST, piece=piece)
+    if not link_form.is_valid():
+        channels = list(Channel.objects.filter(is_hidden=False))
+        return _piece_page(
+            request, piece, ContentPieceForm(instance=piece, channels=channels), link_form=link_form
+        )
+    services.tracked_link_attach(link=link_form.cleaned_data["link"], piece=piece)
+    messages.success(request, _("Link attached."))
+    return redirect("crm:piece_edit", pk=piece.pk)
+
+
+@staff_required
+@require_POST
+def piece_link_detach(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    piece = get_object_or_404(ContentPiece, pk=pk)
+    link = get_object_or_404(TrackedLink, pk=link_pk, piece=piece)
+    services.tracked_link_attach(link=link, piece=None)
+    messages.success(request, _("Link detached; its leads stay where they are."))
+    return redirect("crm:piece_edit", pk=piece.pk)

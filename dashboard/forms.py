@@ -63,3 +63,14 @@ class DashboardForm(WeekForm):
         if not (self.cleaned_data.get("week") or "").strip():
             return Week.current().previous()
         return super().clean_week()
+
+
+class RoiSpanForm(forms.Form):
+    """The pieces page's span: the last 4 or 12 weeks up to this one."""
+
+    weeks = forms.ChoiceField(
+        label=_("Span"), choices=[("4", _("4 weeks")), ("12", _("12 weeks"))], required=False
+    )
+
+    def clean_weeks(self) -> int:
+        return int(self.cleaned_data.get("weeks") or 4)

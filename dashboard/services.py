@@ -13,6 +13,7 @@ from cohorts.refund_risk import refund_risks
 from dashboard.models import WeeklyMetrics
 from dashboard.selectors import COUNT_FIELDS, RATE_FIELDS, WeeklyNumbers, weekly_numbers_range
 from dashboard.selectors.pages import dropout_list, metric_rows, numbers_for_week
+from dashboard.selectors.roi import piece_picks
 from onepco.models import MessageKind
 from onepco.notify import Message, notify_founder
 from onepco.site import site_name
@@ -170,6 +171,7 @@ def weekly_report_render(*, week: Week) -> tuple[str, str, str]:
         "rows": metric_rows(current, previous),
         "dropouts": dropout_list(at=min(week.end, timezone.now())),
         "refund_risks": refund_risks(at=min(week.end, timezone.now())),
+        "piece_picks": piece_picks(week),
         "actions": _actions_of(week),
         "last_actions": _last_actions_of(week),
         "SITE_NAME": site_name(),

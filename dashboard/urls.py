@@ -22,5 +22,7 @@ urlpatterns = [
     path("console/dashboard/courses/", views.courses, name="courses"),
     path("console/dashboard/courses/<int:pk>/", views.course_across, name="course_across"),
     path("console/leads/links/all/", views.links, name="links"),
+    path("console/leads/pieces/", views.pieces, name="pieces"),
+    path("console/leads/pieces/hour-value/", views.hour_value_save, name="hour_value_save"),
     path("api/dashboard/weekly", views.weekly_api, name="weekly_api"),
 ]

@@ -11,8 +11,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cohorts.models import Course, Lesson
 from cohorts.selectors import courses_overview
+from crm.forms import ContentSettingsForm
+from crm.services import content_settings_save
 from dashboard.charts import trend_charts
-from dashboard.forms import ActionMarkForm, ActionsForm, DashboardForm, SuggestionAcceptForm, WeekForm
+from dashboard.forms import (
+    ActionMarkForm,
+    ActionsForm,
+    DashboardForm,
+    RoiSpanForm,
+    SuggestionAcceptForm,
+    WeekForm,
+)
 from dashboard.jobs import snapshot_week
 from dashboard.models import WeeklyMetrics
 from dashboard.selectors import COUNT_FIELDS, RATE_FIELDS
@@ -34,6 +43,7 @@ from dashboard.selectors.pages import (
     weekly_history,
     weekly_payload,
 )
+from dashboard.selectors.roi import ROI_SPANS, piece_picks_of, roi_report, span_pieces
 from dashboard.services import ActionsFull, weekly_action_add, weekly_action_mark, weekly_actions_save
 from dashboard.suggestions import (
     has_data,
@@ -101,6 +111,7 @@ def _render_week(
         actions_form = ActionsForm(
             initial={f"action_{i}": getattr(row, f"action_{i}", "") for i in (1, 2, 3)}
         )
+    first, last, pieces = span_pieces(week)
     dropouts_total, dropouts = dropout_summary(
         at=min(week.end, timezone.now()), limit=None if all_dropouts else DROPOUTS_SHOWN
     )
@@ -123,7 +134,8 @@ def _render_week(
         "charts": trend_charts(history),
         "funnel": funnel,
         "funnel_spans": FUNNEL_SPANS,
-        "channels": channel_figures(week),
+        "channels": channel_figures(week, pieces),
+        "piece_picks": piece_picks_of(first, last, pieces),
         "dropouts": dropouts,
         "dropouts_total": dropouts_total,
         "cohorts": cohort_outcomes(),
@@ -292,6 +304,38 @@ def weekly_api(request: HttpRequest) -> JsonResponse:
 def links(request: HttpRequest) -> HttpResponse:
     """The link builder's links, each with its QR code and the leads and deals it brought."""
     return render(request, "dashboard/links.html", {"rows": tracked_link_figures()})
+
+
+@staff_required
+@require_GET
+def pieces(request: HttpRequest) -> HttpResponse:
+    """The logged pieces of content and the channels, with what each brought in the last 4 (or
+    12) weeks against what it cost."""
+    form = RoiSpanForm(request.GET)
+    if not form.is_valid():
+        raise BadRequest(next(iter(form.errors.values()))[0])
+    return _render_pieces(request, weeks=form.cleaned_data["weeks"])
+
+
+def _render_pieces(request: HttpRequest, *, weeks: int = 4, hour_form: ContentSettingsForm | None = None):
+    report = roi_report(Week.current(), weeks=weeks)
+    if hour_form is None:
+        hour_form = ContentSettingsForm(initial={"hour_value": report.hour_value})
+    context = {"report": report, "spans": ROI_SPANS, "hour_form": hour_form}
+    status = 400 if hour_form.is_bound and hour_form.errors else 200
+    return render(request, "dashboard/pieces.html", context, status=status)
+
+
+@staff_required
+@require_POST
+def hour_value_save(request: HttpRequest) -> HttpResponse:
+    """What an hour of the founder's time is worth: the pieces' hours are costed at it."""
+    form = ContentSettingsForm(request.POST)
+    if not form.is_valid():
+        return _render_pieces(request, hour_form=form)
+    content_settings_save(hour_value=form.cleaned_data["hour_value"])
+    messages.success(request, _("Your hourly value is saved."))
+    return redirect("dashboard:pieces")
 
 
 @staff_required

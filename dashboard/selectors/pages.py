@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -22,6 +22,13 @@ from dashboard.selectors.numbers import (
     WeeklyNumbers,
     weekly_numbers_range,
     weekly_numbers_until,
+)
+from dashboard.selectors.roi import (
+    Figures,
+    PieceFigures,
+    attributed_figures,
+    by_channel_and_content,
+    week_costs,
 )
 from onepco.money import money
 from onepco.templatetags.onepco import money as money_text
@@ -219,45 +226,33 @@ def metric_detail(numbers: WeeklyNumbers, key: str) -> str:
 # --- where the deals came from ------------------------------------------------------------
 
 
-def channel_figures(week: Week) -> list[dict]:
+def channel_figures(week: Week, pieces: list[PieceFigures] | None = None) -> list[dict]:
     """Leads, consultations, deals and revenue of the week by the lead's first-touch channel
-    and content (utm_content): four grouped queries."""
-    start, end = week.start, week.end
-    table: dict[tuple[str, str], dict] = {}
-
-    def row(channel: str | None, content: str | None) -> dict:
-        key = (channel or "", content or "")
-        return table.setdefault(
-            key,
-            {
-                "channel": key[0],
-                "content": key[1],
-                "leads": 0,
-                "consultations": 0,
-                "deals": 0,
-                "revenue": money(0),
-            },
-        )
-
-    leads = Lead.objects.filter(is_spam=False, created_at__gte=start, created_at__lt=end)
-    for item in leads.values("channel", "utm_content").annotate(n=Count("pk")).order_by():
-        row(item["channel"], item["utm_content"])["leads"] = item["n"]
-    held = Consultation.objects.filter(
-        status=Consultation.Status.HELD, held_at__gte=start, held_at__lt=end, lead__is_spam=False
-    )
-    for item in held.values("lead__channel", "lead__utm_content").annotate(n=Count("pk")).order_by():
-        row(item["lead__channel"], item["lead__utm_content"])["consultations"] = item["n"]
-    paid = Order.objects.filter(paid_at__gte=start, paid_at__lt=end)
-    for item in (
-        paid.values("lead__channel", "lead__utm_content")
-        .annotate(n=Count("pk"), total=Sum("amount"))
-        .order_by()
-    ):
-        entry = row(item["lead__channel"], item["lead__utm_content"])
-        entry["deals"], entry["revenue"] = item["n"], money(item["total"])
-    return sorted(
-        table.values(), key=lambda r: (-r["deals"], -r["revenue"], -r["leads"], r["channel"], r["content"])
-    )
+    and content (utm_content), with the refunds paid back in the week and what the pieces
+    published in it cost (docs/metrics.md): four grouped queries, and up to three for the
+    pieces unless `pieces` (of a span holding the week) are given."""
+    table = attributed_figures(week.start, week.end, by_channel_and_content)
+    for key, cost in week_costs(week, pieces):
+        found = table.setdefault(key, Figures())
+        found.cost = money(found.cost + cost)
+    rows = [
+        {
+            "channel": channel,
+            "content": content,
+            "leads": figures.leads,
+            "consultations": figures.consultations,
+            "deals": figures.deals,
+            "revenue": figures.revenue,
+            "refunded": figures.refunded,
+            "net_revenue": figures.net_revenue,
+            "cost": figures.cost,
+            "cost_per_lead": figures.cost_per_lead,
+            "cost_per_deal": figures.cost_per_deal,
+            "roi": figures.roi,
+        }
+        for (channel, content), figures in table.items()
+    ]
+    return sorted(rows, key=lambda r: (-r["deals"], -r["revenue"], -r["leads"], r["channel"], r["content"]))
 
 
 FUNNEL_SPANS = (4, 12)  # weeks the founder can choose from

@@ -17,8 +17,18 @@ def test_channels_count_first_touch_leads_consultations_deals_and_revenue(busine
         "consultations": 1,
         "deals": 1,
         "revenue": Decimal("1000.00"),
+        "refunded": Decimal("0.00"),
+        "net_revenue": Decimal("1000.00"),
+        # No piece published this week: nothing spent, so no return (never a division error).
+        "cost": Decimal("0.00"),
+        "cost_per_lead": Decimal("0.00"),
+        "cost_per_deal": Decimal("0.00"),
+        "roi": None,
     }
     assert rows[("zhihu", "zhihu-answer")]["revenue"] == Decimal("2000.50")
+    # The W46 deal's refund paid back in W47 counts in W47, under its lead's first touch.
+    assert rows[("zhihu", "zhihu-answer")]["refunded"] == Decimal("333.33")
+    assert rows[("zhihu", "zhihu-answer")]["net_revenue"] == Decimal("1667.17")
     # The spam lead is nowhere; the most deals and revenue come first.
     assert sum(r["leads"] for r in rows.values()) == 2
     assert next(iter(channel_figures(W47)))["content"] == "zhihu-answer"

@@ -154,10 +154,11 @@ def test_the_page_query_count_is_bounded_and_does_not_grow(
     monday_morning, founder_client, django_assert_max_num_queries
 ):
     # The last complete week and its history live (no snapshots here): numbers, comparison,
-    # history 7 each at most, the rest one or a few each (34 today).
-    with django_assert_max_num_queries(36):
+    # history 7 each at most, the rest one or a few each (37 today, the channel table's refunds
+    # and the pieces of the weeks included; tests/dashboard/test_roi.py counts them with pieces).
+    with django_assert_max_num_queries(38):
         assert founder_client.get(PAGE).status_code == 200
-    with django_assert_max_num_queries(36):
+    with django_assert_max_num_queries(38):
         assert founder_client.get(PAGE, {"week": "2026-W47"}).status_code == 200
     cohort = monday_morning["cohort"]
 
