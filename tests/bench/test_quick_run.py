@@ -44,6 +44,15 @@ def test_the_quick_benchmark_runs_on_embedded_engines_from_start_to_end(tmp_path
     # The small profile's stack really ran with one gunicorn process.
     assert len(results["profiles"]["small"]["http"]["memory_after_load"]["gunicorn_workers_mb"]) == 1
     assert results["profiles"]["small"]["soak"]["requests"] > 0
+    # Every Python process of the stack is counted, children too: the default profile's worker
+    # forks RQ's scheduler and runs rqcron beside it; the small one runs both inside the worker.
+    default = results["profiles"]["default"]["http"]["memory_after_load"]["python_by_process_pss_mb"]
+    small = results["profiles"]["small"]["http"]["memory_after_load"]["python_by_process_pss_mb"]
+    assert default["rq_worker_children"] > 0 and default["scheduler"] > 0
+    assert small["rq_worker_children"] == small["scheduler"] == 0 and small["rq_worker"] > 0
+    assert results["profiles"]["small"]["profile"]["separate_scheduler"] is False
+    series = results["profiles"]["small"]["soak"]["series"]
+    assert series and {"total", "py.gunicorn_workers", "py.rq_worker"} <= set(series[0])
     assert results["profiles"]["small"]["worker_memory"]["rows"] > 0
     sent = results["profiles"]["small"]["broadcast"]
     assert sent["delivered"] == sent["recipients"] > 0 and sent["delivered_twice"] == 0
