@@ -372,6 +372,12 @@ def profile_env(name: str) -> dict[str, str]:
     return profiles.app_env(name)
 
 
+def runs_scheduler(name: str) -> bool:
+    from bench import profiles
+
+    return profiles.runs_scheduler(name)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -383,7 +389,7 @@ class Stack:
     processes, in a profile's environment. gunicorn's error log (Django's errors included:
     bench.settings logs them to stderr) goes to `log`, the worker's and the scheduler's beside it."""
 
-    def __init__(self, env: dict[str, str], port: int, log: Path | None = None):
+    def __init__(self, env: dict[str, str], port: int, log: Path | None = None, *, scheduler: bool = True):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.log = log or GUNICORN_LOG
@@ -414,12 +420,17 @@ class Stack:
             stdout=subprocess.DEVNULL,
             stderr=self.log.with_suffix(".worker.log").open("w"),
         )
-        self.scheduler = subprocess.Popen(
-            [*manage, "rqcron", "console/cron.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log.with_suffix(".scheduler.log").open("w"),
+        # A profile whose worker runs the cron itself (RQ_WORKER_CRON) starts no rqcron.
+        self.scheduler = (
+            subprocess.Popen(
+                [*manage, "rqcron", "console/cron.py"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=self.log.with_suffix(".scheduler.log").open("w"),
+            )
+            if scheduler
+            else None
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -438,9 +449,10 @@ class Stack:
         return logged_errors(self.log.read_text(errors="replace"))
 
     def stop(self) -> None:
-        for process in (self.web, self.worker, self.scheduler):
+        processes = [p for p in (self.web, self.worker, self.scheduler) if p is not None]
+        for process in processes:
             process.send_signal(signal.SIGTERM)
-        for process in (self.web, self.worker, self.scheduler):
+        for process in processes:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -511,7 +523,9 @@ def http(args) -> dict:
         "UPLOAD_MAX_MB": "200",  # the 100 MB upload
     }
     env.update(profile_env(args.profile))
-    stack = Stack(env, free_port(), Path(args.log) if args.log else None)
+    stack = Stack(
+        env, free_port(), Path(args.log) if args.log else None, scheduler=runs_scheduler(args.profile)
+    )
     result: dict = {
         "profile": args.profile,
         "log": str(stack.log.relative_to(ROOT)) if stack.log.is_relative_to(ROOT) else str(stack.log),
@@ -593,36 +607,62 @@ class PeakMemory:
 
 
 def stack_memory(stack: Stack) -> dict:
-    """RSS of every process of the stack, PostgreSQL and Redis included (PSS where shared)."""
+    """The memory of every process of the stack, PostgreSQL and Redis included: RSS per Python
+    process (as before), and the PSS that the totals add up (shared pages split between the
+    processes sharing them), per process and per PostgreSQL process kind. Every Python process
+    counts, the children too: gunicorn's workers, the RQ scheduler the worker forks, the
+    scheduler's (none since it forks nothing)."""
     import psutil
 
     web = [rss_mb(p.pid) for p in stack.web_workers()]
+    worker_children = [p.pid for p in _children(stack.worker.pid)]
     memory = {
         "gunicorn_workers_mb": web,
         "gunicorn_master_mb": rss_mb(stack.web.pid),
-        "rq_worker_mb": max(
-            [rss_mb(stack.worker.pid)] + [rss_mb(c.pid) for c in psutil.Process(stack.worker.pid).children()]
-        ),
-        "scheduler_mb": rss_mb(stack.scheduler.pid),
+        "rq_worker_mb": max([rss_mb(stack.worker.pid)] + [rss_mb(pid) for pid in worker_children]),
+        "scheduler_mb": rss_mb(stack.scheduler.pid) if stack.scheduler else 0.0,
     }
     engines = {"postgres": 0.0, "redis": 0.0}
+    postgres_kinds: dict[str, float] = {}
     for key, pids in engine_pids().items():
-        for pid in pids:
+        for pid, kind in pids.items():
             try:
-                engines[key] += psutil.Process(pid).memory_full_info().pss / 2**20
+                pss = psutil.Process(pid).memory_full_info().pss / 2**20
             except (psutil.AccessDenied, psutil.NoSuchProcess):
                 continue
+            engines[key] += pss
+            if key == "postgres":
+                postgres_kinds[kind] = postgres_kinds.get(kind, 0.0) + pss
     memory["postgres_pss_mb"] = round(engines["postgres"], 1)
+    memory["postgres_by_kind_mb"] = {kind: round(mb, 1) for kind, mb in sorted(postgres_kinds.items())}
     memory["redis_pss_mb"] = round(engines["redis"], 1)
-    own = [stack.web.pid, stack.worker.pid, stack.scheduler.pid] + [p.pid for p in stack.web_workers()]
-    memory["python_pss_mb"] = round(sum(pss_bytes(pid) for pid in own) / 2**20, 1)
+    python = {
+        "gunicorn_master": [stack.web.pid],
+        "gunicorn_workers": [p.pid for p in stack.web_workers()],
+        "rq_worker": [stack.worker.pid],
+        "rq_worker_children": worker_children,
+        "scheduler": [stack.scheduler.pid] if stack.scheduler else [],
+    }
+    memory["python_by_process_pss_mb"] = {
+        name: round(sum(pss_bytes(pid) for pid in pids) / 2**20, 1) for name, pids in python.items()
+    }
+    memory["python_pss_mb"] = round(sum(memory["python_by_process_pss_mb"].values()), 1)
     memory["total_mb"] = round(
         memory["python_pss_mb"] + memory["postgres_pss_mb"] + memory["redis_pss_mb"], 1
     )
     return memory
 
 
-def engine_pids() -> dict[str, set[int]]:
+def _children(pid: int) -> list:
+    import psutil
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def engine_pids() -> dict[str, dict[int, str]]:
     """The processes of the engines this benchmark uses, and no others: on a shared machine the
     same PostgreSQL serves other databases and other redis-servers run beside ours. PostgreSQL:
     the postmaster, its background processes and the backends of the benchmark's databases;
@@ -634,19 +674,22 @@ def engine_pids() -> dict[str, set[int]]:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname IS NULL OR datname LIKE %s",
+            "SELECT pid, backend_type FROM pg_stat_activity WHERE datname IS NULL OR datname LIKE %s",
             [os.environ.get("BENCH_DATABASE", "onepco_bench") + "%"],
         )
-        postgres = {row[0] for row in cursor.fetchall()}
+        postgres = dict(cursor.fetchall())
+        # The sampler's own backend is the benchmark's, not the stack's: closed right after.
+        cursor.execute("SELECT pg_backend_pid()")
+        postgres.pop(cursor.fetchone()[0], None)
     connection.close()
     # A backend may end between the query and this look (an autovacuum worker, a closed
     # connection): it is simply no longer there to count.
     for pid in list(postgres):
         try:
-            postgres.add(psutil.Process(pid).ppid())
+            postgres.setdefault(psutil.Process(pid).ppid(), "postmaster")
         except psutil.NoSuchProcess:
-            postgres.discard(pid)
-    redis = {int(outbox.redis_connection().info("server")["process_id"])}
+            postgres.pop(pid)
+    redis = {int(outbox.redis_connection().info("server")["process_id"]): "redis"}
     return {"postgres": postgres, "redis": redis}
 
 
@@ -832,7 +875,9 @@ def soak(args) -> dict:
         "STRIPE_WEBHOOK_SECRET": SECRET,
         **profile_env(args.profile),
     }
-    stack = Stack(env, free_port(), Path(args.log) if args.log else None)
+    stack = Stack(
+        env, free_port(), Path(args.log) if args.log else None, scheduler=runs_scheduler(args.profile)
+    )
     cookie, csrf, assignment = student_session(stack)
     founder_cookie = founder_session()
     pages_to_walk = list(console_pages().values())
@@ -840,6 +885,7 @@ def soak(args) -> dict:
     upload_body = head + b"%PDF-1.4\n" + os.urandom(1024 * 1024) + tail
     codes: dict[str, int] = {}
     samples: list[tuple[float, float]] = []
+    series: list[dict] = []  # every sample per process: which one grows
     peak: dict = {"total_mb": 0.0}
     started = time.monotonic()
     deadline = started + args.soak_minutes * 60
@@ -876,6 +922,7 @@ def soak(args) -> dict:
             if now >= next_sample:
                 memory = stack_memory(stack)
                 samples.append((now - started, memory["total_mb"]))
+                series.append(_series_point(now - started, memory))
                 if memory["total_mb"] > peak["total_mb"]:
                     peak = memory
                 next_sample = now + SOAK_SAMPLE_SECONDS
@@ -893,7 +940,32 @@ def soak(args) -> dict:
         "last_mb": samples[-1][1] if samples else None,
         "peak": peak,
         "slope_mb_per_hour": round(slope(kept) * 3600, 1) if len(kept) >= 3 else None,
+        "slope_by_part_mb_per_hour": slopes_by_part(series[len(series) // 4 :]),
         "server_errors": stack.errors(),
+        "series": series,
+    }
+
+
+def _series_point(seconds: float, memory: dict) -> dict:
+    """One soak sample, flat: seconds, the total, and each part's PSS in MB."""
+    return {
+        "s": round(seconds),
+        "total": memory["total_mb"],
+        **{f"py.{name}": mb for name, mb in memory["python_by_process_pss_mb"].items()},
+        **{f"pg.{kind}": mb for kind, mb in memory["postgres_by_kind_mb"].items()},
+        "redis": memory["redis_pss_mb"],
+    }
+
+
+def slopes_by_part(series: list[dict]) -> dict[str, float]:
+    """MB/h of each part of the stack over the soak's kept samples (a part missing from a
+    sample, such as a PostgreSQL process that came and went, counts 0 there)."""
+    if len(series) < 3:
+        return {}
+    parts = sorted({key for point in series for key in point if key != "s"})
+    return {
+        part: round(slope([(point["s"], point.get(part, 0.0)) for point in series]) * 3600, 1)
+        for part in parts
     }
 
 

@@ -23,7 +23,16 @@ FILES = {
 }
 APP_SERVICES = ("web", "worker", "scheduler")
 # The app's environment the benchmark passes on (the rest of compose's is about containers).
-APP_KNOBS = ("WEB_CONCURRENCY", "WEB_THREADS", "MALLOC_ARENA_MAX", "PYTHONMALLOC", "RQ_WORKER_NICE")
+APP_KNOBS = (
+    "WEB_CONCURRENCY",
+    "WEB_THREADS",
+    "WEB_PRELOAD",
+    "MALLOC_ARENA_MAX",
+    "MALLOC_TRIM_THRESHOLD_",
+    "PYTHONMALLOC",
+    "RQ_WORKER_NICE",
+    "RQ_WORKER_CRON",
+)
 
 
 def _merged(names: list[str]) -> dict[str, Any]:
@@ -63,7 +72,8 @@ def redis_settings(name: str) -> dict[str, str]:
 
 
 def app_env(name: str) -> dict[str, str]:
-    """The knobs of the app services' environment (the same in web, worker and scheduler)."""
+    """The knobs of the app services' environment, merged over web, worker and scheduler (each
+    process reads only its own: RQ_WORKER_CRON is the worker's, WEB_* gunicorn's)."""
     services = _merged(FILES[name])
     env: dict[str, str] = {}
     for service in APP_SERVICES:
@@ -73,6 +83,12 @@ def app_env(name: str) -> dict[str, str]:
     return env
 
 
+def runs_scheduler(name: str) -> bool:
+    """Whether the profile starts the separate scheduler (rqcron): a service given `profiles`
+    is started only when one of them is asked for, which the founder's command never does."""
+    return not _merged(FILES[name])["scheduler"].get("profiles")
+
+
 def describe(name: str) -> dict[str, Any]:
     return {
         "name": name,
@@ -80,4 +96,5 @@ def describe(name: str) -> dict[str, Any]:
         "postgres": postgres_settings(name),
         "redis": redis_settings(name),
         "app": app_env(name),
+        "separate_scheduler": runs_scheduler(name),
     }

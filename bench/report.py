@@ -196,10 +196,23 @@ def pages_rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
 
 
 def _mb(memory: dict) -> str:
-    return (
-        f"{memory['total_mb']} MB (python {memory['python_pss_mb']}, postgres {memory['postgres_pss_mb']}, "
-        f"redis {memory['redis_pss_mb']})"
+    parts = memory.get("python_by_process_pss_mb")
+    python = (
+        " [" + ", ".join(f"{name.replace('_', ' ')} {mb}" for name, mb in parts.items() if mb) + "]"
+        if parts
+        else ""
     )
+    return (
+        f"{memory['total_mb']} MB (python {memory['python_pss_mb']}{python}, postgres "
+        f"{memory['postgres_pss_mb']}, redis {memory['redis_pss_mb']})"
+    )
+
+
+def _growers(soak: dict) -> str:
+    """The parts of the stack whose own trend moved most, either way (MB/h)."""
+    slopes = {k: v for k, v in (soak.get("slope_by_part_mb_per_hour") or {}).items() if k != "total"}
+    top = sorted(slopes.items(), key=lambda item: -abs(item[1]))[:4]
+    return ("; by part: " + ", ".join(f"{part} {mb:+}" for part, mb in top)) if top else ""
 
 
 def profile_rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
@@ -250,7 +263,8 @@ def profile_rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
                     "trend after the first quarter, 5xx",
                     f"≤ {limits[name]} MB; ≤ 20 MB/h; 0",
                     f"peak {_mb(soak['peak'])}; first {soak['first_mb']} MB, last {soak['last_mb']} MB, "
-                    f"trend {trend} MB/h over {soak['samples']} samples; {soak['requests']} requests {soak['codes']}; "
+                    f"trend {trend} MB/h over {soak['samples']} samples{_growers(soak)}; "
+                    f"{soak['requests']} requests {soak['codes']}; "
                     f"errors in the log: {_errors(soak)}",
                     soak["peak"]["total_mb"] <= limits[name]
                     and trend is not None

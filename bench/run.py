@@ -188,6 +188,15 @@ def main() -> None:
     )
     parser.add_argument("--out", help="folder for RESULTS.md, results.json and the logs (default bench/)")
     parser.add_argument("--reuse-data", action="store_true", help="keep the databases of the last run")
+    parser.add_argument(
+        "--only",
+        choices=["http", "soak"],
+        help="only this phase, of each profile that has it (--profiles), on a fresh dataset or with "
+        "--reuse-data the last run's; writes logs/<phase>-….json instead of RESULTS.md",
+    )
+    parser.add_argument(
+        "--profiles", default="default,small", help="with --only: the profiles, comma-separated"
+    )
     args = parser.parse_args()
     if args.quick:
         for key, value in QUICK.items():
@@ -211,6 +220,9 @@ def main() -> None:
         if not args.reuse_data:
             recreate(env["DATABASE_URL"], name)
     results: dict = {"machine": machine(), "quick": args.quick, "embedded_postgres": embedded}
+    if args.only:
+        only(args, env, envs, logs, results)
+        return
     if not args.reuse_data:
         results["data"] = phase("data", envs["large"], "--scale", str(args.scale))
         phase("demo", envs["demo"])
@@ -266,6 +278,42 @@ def main() -> None:
         raise SystemExit(
             f"{answered} 5xx answers, {logged} errors logged in the run; gunicorn's logs: {logs}"
         )
+
+
+def only(args, env: dict[str, str], envs: dict[str, dict[str, str]], logs: Path, results: dict) -> None:
+    """One phase of the chosen profiles, alone (the hour-long soak: `--only soak --soak-minutes
+    60 --profiles small --reuse-data`). Each profile's result goes to its own JSON beside the
+    gunicorn logs; a 5xx or a logged error fails the run as in the full one."""
+    if not args.reuse_data:
+        results["data"] = phase("data", envs["large"], "--scale", str(args.scale))
+    large = envs["large"]
+    answered = logged = 0
+    for name in args.profiles.split(","):
+        if args.only == "soak" and name != "small":
+            continue  # the soak is the small profile's
+        if results["embedded_postgres"]:  # restarted with the profile's settings
+            embedded_postgres(Path(env["ONEPCO_DATA_DIR"]), name)
+        redis_limits(env["REDIS_URL"], name)
+        log = str(logs / f"gunicorn-{name}-{args.only}.log")
+        if args.only == "soak":
+            run = phase(
+                "soak", large, "--soak-minutes", str(args.soak_minutes), "--profile", name, "--log", log
+            )
+            target = logs / f"soak-{args.soak_minutes:g}min-{name}.json"
+            codes = run["codes"]
+        else:
+            load = ["--seconds", str(args.seconds), "--clients", str(args.clients)]
+            run = phase("http", large, *load, "--profile", name, "--log", log)
+            target = logs / f"http-{name}.json"
+            from bench.report import _codes
+
+            codes = _codes(run)
+        target.write_text(json.dumps({"machine": results["machine"], **run}, indent=1, default=str))
+        print(f"written {target}")
+        answered += sum(n for code, n in codes.items() if code.startswith("5"))
+        logged += len(run.get("server_errors") or [])
+    if answered or logged:
+        raise SystemExit(f"{answered} 5xx answers, {logged} errors logged; gunicorn's logs: {logs}")
 
 
 def server_errors(results: dict) -> tuple[int, int]:

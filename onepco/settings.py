@@ -102,6 +102,9 @@ RQ_SHOW_ADMIN_LINK = True
 # Jobs run in the worker process, without a fork each (onepco/worker.py says why).
 RQ = {"WORKER_CLASS": "onepco.worker.Worker"}
 RQ_WORKER_NICE = env.int("RQ_WORKER_NICE", default=10)
+# The cron schedule the worker runs itself, in the scheduler process `--with-scheduler` forks
+# (onepco/worker.py), instead of a separate `manage.py rqcron` (the small profile). Empty: none.
+RQ_WORKER_CRON = env.str("RQ_WORKER_CRON", default="")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

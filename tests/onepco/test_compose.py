@@ -78,7 +78,7 @@ def test_every_setting_read_from_the_environment_is_documented_and_vice_versa():
     gunicorn = set(
         re.findall(r'os\.environ\.get\("([A-Z_]+)"', (ROOT / "onepco" / "gunicorn.py").read_text())
     )
-    assert gunicorn == {"WEB_CONCURRENCY", "WEB_THREADS"}
+    assert gunicorn == {"WEB_CONCURRENCY", "WEB_THREADS", "WEB_PRELOAD"}
     assert (settings_read() | gunicorn) - documented == set()
     assert documented - settings_read() - compose_only - gunicorn == set()
 
@@ -113,9 +113,24 @@ def test_the_small_profile_only_resizes_the_five_services():
     service, no image, volume or command of the app changed."""
     services = small_profile()["services"]
     assert set(services) <= set(compose()["services"])
-    for name in ("web", "worker", "scheduler"):
+    for name in ("web", "worker"):
         assert set(services[name]) <= {"environment"}, name
     assert services["web"]["environment"]["WEB_CONCURRENCY"] == "1"
+
+
+def test_the_small_profile_runs_the_schedule_in_the_worker_and_no_separate_scheduler():
+    """One Python process fewer (bench/RESULTS.md): the worker runs console/cron.py itself
+    (onepco/worker.py), and the scheduler service is left to a compose profile nobody enables.
+    The default profile keeps its separate rqcron and a worker that runs no cron."""
+    from bench import profiles
+
+    services = small_profile()["services"]
+    assert services["worker"]["environment"]["RQ_WORKER_CRON"] == "console/cron.py"
+    assert set(services["scheduler"]) == {"profiles"} and services["scheduler"]["profiles"]
+    assert "RQ_WORKER_CRON" not in (services["web"].get("environment") or {})
+    assert (profiles.runs_scheduler("small"), profiles.runs_scheduler("default")) == (False, True)
+    assert "RQ_WORKER_CRON" not in (compose()["services"]["worker"].get("environment") or {})
+    assert "profiles" not in compose()["services"]["scheduler"]
 
 
 def test_the_small_profile_gives_postgresql_enough_connections_for_the_real_pool():

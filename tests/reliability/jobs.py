@@ -18,3 +18,13 @@ def niceness() -> int:
     import os
 
     return os.nice(0)
+
+
+def cron_tick(key: str) -> int:
+    """A cron job: counts its runs in Redis and says which process ran it."""
+    import os
+
+    from onepco import outbox
+
+    outbox.redis_connection().rpush(key, os.getpid())
+    return os.getpid()
