@@ -210,7 +210,10 @@ def idle_channel_rule(week: Week) -> list[Suggestion]:
     if not candidates:
         return []
     # Channel codes are matched case-insensitively, as the lead list filters them.
-    paid = Order.objects.filter(paid_at__gte=first.start, paid_at__lt=end).exclude(lead__channel="")
+    # An order placed without a lead (a buyer straight from the sales page) has no channel.
+    paid = Order.objects.filter(paid_at__gte=first.start, paid_at__lt=end, lead__isnull=False).exclude(
+        lead__channel=""
+    )
     with_deals = {code.lower() for code in paid.values_list("lead__channel", flat=True).distinct()}
     idle = [c for c in candidates if c["code"] not in with_deals][:MAX_PER_RULE]
     names = channel_names() if idle else {}

@@ -145,6 +145,15 @@ def test_a_channel_whose_lead_paid_is_kept():
     assert leads and idle_channel_rule(W47) == []
 
 
+def test_a_paid_order_without_a_lead_neither_breaks_the_rule_nor_keeps_a_channel():
+    """The bench's three-year data found it: a buyer who came straight to the sales page has an
+    order with no lead, and the rule read its channel as None (the dashboard answered 500)."""
+    span = [*BEFORE[1:], W47]
+    leads_of("douyin", span, per_week=2)
+    f.make_order(f.make_cohort(), status="paid", paid_at=at(W47, 2))
+    assert [s.rule for s in idle_channel_rule(W47)] == ["channel:douyin"]
+
+
 # --- 4. the weakest step of the funnel -----------------------------------------------------
 
 
