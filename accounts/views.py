@@ -66,20 +66,11 @@ def message_preferences(request: AuthenticatedRequest) -> HttpResponse:
     """Save which kinds of message the person wants by e-mail and by WeChat. An unticked box is
     an "off"; a kind that must be e-mailed (payment, enrollment) stays on whatever is posted."""
     user = request.user
-    choices = notify.preferences_of(user)
-    kinds = {choice.kind for choice in choices}
-    bound = bool(notify.wechat_openid(user))
-
-    def wechat_off(choice: notify.Choice) -> bool:
-        if bound and choice.wechat_offered:
-            return request.POST.get(f"wechat-{choice.kind}") != "on"
-        # No box, or a disabled one: keep what was chosen, for when a template or WeChat comes.
-        return not choice.wechat
-
+    ticked = {name for name, value in request.POST.items() if value == "on"}
     notify.preferences_save(
         user=user,
-        email_off={kind for kind in kinds if request.POST.get(f"email-{kind}") != "on"},
-        wechat_off={choice.kind for choice in choices if wechat_off(choice)},
+        email_on={name.removeprefix("email-") for name in ticked if name.startswith("email-")},
+        wechat_on={name.removeprefix("wechat-") for name in ticked if name.startswith("wechat-")},
     )
     if not user.is_staff and user.email:
         if request.POST.get("marketing") == "on":

@@ -214,7 +214,8 @@ def idle_channel_rule(week: Week) -> list[Suggestion]:
     paid = Order.objects.filter(paid_at__gte=first.start, paid_at__lt=end, lead__isnull=False).exclude(
         lead__channel=""
     )
-    with_deals = {code.lower() for code in paid.values_list("lead__channel", flat=True).distinct()}
+    # order_by(): Order's default ordering would otherwise join DISTINCT and return every order.
+    with_deals = {code.lower() for code in paid.order_by().values_list("lead__channel", flat=True).distinct()}
     idle = [c for c in candidates if c["code"] not in with_deals][:MAX_PER_RULE]
     names = channel_names() if idle else {}
     suggestions = []

@@ -93,21 +93,26 @@ class ConsentMissing(ValueError):
 # --- consent to marketing ------------------------------------------------------------------
 
 
+def _listed(email: str) -> str:
+    """An address as the opt-out list keeps it."""
+    return email.strip().lower()
+
+
 def marketing_opt_out(*, email: str) -> None:
     """Put an address on the one list of people who want no marketing from us: every offer,
     reminder to buy and broadcast checks it before sending; every unsubscribe link and the
     account page write it."""
-    if email.strip():
-        MarketingOptOut.objects.get_or_create(email=email.strip().lower())
+    if _listed(email):
+        MarketingOptOut.objects.get_or_create(email=_listed(email))
 
 
 def marketing_opt_in(*, email: str) -> None:
     """The person asked for offers and news again (on their account page)."""
-    MarketingOptOut.objects.filter(email=email.strip().lower()).delete()
+    MarketingOptOut.objects.filter(email=_listed(email)).delete()
 
 
 def marketing_opted_out(*, email: str) -> bool:
-    return bool(email.strip()) and MarketingOptOut.objects.filter(email=email.strip().lower()).exists()
+    return bool(_listed(email)) and MarketingOptOut.objects.filter(email=_listed(email)).exists()
 
 
 # --- who gets what ---------------------------------------------------------------------------
@@ -182,12 +187,15 @@ def preferences_of(user) -> list[Choice]:
 
 
 @transaction.atomic
-def preferences_save(*, user, email_off: set[str], wechat_off: set[str]) -> None:
-    """Save the person's choices: the kinds they want no e-mail / no WeChat message of.
-    A kind that must go by e-mail stays on, whatever was posted."""
+def preferences_save(*, user, email_on: set[str], wechat_on: set[str]) -> None:
+    """Save the person's choices from the kinds ticked for e-mail and for WeChat (an unticked
+    kind is off). A kind that must go by e-mail stays on, whatever was posted; a WeChat choice
+    the form could not show (no template for the kind, no WeChat bound: no box, or a disabled
+    one) keeps what it was, for when the template or the binding comes."""
+    bound = bool(wechat_openid(user))
     for choice in preferences_of(user):
-        email = choice.email_locked or choice.kind not in email_off
-        wechat = choice.kind not in wechat_off
+        email = choice.email_locked or choice.kind in email_on
+        wechat = choice.kind in wechat_on if bound and choice.wechat_offered else choice.wechat
         if email and wechat:
             MessagePreference.objects.filter(user=user, kind=choice.kind).delete()
         else:
