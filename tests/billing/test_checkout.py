@@ -155,13 +155,17 @@ def test_reconcile_command_runs(db, capsys):
 
 
 def test_reconcile_and_expiry_are_scheduled_every_ten_minutes():
-    from rq import cron
+    import django_rq
+    from rq.cron import CronScheduler
 
-    import console.cron  # noqa: F401 - registering is what importing it does
+    # Read as `manage.py rqcron console/cron.py` reads it (RQ's module-level registry is
+    # emptied by every load, so importing console.cron alone depends on test order).
+    scheduler = CronScheduler(connection=django_rq.get_connection("default"))
+    scheduler.load_config_from_file("console/cron.py")
 
-    entries = {entry["name"]: entry for entry in cron._job_data_registry}
-    assert entries["reconcile-payments"]["interval"] == 600
-    assert entries["reconcile-payments"]["func"] is reconcile_payments
+    jobs = {job.name: job for job in scheduler.get_jobs()}
+    assert jobs["reconcile-payments"].interval == 600
+    assert jobs["reconcile-payments"].func is reconcile_payments
 
 
 def test_checkout_credits_the_post_that_brought_the_buyer(client, cohort):
