@@ -5,6 +5,7 @@ block on /learn/ (copy the link, its QR code, the reward line loaded after the p
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 from django.utils import timezone
 
 from billing.models import Coupon, Order, ReferralReward, ReferralSettings
@@ -96,5 +97,7 @@ def test_the_learner_referral_block(device, live_server, phone_page, desktop_pag
     link = page.input_value("#referral-link")
     assert link.endswith(f"/courses/python/?channel=referral&ref={learner.referral_code}")
     page.click("button[data-copy=referral-link]")
-    assert page.locator("button[data-copy=referral-link]").inner_text() == "已复制"
+    # The button says so once the clipboard's promise resolves: waited for, not raced.
+    expect(page.locator("button[data-copy=referral-link]")).to_have_text("已复制")
+    assert page.evaluate("navigator.clipboard.readText()") == link
     screenshot(page, device)
