@@ -71,6 +71,8 @@ class RoiSpanForm(forms.Form):
     weeks = forms.ChoiceField(
         label=_("Span"), choices=[("4", _("4 weeks")), ("12", _("12 weeks"))], required=False
     )
+    # Also the older pieces that brought nothing in the span (hidden by default).
+    all = forms.BooleanField(label=_("Every piece"), required=False)
 
     def clean_weeks(self) -> int:
         return int(self.cleaned_data.get("weeks") or 4)

@@ -1,7 +1,9 @@
 import csv
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -314,14 +316,37 @@ def pieces(request: HttpRequest) -> HttpResponse:
     form = RoiSpanForm(request.GET)
     if not form.is_valid():
         raise BadRequest(next(iter(form.errors.values()))[0])
-    return _render_pieces(request, weeks=form.cleaned_data["weeks"])
+    return _render_pieces(request, weeks=form.cleaned_data["weeks"], every=form.cleaned_data["all"])
 
 
-def _render_pieces(request: HttpRequest, *, weeks: int = 4, hour_form: ContentSettingsForm | None = None):
+PIECES_PER_PAGE = 50
+
+
+def _render_pieces(
+    request: HttpRequest,
+    *,
+    weeks: int = 4,
+    every: bool = False,
+    hour_form: ContentSettingsForm | None = None,
+):
+    """The pieces of the span and the older ones that brought something in it, fifty a page;
+    the older ones that brought nothing are one tap away (a founder who posts daily has
+    hundreds)."""
     report = roi_report(Week.current(), weeks=weeks)
     if hour_form is None:
         hour_form = ContentSettingsForm(initial={"hour_value": report.hour_value})
-    context = {"report": report, "spans": ROI_SPANS, "hour_form": hour_form}
+    active = [row for row in report.pieces if row.in_span or not row.figures.is_empty]
+    listed = report.pieces if every else active
+    query = {"weeks": weeks, **({"all": "1"} if every else {})}
+    context = {
+        "report": report,
+        "spans": ROI_SPANS,
+        "hour_form": hour_form,
+        "page_obj": Paginator(listed, PIECES_PER_PAGE).get_page(request.GET.get("page")),
+        "query_string": urlencode(query),
+        "every": every,
+        "quiet": len(report.pieces) - len(active),
+    }
     status = 400 if hour_form.is_bound and hour_form.errors else 200
     return render(request, "dashboard/pieces.html", context, status=status)
 

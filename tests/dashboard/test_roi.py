@@ -230,9 +230,30 @@ def test_the_pieces_page_shows_the_figures(roi, founder_client):
         assert text in row, text
     zero = html.split(f'id="piece-{roi["b"].pk}"')[1].split("</tr>")[0]
     assert "没有成本" in zero and 'title="' in zero
-    assert "早于这段时间发布" in html.split(f'id="piece-{roi["c"].pk}"')[1].split("</tr>")[0]
+    # C, published before the 4 weeks, brought nothing in them: hidden, counted, one tap away.
+    assert f'id="piece-{roi["c"].pk}"' not in html
+    assert "1 条更早发布的内容在这段时间里没有带来任何结果" in html.split('id="quiet-pieces"')[1]
+    every = founder_client.get(PIECES, {"all": "1"}).content.decode()
+    assert "早于这段时间发布" in every.split(f'id="piece-{roi["c"].pk}"')[1].split("</tr>")[0]
+    assert f'id="piece-{roi["a"].pk}"' in every
+    assert 'href="?weeks=4">只显示这段时间发布的和带来结果的内容' in every.split('id="quiet-pieces"')[1]
+    assert 'href="?weeks=12&amp;all=1"' in every  # the span keeps the choice
     wide = founder_client.get(PIECES, {"weeks": "12"}).content.decode()
     assert "¥800.00" in wide.split('id="roi-channels"')[1].split("</table>")[0]
+
+
+def test_the_pieces_are_listed_fifty_a_page(founder_client, db):
+    week = Week.current()
+    for n in range(55):
+        piece(channel="weibo", title=f"微博 {n:02d}", published_on=week.monday)
+    first = founder_client.get(PIECES).content.decode()
+    assert first.count('id="piece-') == 50 and "微博 54" in first and "微博 04" not in first
+    assert 'href="?weeks=4&amp;page=2"' in first
+    second = founder_client.get(PIECES, {"page": "2"}).content.decode()
+    assert second.count('id="piece-') == 5 and "微博 00" in second
+    # A page past the end or not a number shows the last or the first, never an error.
+    assert founder_client.get(PIECES, {"page": "99"}).content.decode().count('id="piece-') == 5
+    assert founder_client.get(PIECES, {"page": "x"}).status_code == 200
 
 
 def test_a_bad_span_is_a_400(founder_client, db):
