@@ -4,7 +4,8 @@
 
 At scale 1: 50,000 leads, 5,000 orders, 60 cohorts, 5,000 students, 3,000 lessons,
 150,000 attendance rows, 2,000 assignments, 100,000 submissions, 10,000 assessments (plus
-consultations, refunds and the users behind the students). Rows go in with bulk inserts in
+consultations, refunds, the users behind the students, and 1,000 content pieces with their
+links). Rows go in with bulk inserts in
 large batches; the same seed always gives the same data. Meant for an empty database.
 """
 
@@ -79,6 +80,7 @@ def _leads(rng, total, save):
             )
         )
     leads = save(Lead, rows)
+    _content(rng, leads, save)
     consultations = []
     for lead in rng.sample(leads, len(leads) // 6):
         when = lead.created_at + timedelta(days=rng.randrange(1, 10))
@@ -94,6 +96,49 @@ def _leads(rng, total, save):
         )
     save(Consultation, consultations)
     return leads
+
+
+def _content(rng, leads, save):
+    """The founder's posts: one per content tag (post-N, fifty leads each, about six a week),
+    published the day its first lead came, on one channel, with the link builder's link to the
+    courses page attached (内容与回报: its leads of that channel count for it), and a cost."""
+    from crm.models import ContentPiece, ContentSettings, TrackedLink
+
+    ContentSettings.objects.create(hour_value=Decimal("150.00"))
+    first = {}
+    for lead in leads:
+        first.setdefault((lead.utm_campaign, lead.utm_content), lead)
+    channels = [channel for channel in CHANNELS if channel]
+    pieces = save(
+        ContentPiece,
+        [
+            ContentPiece(
+                channel=channels[i % len(channels)],
+                campaign=campaign,
+                title=f"笔记 {content}",
+                published_on=lead.created_at.astimezone(TZ).date(),
+                cost_money=Decimal(rng.choice(["0", "0", "0", "100.00", "300.00"])),
+                cost_hours=Decimal(rng.choice(["1.0", "2.0", "3.0", "5.0"])),
+                created_at=lead.created_at,
+            )
+            for i, ((campaign, content), lead) in enumerate(first.items())
+        ],
+    )
+    save(
+        TrackedLink,
+        [
+            TrackedLink(
+                page="/courses/",
+                channel=piece.channel,
+                campaign=piece.campaign,
+                content=content,
+                label=piece.title,
+                piece=piece,
+                created_at=piece.created_at,
+            )
+            for piece, (_campaign, content) in zip(pieces, first, strict=True)
+        ],
+    )
 
 
 def _cohorts(rng, total, save):

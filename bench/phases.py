@@ -221,6 +221,8 @@ def console_pages() -> dict[str, str]:
         "a submission": f"/console/submissions/{submission.pk}/",
         "assessments": f"/console/cohorts/{cohort.pk}/assessments/",
         "dashboard": "/console/dashboard/",
+        "content and return": "/console/leads/pieces/?weeks=12",
+        "across cohorts": f"/console/dashboard/courses/{cohort.course_id}/",
         "a student": f"/console/students/{student}/",
         "system": "/console/system/",
     }

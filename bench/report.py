@@ -315,7 +315,10 @@ def profile_rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
 
 
 def dashboard_page_rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
-    """The 经营看板 page: under 150 ms median on the large dataset, the same queries as the demo."""
+    """The 经营看板 page: under 150 ms median on the large dataset, and no more queries than the
+    demo's. Not "the same": the large dataset ends 2026-11-22 while the demo fills the running
+    week, so there a suggestion rule with nothing to look at skips its second query (bounded
+    branches; tests/dashboard assert the counts do not grow with the data)."""
     if "dashboard_page" not in results:
         return []
     large, demo = results["dashboard_page"]["large"], results["dashboard_page"]["demo"]
@@ -324,13 +327,13 @@ def dashboard_page_rows(results: dict) -> list[tuple[str, str, str, bool | None]
         for name, page in large.items()
     )
     met = all(
-        page["status"] == 200 and page["ms"] < 150 and page["queries"] == demo[name]["queries"]
+        page["status"] == 200 and page["ms"] < 150 and page["queries"] <= demo[name]["queries"]
         for name, page in large.items()
     )
     return [
         (
             "GET /console/dashboard/ (经营看板): median of 30 / SQL queries, large (demo)",
-            "< 150 ms / same as demo",
+            "< 150 ms / no more than demo",
             measured,
             met,
         )

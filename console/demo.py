@@ -34,9 +34,9 @@ from cohorts.models import (
     Submission,
 )
 from console.demo_images import cover_png, portrait_png, qr_png
-from crm.models import Consultation, Lead, LeadNote, LeadTouch, SignupSettings
+from crm.models import Consultation, ContentPiece, Lead, LeadNote, LeadTouch, SignupSettings
 from crm.selectors import signup_is_live
-from crm.services import signup_settings_save
+from crm.services import content_piece_save, content_settings_save, signup_settings_save, tracked_link_make
 from dashboard.services import weekly_metrics_backfill_recent
 from onepco.money import money
 from onepco.weeks import Week
@@ -60,20 +60,55 @@ GIVEN = [
 
 
 @dataclass(frozen=True)
+class Post:
+    """A piece the demo founder published (its content tag on every link to it) and its cost."""
+
+    content: str
+    title: str
+    campaign: str
+    week: int  # published on the Monday this many weeks from this week's (negative: before)
+    money: int = 0
+    hours: float = 0
+
+
+@dataclass(frozen=True)
 class Channel:
     key: str
     weight: int
     medium: str
-    contents: tuple[str, ...]
+    posts: tuple[Post, ...]
 
+
+AI, DATA, EVERGREEN = "ai-coding-2-launch", "data-analysis-1-launch", "evergreen"
+CAMPAIGN_COURSE = {AI: "ai-coding", DATA: "data-analysis", EVERGREEN: "data-analysis"}
+HOUR_VALUE = 150  # what the demo founder counts an hour of their time at (内容与回报)
 
 CHANNELS = [
-    Channel("xiaohongshu", 34, "social", ("xhs-cursor-tips", "xhs-first-ai-app", "xhs-sql-cheatsheet", "xhs-student-story")),
-    Channel("wechat_mp", 24, "article", ("mp-why-cohorts", "mp-salary-report", "mp-graduation-showcase")),
-    Channel("bilibili", 16, "video", ("bili-live-coding-ep3", "bili-pandas-in-60min")),
-    Channel("zhihu", 10, "answer", ("zhihu-learn-programming-at-30", "zhihu-data-analyst-path")),
-    Channel("channels", 10, "video", ("sph-demo-day", "sph-founder-qa")),
-    Channel("referral", 6, "referral", ("alumni-invite",)),
+    Channel("xiaohongshu", 34, "social", (
+        Post("xhs-sql-cheatsheet", "一张图看懂 SQL 的 JOIN", EVERGREEN, -20, hours=2),
+        Post("xhs-cursor-tips", "用 Cursor 写代码的 7 个小技巧", AI, -10, hours=3),
+        Post("xhs-first-ai-app", "零基础做出第一个 AI 小程序", AI, -4, money=300, hours=4),
+        Post("xhs-student-story", "学员故事：35 岁转行数据分析", DATA, -2, money=500, hours=2),
+    )),
+    Channel("wechat_mp", 24, "article", (
+        Post("mp-why-cohorts", "为什么我只做小班直播课", EVERGREEN, -20, hours=5),
+        Post("mp-salary-report", "2026 数据分析岗位薪资报告", DATA, -9, hours=8),
+        Post("mp-graduation-showcase", "第 1 期结营作品展", AI, -3, hours=4),
+    )),
+    Channel("bilibili", 16, "video", (
+        Post("bili-pandas-in-60min", "60 分钟入门 pandas", DATA, -20, money=200, hours=10),
+        Post("bili-live-coding-ep3", "直播写代码 第 3 集：做一个 AI 助手", AI, -6, hours=6),
+    )),
+    Channel("zhihu", 10, "answer", (
+        Post("zhihu-data-analyst-path", "如何系统地学习数据分析？", EVERGREEN, -20, hours=2),
+        Post("zhihu-learn-programming-at-30", "30 岁开始学编程还来得及吗？", AI, -8, hours=1.5),
+    )),
+    Channel("channels", 10, "video", (
+        Post("sph-founder-qa", "创始人答疑：课程适合谁", EVERGREEN, -20, hours=2),
+        Post("sph-demo-day", "结营 Demo Day 精彩片段", AI, -2, money=100, hours=3),
+    )),
+    # Friends a student sent: a referral link, not a published piece, so nothing is costed.
+    Channel("referral", 6, "referral", (Post("alumni-invite", "", EVERGREEN, -20),)),
 ]  # fmt: skip
 
 FEEDBACK_TEMPLATES = [
@@ -139,6 +174,11 @@ class DemoBuilder:
     def channel(self) -> Channel:
         return self.rng.choices(CHANNELS, weights=[c.weight for c in CHANNELS])[0]
 
+    def post(self, channel: Channel, moment: datetime) -> Post:
+        """One of the channel's pieces already out at `moment` (the newest bring the most)."""
+        out = [post for post in channel.posts if self.at(weeks=post.week) <= moment]
+        return self.rng.choices(out, weights=range(1, len(out) + 1))[0]
+
     # --- the business -------------------------------------------------------------------
 
     def signup_next_step(self) -> None:
@@ -185,7 +225,37 @@ class DemoBuilder:
         self.assignments(upcoming, lessons[0].starts_at - timedelta(days=1, hours=20), weeks=8)
         self.entry_test(upcoming, opens_at=lessons[0].starts_at - timedelta(days=3))
         self.follow_ups()
+        self.content()
         return self.summary
+
+    def content(self) -> None:
+        """内容与回报 (#19): each published post logged with its cost, the founder's hourly value
+        set, and the link made for it in the link builder attached, so its leads and deals count."""
+        content_settings_save(hour_value=Decimal(HOUR_VALUE))
+        for channel in CHANNELS:
+            for post in channel.posts:
+                if not post.title:
+                    continue
+                piece = content_piece_save(
+                    piece=ContentPiece(
+                        channel=channel.key,
+                        campaign=post.campaign,
+                        title=post.title,
+                        url=f"https://{channel.key.replace('_', '-')}.example/{post.content}",
+                        published_on=self.at(weeks=post.week).date(),
+                        cost_money=Decimal(post.money),
+                        cost_hours=Decimal(str(post.hours)),
+                        created_at=self.at(weeks=post.week, hour=9),
+                    )
+                )
+                tracked_link_make(
+                    page=f"/courses/{CAMPAIGN_COURSE[post.campaign]}/",
+                    channel=channel.key,
+                    campaign=post.campaign,
+                    content=post.content,
+                    label=post.title,
+                    piece=piece,
+                )
 
     def entry_test(self, cohort: Cohort, *, opens_at: datetime) -> Quiz:
         """The next cohort's online entry test (入学测评, #16), built through the founder's own
@@ -259,15 +329,14 @@ class DemoBuilder:
     ) -> Lead:
         name, email, phone = self.person()
         channel = self.channel()
-        content = self.rng.choice(channel.contents)
-        campaign = self.rng.choice(["ai-coding-2-launch", "data-analysis-1-launch", "evergreen"])
+        post = self.post(channel, created_at)
         attribution = {
             "channel": channel.key,
             "utm_source": channel.key,
             "utm_medium": channel.medium,
-            "utm_campaign": campaign,
-            "utm_content": content,
-            "landing_page": f"/courses/{'ai-coding-2' if 'ai' in campaign else 'data-analysis-1'}/",
+            "utm_campaign": post.campaign,
+            "utm_content": post.content,
+            "landing_page": f"/courses/{CAMPAIGN_COURSE[post.campaign]}/",
             "referrer": "" if channel.key == "referral" else f"https://{channel.key}.example/",
         }
         lead = Lead.objects.create(

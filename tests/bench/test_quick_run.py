@@ -32,8 +32,9 @@ def test_the_quick_benchmark_runs_on_embedded_engines_from_start_to_end(tmp_path
     assert results["embedded_postgres"] is True
     # Every phase ran against the same engines, which stayed up between phases.
     assert results["data"]["counts"]["crm.lead"] > 0
+    assert results["data"]["counts"]["crm.contentpiece"] == results["data"]["counts"]["crm.trackedlink"] > 0
     pages = results["pages"]["large"]
-    assert len(pages) == 14
+    assert len(pages) == 16
     assert {page["status"] for page in pages.values()} == {200}
     for name in ("default", "small"):
         measured = results["profiles"][name]

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
 
+from accounts.models import User
 from billing.models import Order, Refund
 from cohorts.models import (
     Assessment,
@@ -19,7 +20,7 @@ from cohorts.models import (
     Submission,
 )  # fmt: skip
 from console.demo import demo_load
-from crm.models import Consultation, Lead
+from crm.models import Consultation, ContentPiece, ContentSettings, Lead
 from onepco.weeks import Week
 
 COUNTED = [Lead, Consultation, Order, Refund, Cohort, Enrollment, Lesson, Attendance, Submission, Assessment]
@@ -173,3 +174,27 @@ def test_the_next_cohort_has_an_online_entry_test_its_students_can_open(db, clie
     client.force_login(student.user)
     assert client.get(f"/learn/cohorts/{upcoming.pk}/").status_code == 200
     assert quiz.title in client.get(f"/learn/cohorts/{upcoming.pk}/").content.decode()
+
+
+def test_the_demo_logs_its_posts_with_costs_and_links_so_content_and_return_has_figures(db, client):
+    from dashboard.selectors.roi import roi_report
+
+    demo_load()
+    pieces = ContentPiece.objects.all()
+    assert pieces.count() >= 10 and ContentSettings.current().hour_value > 0
+    assert all(piece.links.count() == 1 for piece in pieces)
+    # A lead only ever came from a post already published, through its link's tags.
+    for piece in pieces:
+        link = piece.links.get()
+        tagged = Lead.objects.filter(channel=link.channel, utm_campaign=link.campaign, utm_content=link.content)
+        assert not tagged.filter(created_at__date__lt=piece.published_on).exists(), piece.title
+
+    report = roi_report(Week.current().previous(), weeks=12)
+    brought = [item for item in report.pieces if item.figures.leads]
+    assert len(brought) >= 8
+    assert any(item.figures.deals and item.figures.cost > 0 for item in report.pieces)
+    assert any(row.figures.cost > 0 and row.figures.leads for row in report.channels)
+
+    client.force_login(User.objects.create_user(email="boss@example.com", name="老板", is_staff=True))
+    page = client.get("/console/leads/pieces/?weeks=12").content.decode()
+    assert "60 分钟入门 pandas" in page and "学员故事：35 岁转行数据分析" in page
