@@ -321,3 +321,19 @@ def test_the_query_count_does_not_grow_with_pieces_links_and_leads(
     assert response.status_code == 200
     if page == PIECES:
         assert len(response.context["report"].pieces) == 4 + 22
+
+
+def test_the_pieces_pages_sit_under_leads_in_the_console_nav(founder_client, db):
+    import re
+
+    made = piece(channel="weibo", published_on=Week.current().monday)
+
+    def active(path: str) -> list[str]:
+        html = founder_client.get(path).content.decode()
+        nav = html[html.index('<nav class="nav"') : html.index("</nav>")]
+        return re.findall(r'<a href="([^"]+)" class="active">', nav)
+
+    # Where the breadcrumb says they are (线索 ›), like the piece's own page.
+    assert active(PIECES) == ["/console/leads/"]
+    assert active(f"{PIECES}{made.pk}/") == ["/console/leads/"]
+    assert active(DASHBOARD) == ["/console/dashboard/"]
