@@ -339,3 +339,20 @@ def test_up_rides_out_a_redis_outage_and_leaves_no_orphan_when_killed(tmp_path):
             with contextlib.suppress(psutil.Error):
                 if str(data_dir) in " ".join(process.info["cmdline"] or []):
                     process.terminate()
+
+
+@pytest.mark.parametrize("cron", ["", "console/cron.py"])
+def test_up_runs_rqcron_only_when_the_worker_does_not_run_the_schedule(cron, settings, monkeypatch):
+    """RQ_WORKER_CRON has the worker enqueue the schedule; an rqcron beside it would do it twice."""
+    from console.management.commands import up as command
+
+    settings.RQ_WORKER_CRON = cron
+    monkeypatch.setattr(command.embedded, "redis_in_foreground", lambda: None)
+    monkeypatch.setattr(command.Child, "start", lambda child: None)
+    children = command.Command().start_children("127.0.0.1", 8000)
+    commands = {child.name: child.command for child in children}
+    assert commands["worker"][-3:] == ["rqworker", "default", "--with-scheduler"]
+    if cron:
+        assert "scheduler" not in commands
+    else:
+        assert commands["scheduler"][-2:] == ["rqcron", "console/cron.py"]

@@ -1,8 +1,8 @@
 """`manage.py up`: everything a newcomer needs, in one command.
 
 Migrates, creates the founder on first run, loads the demo on first run, then runs the web
-server, one RQ worker (with its scheduler, so retries work) and the rqcron scheduler as child
-processes until Ctrl-C; with no REDIS_URL, the embedded Redis runs as a child too. The
+server, one RQ worker (with its scheduler, so retries work) and the rqcron scheduler (none when
+RQ_WORKER_CRON has the worker run the schedule) as child processes until Ctrl-C; with no REDIS_URL, the embedded Redis runs as a child too. The
 children share the database and Redis this process started (their URLs are in the
 environment).
 
@@ -235,6 +235,8 @@ class Command(BaseCommand):
             "worker": [*manage, "rqworker", "default", "--with-scheduler"],
             "scheduler": [*manage, "rqcron", "console/cron.py"],
         }
+        if settings.RQ_WORKER_CRON:  # the worker runs the schedule itself: a second would enqueue twice
+            del commands["scheduler"]
         for name, command in commands.items():
             child = Child(name, command, env)
             child.start()
