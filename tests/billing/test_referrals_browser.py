@@ -5,8 +5,8 @@ block on /learn/ (copy the link, its QR code, the reward line loaded after the p
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import expect
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from billing.models import Coupon, Order, ReferralReward, ReferralSettings
 from tests import factories as f

@@ -186,7 +186,9 @@ def test_the_demo_logs_its_posts_with_costs_and_links_so_content_and_return_has_
     # A lead only ever came from a post already published, through its link's tags.
     for piece in pieces:
         link = piece.links.get()
-        tagged = Lead.objects.filter(channel=link.channel, utm_campaign=link.campaign, utm_content=link.content)
+        tagged = Lead.objects.filter(
+            channel=link.channel, utm_campaign=link.campaign, utm_content=link.content
+        )
         assert not tagged.filter(created_at__date__lt=piece.published_on).exists(), piece.title
 
     report = roi_report(Week.current().previous(), weeks=12)
