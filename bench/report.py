@@ -91,8 +91,11 @@ def rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
             and _rows_match(subs_paced),
         )
     )
+    # No more queries on the large dataset than on the demo: a page whose count grew with the
+    # data would show more. Fewer is a branch the large data does not reach (its newest cohort's
+    # student has no upcoming cohort and no online test; the demo's has both).
     pages_same = all(
-        page["status"] == 200 and page["queries"] == demo["pages"].get(url, {}).get("queries")
+        page["status"] == 200 and page["queries"] <= (demo["pages"].get(url, {}).get("queries") or 0)
         for url, page in large["pages"].items()
     )
     detail = "; ".join(
@@ -102,7 +105,7 @@ def rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
     out.append(
         (
             "Learner and console list pages: queries large / demo",
-            "independent of data size",
+            "independent of data size (large ≤ demo)",
             detail,
             pages_same,
         )
@@ -228,7 +231,7 @@ def profile_rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
         out.append(
             (
                 f"{name} profile: server errors (5xx) over every HTTP run of the phase; gunicorn's log "
-                f"`{http.get('log')}`",
+                f"`{_log_name(http.get('log'))}`",
                 "0",
                 f"{errors} of {sum(codes.values())} answers; errors in the log: {_errors(http)}",
                 errors == 0 and not http.get("server_errors"),
@@ -312,6 +315,11 @@ def profile_rows(results: dict) -> list[tuple[str, str, str, bool | None]]:
             )
         )
     return out
+
+
+def _log_name(path: str | None) -> str:
+    """A kept log as RESULTS.md reaches it (the logs/ folder beside it), never a machine path."""
+    return f"logs/{Path(path).name}" if path else "—"
 
 
 def dashboard_page_rows(results: dict) -> list[tuple[str, str, str, bool | None]]:

@@ -59,6 +59,9 @@ def test_the_quick_benchmark_runs_on_embedded_engines_from_start_to_end(tmp_path
     assert sent["delivered"] == sent["recipients"] > 0 and sent["delivered_twice"] == 0
     report = (out / "RESULTS.md").read_text()
     assert "Console page grading queue" in report and "small profile" in report
+    assert "Console page content and return" in report and "Console page across cohorts" in report
+    # Its logs are named as RESULTS.md reaches them, never by this machine's path.
+    assert "`logs/gunicorn-default-http.log`" in report and str(tmp_path) not in report
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="the benchmark needs wrk (apt-get install wrk)")
