@@ -335,7 +335,7 @@ def _render_pieces(
     report = roi_report(Week.current(), weeks=weeks)
     if hour_form is None:
         hour_form = ContentSettingsForm(initial={"hour_value": report.hour_value})
-    active = [row for row in report.pieces if row.in_span or not row.figures.is_empty]
+    active = [row for row in report.pieces if row.counts_in_span]
     listed = report.pieces if every else active
     query = {"weeks": weeks, **({"all": "1"} if every else {})}
     context = {

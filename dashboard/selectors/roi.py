@@ -160,6 +160,11 @@ class PieceFigures:
     # Whether its publish date lies in the span (else its cost counts in another span).
     in_span: bool = False
 
+    @property
+    def counts_in_span(self) -> bool:
+        """Published in the span, or brought something in it (the pieces page lists these)."""
+        return self.in_span or not self.figures.is_empty
+
 
 @dataclass
 class ChannelFigures:
